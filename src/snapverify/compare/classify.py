@@ -1,0 +1,320 @@
+"""Turn one source's word alignment into findings: edited, missing, added, moved.
+
+Each finding comes with a *key* that names the change independently of the
+source, so the same change seen in several captures becomes one finding
+(:mod:`snapverify.compare.timeline`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Indel
+
+from snapverify.compare.align import MOVED, UNMATCHED, Alignment, Side
+from snapverify.compare.diff import Ops, describe, merge_ops, quote, span_text
+from snapverify.models import Finding, FindingKind
+from snapverify.text.normalise import normalise
+
+__all__ = ["Keyed", "classify"]
+
+# A missing passage and an added one this alike are one passage that moved.
+_MOVED_SIMILARITY = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class Keyed:
+    """A finding from one source, with the key that identifies its change."""
+
+    key: tuple[object, ...]
+    finding: Finding
+
+
+def _source_text(source: Side, words: list[int]) -> str:
+    by_block: dict[int, list[int]] = defaultdict(list)
+    for word in words:
+        by_block[source.owner[word]].append(word)
+    pieces = []
+    for block in sorted(by_block):
+        first = source.first[block]
+        rel = by_block[block]
+        pieces.append(
+            span_text(source.texts[block], source.tokens[block], min(rel) - first, max(rel) - first)
+        )
+    return "\n\n".join(pieces)
+
+
+def _runs(side: Side, words: list[int], op: str) -> list[tuple[str, str]]:
+    """Text of consecutive words of one block each, as (op, text) pieces."""
+    pieces: list[tuple[str, str]] = []
+    start = 0
+    for n in range(1, len(words) + 1):
+        if n == len(words) or words[n] != words[n - 1] + 1 or (
+            side.owner[words[n]] != side.owner[words[start]]
+        ):
+            block = side.owner[words[start]]
+            first = side.first[block]
+            text = span_text(
+                side.texts[block], side.tokens[block], words[start] - first, words[n - 1] - first
+            )
+            pieces.append((op, text))
+            start = n
+    return pieces
+
+
+def _block_ops(alignment: Alignment, block: int, inserts: list[int]) -> Ops:
+    local, source = alignment.local, alignment.source
+    steps: list[tuple[str, int]] = []
+    pending = sorted(inserts)
+    k = 0
+    for word in local.block_range(block):
+        target = alignment.local_match[word]
+        if target >= 0:
+            while k < len(pending) and pending[k] < target:
+                steps.append(("insert", pending[k]))
+                k += 1
+            steps.append(("equal", word))
+        else:
+            steps.append(("delete", word))
+    steps.extend(("insert", word) for word in pending[k:])
+    ops: list[tuple[str, str]] = []
+    n = 0
+    while n < len(steps):
+        op = steps[n][0]
+        m = n
+        while m < len(steps) and steps[m][0] == op:
+            m += 1
+        words = [word for _, word in steps[n:m]]
+        ops.extend(_runs(source if op == "insert" else local, words, op))
+        n = m
+    return merge_ops(ops)
+
+
+def _after(alignment: Alignment, source_word: int) -> int:
+    """The local block index that the source passage starting at ``source_word`` follows."""
+    local = alignment.local
+    moved_to = {sb: lb for lb, sb in alignment.moves}
+    for word in range(source_word - 1, -1, -1):
+        target = alignment.source_match[word]
+        if target >= 0:
+            return local.indices[local.owner[target]]
+        if target == MOVED:
+            return local.indices[moved_to[alignment.source.owner[word]]]
+    return -1
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def classify(alignment: Alignment) -> list[Keyed]:
+    """Findings of one source against the local copy.
+
+    Args:
+        alignment: the word alignment of the local copy with the source.
+
+    Returns:
+        Keyed findings (without sources or dates; the timeline adds them).
+    """
+    local, source = alignment.local, alignment.source
+    moved_local = {lb for lb, _ in alignment.moves}
+    moved_source = {sb for _, sb in alignment.moves}
+
+    source_hits = [0] * len(source.texts)
+    for word, target in enumerate(alignment.source_match):
+        if target >= 0:
+            source_hits[source.owner[word]] += 1
+    added = [
+        sb for sb in range(len(source.texts)) if not source_hits[sb] and sb not in moved_source
+    ]
+    added_set = set(added)
+
+    # Inserted words of partly matched source blocks belong to the local block they touch.
+    inserts: dict[int, list[int]] = defaultdict(list)
+    for sb in range(len(source.texts)):
+        if sb in added_set or sb in moved_source:
+            continue
+        previous: int | None = None
+        pending: list[int] = []
+        for word in source.block_range(sb):
+            target = alignment.source_match[word]
+            if target >= 0:
+                previous = local.owner[target]
+                if pending:
+                    inserts[previous].extend(pending)
+                    pending = []
+            elif target == UNMATCHED:
+                if previous is None:
+                    pending.append(word)
+                else:
+                    inserts[previous].append(word)
+
+    found: list[Keyed] = []
+    missing: list[int] = []
+    for lb in range(len(local.texts)):
+        if lb in moved_local:
+            continue
+        words = local.block_range(lb)
+        matched = [alignment.local_match[w] for w in words if alignment.local_match[w] >= 0]
+        if not matched:
+            missing.append(lb)
+            continue
+        deleted = any(alignment.local_match[w] == UNMATCHED for w in words)
+        remote = _source_text(source, matched + inserts.get(lb, []))
+        if deleted or inserts.get(lb):
+            found.append(_edited(alignment, lb, remote, inserts.get(lb, [])))
+        elif normalise(local.texts[lb]) != normalise(remote):
+            found.append(_cosmetic(local, lb, remote))
+
+    runs: list[list[int]] = []
+    for sb in added:
+        if runs and runs[-1][-1] + 1 == sb:
+            runs[-1].append(sb)
+        else:
+            runs.append([sb])
+
+    # A passage missing here and added there, nearly alike, moved (and maybe changed).
+    for lb in list(missing):
+        for run in runs:
+            run_keys = [key for sb in run for key in source.signature(sb)]
+            if Indel.normalized_similarity(local.signature(lb), run_keys) >= _MOVED_SIMILARITY:
+                missing.remove(lb)
+                runs.remove(run)
+                found.extend(_moved_changed(alignment, lb, run))
+                break
+
+    for lb in missing:
+        text = local.texts[lb]
+        found.append(
+            Keyed(
+                ("missing", local.indices[lb]),
+                Finding(
+                    kind=FindingKind.MISSING,
+                    substantive=True,
+                    detail=f"passage missing from the source ({_words(text)} words): {quote(text)}",
+                    local_block=local.indices[lb],
+                    local_text=text,
+                    diff=(("delete", text),),
+                ),
+            )
+        )
+    for run in runs:
+        text = "\n\n".join(source.texts[sb] for sb in run)
+        after = _after(alignment, source.first[run[0]])
+        where = "at the start" if after < 0 else f"after block {after}"
+        found.append(
+            Keyed(
+                ("added", " ".join(key for sb in run for key in source.signature(sb))),
+                Finding(
+                    kind=FindingKind.ADDED,
+                    substantive=True,
+                    detail=f"passage added {where} ({_words(text)} words): {quote(text)}",
+                    insert_after=after,
+                    remote_text=text,
+                    diff=(("insert", text),),
+                ),
+            )
+        )
+    for lb, sb in alignment.moves:
+        found.append(_moved(alignment, lb, _after(alignment, source.first[sb]), source.texts[sb]))
+    return found
+
+
+def _edited(alignment: Alignment, lb: int, remote: str, inserts: list[int]) -> Keyed:
+    local = alignment.local
+    ops = _block_ops(alignment, lb, inserts)
+    return Keyed(
+        ("edited", local.indices[lb], normalise(remote).casefold()),
+        Finding(
+            kind=FindingKind.EDITED,
+            substantive=True,
+            detail=describe(ops),
+            local_block=local.indices[lb],
+            local_text=local.texts[lb],
+            remote_text=remote,
+            diff=ops,
+        ),
+    )
+
+
+def _cosmetic(local: Side, lb: int, remote: str) -> Keyed:
+    old, new = normalise(local.texts[lb]).split(), normalise(remote).split()
+    ops = merge_ops(
+        [
+            (
+                "equal" if op.tag == "equal" else "delete",
+                " ".join(old[op.src_start : op.src_end]),
+            )
+            if op.tag in ("equal", "delete")
+            else ("insert", " ".join(new[op.dest_start : op.dest_end]))
+            for op in Indel.opcodes(old, new)
+        ]
+    )
+    changes = [text for op, text in ops if op != "equal"][:4]
+    detail = "punctuation or capitalisation changed"
+    if changes:
+        detail += ": " + ", ".join(quote(text, 30) for text in changes)
+    return Keyed(
+        ("cosmetic", local.indices[lb], normalise(remote)),
+        Finding(
+            kind=FindingKind.EDITED,
+            substantive=False,
+            detail=detail,
+            local_block=local.indices[lb],
+            local_text=local.texts[lb],
+            remote_text=remote,
+            diff=ops,
+        ),
+    )
+
+
+def _moved(alignment: Alignment, lb: int, after: int, remote: str) -> Keyed:
+    local = alignment.local
+    where = "to the start" if after < 0 else f"to after block {after}"
+    return Keyed(
+        ("moved", local.indices[lb]),
+        Finding(
+            kind=FindingKind.MOVED,
+            substantive=False,
+            detail=f"passage moved {where}: {quote(local.texts[lb])}",
+            local_block=local.indices[lb],
+            insert_after=after,
+            local_text=local.texts[lb],
+            remote_text=remote,
+        ),
+    )
+
+
+def _moved_changed(alignment: Alignment, lb: int, run: list[int]) -> list[Keyed]:
+    local, source = alignment.local, alignment.source
+    remote = "\n\n".join(source.texts[sb] for sb in run)
+    found = [_moved(alignment, lb, _after(alignment, source.first[run[0]]), remote)]
+    old = list(local.block_range(lb))
+    new = [word for sb in run for word in source.block_range(sb)]
+    a = [local.keys[w] for w in old]
+    b = [source.keys[w] for w in new]
+    if a == b:
+        return found
+    ops: list[tuple[str, str]] = []
+    for op in Indel.opcodes(a, b):
+        if op.tag in ("equal", "delete"):
+            ops.extend(_runs(local, old[op.src_start : op.src_end], op.tag))
+        if op.tag == "insert":
+            ops.extend(_runs(source, new[op.dest_start : op.dest_end], "insert"))
+    merged = merge_ops(ops)
+    found.append(
+        Keyed(
+            ("edited", local.indices[lb], normalise(remote).casefold()),
+            Finding(
+                kind=FindingKind.EDITED,
+                substantive=True,
+                detail=describe(merged),
+                local_block=local.indices[lb],
+                local_text=local.texts[lb],
+                remote_text=remote,
+                diff=merged,
+            ),
+        )
+    )
+    return found

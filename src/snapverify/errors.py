@@ -1,0 +1,79 @@
+"""Errors snapverify raises, each carrying its exit code.
+
+Hierarchy::
+
+    SnapverifyError (exit 2)
+    ├── UsageError (2)             bad options or arguments
+    ├── InputError (2)             a local copy or source file that is not a document
+    ├── AddressRefused (3)         a URL refused by the address policy
+    ├── Unverifiable (4)           no source could be compared (includes being offline)
+    ├── IntegrityError (5)         stored data failed its integrity check
+    └── TryLater (75)              another run holds the lock, or rate-limited
+
+Only ``cli.py`` turns these into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AddressRefused",
+    "InputError",
+    "IntegrityError",
+    "SnapverifyError",
+    "TryLater",
+    "Unverifiable",
+    "UsageError",
+]
+
+
+class SnapverifyError(Exception):
+    """Base of every snapverify error.
+
+    Attributes:
+        url: the URL or file path the error is about, when there is one.
+        status: an HTTP status, when one was received.
+        retry_after: seconds to wait before trying again, when known.
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.url = url
+        self.status = status
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(SnapverifyError):
+    exit_code = 2
+
+
+class InputError(SnapverifyError):
+    exit_code = 2
+
+
+class AddressRefused(SnapverifyError):
+    exit_code = 3
+
+
+class Unverifiable(SnapverifyError):
+    exit_code = 4
+
+
+class IntegrityError(SnapverifyError):
+    exit_code = 5
+
+
+class TryLater(SnapverifyError):
+    exit_code = 75

@@ -1,0 +1,139 @@
+"""Bytes to text: declared charsets honoured, wrong ones detected, mojibake repaired."""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+
+import charset_normalizer
+import ftfy
+
+__all__ = ["NotADocument", "decode_document", "decode_html"]
+
+logger = logging.getLogger(__name__)
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE
+)
+# UTF-8 read as Latin-1/cp1252 leaves a lead byte (Ã, Â, â, Ð...) before a continuation
+# byte's character; only then is ftfy (slow on long pages) asked to look.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+    "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030"
+    "\u2039\u203a\u20ac\u2122]"
+)
+_SINGLE_BYTE_WESTERN = {"latin-1", "iso8859-1", "cp1252", "ascii"}
+
+
+class NotADocument(ValueError):
+    """The bytes are not text: empty, binary, or undecodable after detection."""
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        return codecs.lookup(label.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def _bom(data: bytes) -> str | None:
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    return None
+
+
+def _repair(text: str) -> str:
+    # ftfy is slow on long texts; only pay for it when the text looks broken.
+    if _MOJIBAKE_HINT.search(text) and ftfy.is_bad(text):
+        repaired: str = ftfy.fix_encoding(text)
+        if repaired != text:
+            logger.debug("repaired mojibake")
+        return repaired
+    return text
+
+
+def _decode(data: bytes, declared: str | None, *, strict: bool) -> str:
+    bom = _bom(data)
+    if bom:
+        return _repair(data.decode(bom, errors="strict" if strict else "replace"))
+    candidates: list[str] = []
+    codec = _codec(declared)
+    if codec:
+        # Declared single-byte Western charsets decode anything; valid UTF-8 beats them.
+        if codec in _SINGLE_BYTE_WESTERN:
+            candidates.append("utf-8")
+        candidates.append(codec)
+    candidates.append("utf-8")
+    for name in candidates:
+        try:
+            return _repair(data.decode(name))
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding:
+        try:
+            return _repair(data.decode(best.encoding))
+        except (UnicodeDecodeError, LookupError):
+            pass
+    if strict:
+        raise NotADocument("undecodable: no character encoding fits its bytes")
+    return _repair(data.decode(codec or "utf-8", errors="replace"))
+
+
+def decode_document(data: bytes) -> str:
+    """Decode a local copy, refusing what is not a document.
+
+    Args:
+        data: the file's bytes.
+
+    Returns:
+        The decoded text.
+
+    Raises:
+        NotADocument: empty or blank, binary (NUL bytes outside UTF-16/32), or
+            undecodable after charset detection.
+    """
+    if not data.strip():
+        raise NotADocument("empty: the file holds no text")
+    if _bom(data) is None and b"\x00" in data:
+        raise NotADocument("binary: the file holds NUL bytes, not text")
+    declared = None
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        declared = match.group(1).decode("ascii", "replace")
+    text = _decode(data, declared, strict=True)
+    if not text.strip():
+        raise NotADocument("empty: the file holds no text")
+    if "\x00" in text:  # UTF-16/32 with a BOM can still decode to NUL characters
+        raise NotADocument("binary: the file holds NUL bytes, not text")
+    return text
+
+
+def decode_html(data: bytes, charset: str | None = None) -> str:
+    """Decode an HTML page; never raises.
+
+    Args:
+        data: the page's bytes.
+        charset: the charset from the HTTP ``Content-Type`` header, if any; it is
+            honoured unless the bytes contradict it, then the ``<meta>`` charset,
+            then detection.
+
+    Returns:
+        The decoded text (undecodable bytes replaced).
+    """
+    declared = charset
+    if not _codec(declared):
+        match = _META_CHARSET.search(data[:4096])
+        declared = match.group(1).decode("ascii", "replace") if match else None
+    return _decode(data, declared, strict=False)

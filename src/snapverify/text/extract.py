@@ -1,0 +1,321 @@
+"""HTML capture to article :class:`~snapverify.models.Document`.
+
+Reference-guided extraction: given the local copy, blocks of the page that say
+what the local copy says mark the article; the article region is the deepest
+element holding nearly all of them. Inside that region, prose that the local copy
+lacks is kept (it may be a passage the site added), while page furniture
+(navigation, sharing, captions, link lists, headlines) is not. Outside it, only
+text of the local copy is kept, so boilerplate never becomes a finding.
+
+Without a reference, or when the page holds too little of it (a soft-404, an
+unrelated page), a generic density-based extraction chooses the article and the
+document says so in ``extraction`` and ``notes``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+
+import lxml.html
+
+from snapverify.models import Block, BlockKind, Document, Extraction, Link
+from snapverify.text.decode import decode_html
+from snapverify.text.html import (
+    RawBlock,
+    candidate_blocks,
+    is_boilerplate_element,
+    parse_html,
+    resolve_url,
+)
+from snapverify.text.metadata import read_metadata
+from snapverify.text.normalise import word_keys
+
+__all__ = ["extract"]
+
+logger = logging.getLogger(__name__)
+
+HtmlElement = lxml.html.HtmlElement
+
+SHINGLE = 3
+# A page block belongs to the reference when this share of its shingles is in it.
+MATCH_SHARE = 0.5
+# Fewer shingles than this match only as a whole block of the reference.
+MIN_HITS = 3
+# The reference is usable when the page holds this share of its shingles.
+USABLE_COVERAGE = 0.15
+# The article region holds this share of the matched text.
+REGION_SHARE = 0.85
+# Unmatched text inside the region counts as article prose from this many words.
+PROSE_WORDS = 6
+_NON_PROSE = re.compile(
+    r"caption|credit|figure|photo|image|img|gallery|video|media|embed|tweet|byline|author|"
+    r"dateline|timestamp|meta|breadcrumb|topic|keyword|label|badge|button|btn|icon",
+    re.IGNORECASE,
+)
+_NON_PROSE_TAGS = frozenset({"figure", "figcaption", "caption", "h1", "address", "time"})
+_SENTENCE_END = re.compile(r"[.!?…:;\"'”’»)\]]\s*$")
+_BYLINE = re.compile(r"^\s*(?:by|von|par|por|di|door|av)\s+\S", re.IGNORECASE)
+
+
+def _shingles(keys: tuple[str, ...]) -> list[tuple[str, ...]]:
+    if len(keys) < SHINGLE:
+        return [tuple(keys)] if keys else []
+    return list(zip(*(keys[i:] for i in range(SHINGLE)), strict=False))
+
+
+class _Reference:
+    def __init__(self, document: Document) -> None:
+        self.shingles: set[tuple[str, ...]] = set()
+        self.signatures: set[tuple[str, ...]] = set()
+        for block in document.blocks:
+            keys = word_keys(block.text)
+            self.shingles.update(_shingles(keys))
+            self.signatures.add(keys)
+
+    def matches(self, keys: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """The block's shingles found in the reference, if it belongs to it."""
+        shingles = _shingles(keys)
+        hits = [s for s in shingles if s in self.shingles]
+        if not shingles or len(hits) < MATCH_SHARE * len(shingles):
+            return []
+        # Short text (a caption naming someone) must be a whole block of the reference.
+        if len(hits) < MIN_HITS and keys not in self.signatures:
+            return []
+        return hits
+
+
+def _is_non_prose_name(element: HtmlElement) -> bool:
+    if element.tag in _NON_PROSE_TAGS:
+        return True
+    names = f"{element.get('class', '')} {element.get('id', '')}"
+    return bool(names.strip()) and _NON_PROSE.search(names) is not None
+
+
+def _path_excluded(element: HtmlElement, stop: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
+    """Whether any element from ``element`` up to (not including) ``stop`` is furniture."""
+    chain: list[HtmlElement] = []
+    node: HtmlElement | None = element
+    verdict = False
+    while node is not None and node is not stop:
+        cached = cache.get(node)
+        if cached is not None:
+            verdict = cached
+            break
+        chain.append(node)
+        if is_boilerplate_element(node) or _is_non_prose_name(node):
+            verdict = True
+            break
+        node = node.getparent()
+    for item in chain:
+        cache[item] = verdict or cache.get(item, False)
+    return verdict
+
+
+def _inside(element: HtmlElement, container: HtmlElement) -> bool:
+    node: HtmlElement | None = element
+    while node is not None:
+        if node is container:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _depth(element: HtmlElement) -> int:
+    return sum(1 for _ in element.iterancestors())
+
+
+def _deepest_holding(blocks: list[RawBlock], masses: list[int], share: float) -> HtmlElement:
+    total = sum(masses)
+    weight: Counter[HtmlElement] = Counter()
+    for block, mass in zip(blocks, masses, strict=True):
+        if not mass:
+            continue
+        node: HtmlElement | None = block.element
+        while node is not None:
+            weight[node] += mass
+            node = node.getparent()
+    holding = [element for element, mass in weight.items() if mass >= share * total]
+    return max(holding, key=_depth)
+
+
+def _prose(block: RawBlock, words: int) -> bool:
+    if words < PROSE_WORDS:
+        return False
+    if block.link_chars * 2 > len(block.text):
+        return False
+    if _BYLINE.match(block.text) and words <= 10:
+        return False
+    if block.kind is BlockKind.HEADING:
+        return True
+    return _SENTENCE_END.search(block.text) is not None or words >= 15
+
+
+def _guided(
+    blocks: list[RawBlock], reference: _Reference, titles: set[tuple[str, ...]]
+) -> list[RawBlock] | None:
+    keys = [word_keys(block.text) for block in blocks]
+    hits_of = [reference.matches(block_keys) for block_keys in keys]
+    # A caption, summary bullet or pull quote repeats part of a paragraph: each
+    # shingle belongs to the block holding most of the reference, the others are repeats.
+    owner: dict[tuple[str, ...], int] = {}
+    for n, hits in enumerate(hits_of):
+        for shingle in hits:
+            held = owner.get(shingle)
+            if held is None or len(hits_of[held]) < len(hits):
+                owner[shingle] = n
+    masses: list[int] = []
+    matched_shingles: set[tuple[str, ...]] = set()
+    for n, (block, block_keys, hits) in enumerate(zip(blocks, keys, hits_of, strict=True)):
+        owned = sum(1 for shingle in hits if owner[shingle] == n)
+        headline = block.element.tag == "h1" or block_keys in titles
+        whole = block_keys in reference.signatures
+        if not hits or (owned * 2 < len(hits) and not whole) or (headline and not whole):
+            masses.append(0)
+            continue
+        masses.append(len(hits))
+        matched_shingles.update(hits)
+    if not reference.shingles or len(matched_shingles) < USABLE_COVERAGE * len(reference.shingles):
+        return None
+    container = _deepest_holding(blocks, masses, REGION_SHARE)
+    cache: dict[HtmlElement, bool] = {}
+    inside = [_inside(block.element, container) for block in blocks]
+    kept_inside = {k for k, m, i in zip(keys, masses, inside, strict=True) if m and i}
+    matched_at = [n for n, (m, i) in enumerate(zip(masses, inside, strict=True)) if m and i]
+    first, last = matched_at[0], matched_at[-1]
+    # Outside the span of matched text, only blocks shaped like the article's own
+    # paragraphs (same parent, tag and class) may be article text.
+    parents = {blocks[n].element.getparent() for n in matched_at}
+    shapes = {(blocks[n].element.tag, blocks[n].element.get("class")) for n in matched_at}
+    chosen: list[RawBlock] = []
+    seen: set[tuple[str, ...]] = set()
+    for n, (block, signature, mass, is_inside) in enumerate(
+        zip(blocks, keys, masses, inside, strict=True)
+    ):
+        if mass:
+            if not is_inside and signature in kept_inside:
+                continue  # a teaser or repeat of text the article region already has
+            if signature in seen and len(signature) >= SHINGLE:
+                continue
+        elif not (
+            is_inside
+            and signature not in titles
+            and _prose(block, len(signature))
+            and (
+                first < n < last
+                or (
+                    block.element.getparent() in parents
+                    and (block.element.tag, block.element.get("class")) in shapes
+                )
+            )
+            and not _path_excluded(block.element, container, cache)
+        ):
+            continue
+        seen.add(signature)
+        chosen.append(block)
+    return chosen
+
+
+def _generic(blocks: list[RawBlock]) -> list[RawBlock]:
+    scores: Counter[HtmlElement] = Counter()
+    cache: dict[HtmlElement, bool] = {}
+    for block in blocks:
+        words = len(block.text.split())
+        if words < 8 or block.link_chars * 3 > len(block.text):
+            continue
+        if _path_excluded(block.element, block.element.getroottree().getroot(), cache):
+            continue
+        score = 1 + block.text.count(",") + min(len(block.text) // 100, 3)
+        parent = block.element.getparent()
+        if parent is None:
+            continue
+        scores[parent] += score
+        grandparent = parent.getparent()
+        if grandparent is not None:
+            scores[grandparent] += score / 2
+    if not scores:
+        return []
+    container = max(scores, key=lambda element: scores[element])
+    chosen = []
+    for block in blocks:
+        if not _inside(block.element, container):
+            continue
+        if block.link_chars * 2 > len(block.text):
+            continue
+        if _path_excluded(block.element, container, cache):
+            continue
+        if len(block.text.split()) < 4 and block.kind is not BlockKind.HEADING:
+            continue
+        chosen.append(block)
+    return chosen
+
+
+def _base_url(root: HtmlElement, url: str | None) -> str | None:
+    base = root.find(".//base[@href]")
+    if base is not None:
+        return resolve_url(base.get("href"), url) or url
+    return url
+
+
+def extract(
+    html: bytes | str,
+    *,
+    url: str | None = None,
+    reference: Document | None = None,
+    charset: str | None = None,
+) -> Document:
+    """Extract the article of an HTML page.
+
+    Args:
+        html: the page, as bytes (decoded by ``charset``, the ``<meta>`` charset or
+            detection) or text.
+        url: the page's original URL; relative and archive-rewritten links resolve
+            to absolute original URLs against it.
+        reference: the local copy; when given and the page holds enough of it, the
+            article region is found by matching it (``Extraction.GUIDED``).
+        charset: the charset of the HTTP ``Content-Type`` header, if any.
+
+    Returns:
+        The article: body blocks in page order, their links, and metadata.
+    """
+    text = html if isinstance(html, str) else decode_html(html, charset)
+    root = parse_html(text)
+    base = _base_url(root, url)
+    metadata = read_metadata(root, base)
+    raw = candidate_blocks(root)
+    notes: list[str] = []
+    chosen: list[RawBlock] | None = None
+    mode = Extraction.GENERIC
+    if reference is not None and reference.blocks:
+        titles = {tuple(word_keys(title)) for title in metadata.titles}
+        chosen = _guided(raw, _Reference(reference), titles)
+        if chosen is None:
+            notes.append(
+                "the page holds too little of the local copy to locate the article;"
+                " generic extraction used"
+            )
+        else:
+            mode = Extraction.GUIDED
+    if chosen is None:
+        chosen = _generic(raw)
+    blocks = tuple(Block(block.text, block.kind) for block in chosen)
+    links = []
+    for index, block in enumerate(chosen):
+        for text, href in block.links:
+            target = resolve_url(href, base)
+            if target is not None:
+                links.append(Link(text, target, index))
+    return Document(
+        blocks=blocks,
+        links=tuple(links),
+        title=metadata.title,
+        byline=metadata.byline,
+        published=metadata.published,
+        modified=metadata.modified,
+        publication=metadata.site_name,
+        url=url or metadata.url,
+        extraction=mode,
+        notes=tuple(notes),
+        title_variants=metadata.titles,
+    )

@@ -1,0 +1,321 @@
+"""HTML to candidate text blocks: parsing, clean-up, archive URL unwrapping.
+
+Everything that turns page bytes into a flat list of text blocks lives here; which
+of those blocks are the article is decided in :mod:`snapverify.text.extract`.
+lxml parses (libxml2, linear time, no entity expansion, no network) and the walk
+is iterative, so pathological nesting costs no recursion.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree as etree
+import lxml.html
+
+from snapverify.models import BlockKind
+
+__all__ = [
+    "BLOCK_TAGS",
+    "RawBlock",
+    "candidate_blocks",
+    "is_boilerplate_element",
+    "parse_html",
+    "resolve_url",
+    "unwrap_archive_url",
+]
+
+HtmlElement = lxml.html.HtmlElement
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body caption center dd details dialog dir div dl dt "
+    "fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main "
+    "menu nav ol p pre section summary table tbody tfoot thead tr ul".split()
+)
+_JUNK_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "iframe",
+    "object",
+    "embed",
+    "canvas",
+    "select",
+    "textarea",
+    "button",
+    "input",
+    "head",
+    "video",
+    "audio",
+    "map",
+)
+_KIND_BY_TAG = {
+    **{f"h{n}": BlockKind.HEADING for n in range(1, 7)},
+    "li": BlockKind.LIST_ITEM,
+    "dd": BlockKind.LIST_ITEM,
+    "dt": BlockKind.LIST_ITEM,
+    "blockquote": BlockKind.QUOTE,
+    "pre": BlockKind.PREFORMATTED,
+}
+# Archives wrap their own markup in these comments (Wayback's toolbar, pywb's banner).
+_TOOLBARS = re.compile(
+    r"<!--\s*BEGIN WAYBACK TOOLBAR INSERT\s*-->.*?<!--\s*END WAYBACK TOOLBAR INSERT\s*-->"
+    r"|<!--\s*WB Insert\s*-->.*?<!--\s*End WB Insert\s*-->",
+    re.DOTALL | re.IGNORECASE,
+)
+_TOOLBAR_IDS = ("wm-ipp-base", "wm-ipp", "wm-ipp-print", "donato", "_wb_frame_top_banner")
+# An archive-rewritten URL: /web/20120527000000/http://... or /coll/2012...id_/http://...
+_ARCHIVE_PATH = re.compile(
+    r"^/(?:[^/?#]+/)*?(?:\d{4,14})(?:[a-z]{2}_|\*)?/+((?:https?:)?/{1,2}[^/].*)$", re.IGNORECASE
+)
+# Readability's unlikely-candidate words, widened with today's page furniture.
+_BOILERPLATE = re.compile(
+    r"-ad-|^ad$|^ads?[-_]|[-_]ads?$|advert|agegate|banner|breadcrumb|combx|comment|community|"
+    r"consent|cookie|disqus|dropdown|extra|footer|gdpr|header|legends|masthead|menu|modal|"
+    r"most-?read|most-?popular|navbar|newsletter|outbrain|pager|pagination|paywall|popular|"
+    r"popup|promo|recirc|recommend|related|remark|replies|rss|share|sharing|shoutbox|sidebar|"
+    r"signup|skip|skyscraper|social|sponsor|subscri|supplemental|taboola|tags|toolbar|"
+    r"trending|widget|yom-remote",
+    re.IGNORECASE,
+)
+_MAYBE_ARTICLE = re.compile(r"and|article|body|column|content|main|shadow|story|text", re.I)
+_BOILERPLATE_TAGS = frozenset({"nav", "aside", "footer", "header", "menu", "form", "dialog"})
+_BOILERPLATE_ROLES = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "menu", "dialog", "alert"}
+)
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(slots=True)
+class RawBlock:
+    """A run of text in the page, before the article region is chosen."""
+
+    text: str
+    kind: BlockKind
+    element: HtmlElement
+    links: list[tuple[str, str]] = field(default_factory=list)  # (text, raw href)
+    link_chars: int = 0
+
+
+def unwrap_archive_url(url: str) -> str:
+    """Map an archive-rewritten URL back to the original it points at.
+
+    ``https://web.archive.org/web/20120527000000/http://example.com/a`` and
+    ``http://127.0.0.1:8080/coll/2012id_/http://example.com/a`` both give
+    ``http://example.com/a``; any other URL is returned unchanged.
+    """
+    parts = urlsplit(url)
+    path = parts.path
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    match = _ARCHIVE_PATH.match(path)
+    if not match:
+        return url
+    inner = match.group(1)
+    if inner.startswith("//"):
+        inner = "http:" + inner
+    inner = re.sub(r"^(https?):/+", r"\1://", inner, flags=re.IGNORECASE)
+    if parts.fragment:
+        inner = f"{inner}#{parts.fragment}"
+    return unwrap_archive_url(inner) if _ARCHIVE_PATH.match(urlsplit(inner).path) else inner
+
+
+def resolve_url(href: str | None, base: str | None) -> str | None:
+    """Make ``href`` absolute against ``base`` and undo archive rewriting.
+
+    Returns ``None`` for empty targets, bare fragments and ``javascript:`` links.
+    """
+    if href is None:
+        return None
+    href = href.strip()
+    if not href or href.startswith("#") or href.lower().startswith("javascript:"):
+        return None
+    try:
+        absolute = urljoin(base, href) if base else href
+    except ValueError:
+        return None
+    return unwrap_archive_url(absolute)
+
+
+def parse_html(text: str) -> HtmlElement:
+    """Parse HTML leniently into an lxml tree (archive toolbars removed)."""
+    text = _TOOLBARS.sub("", text)
+    parser = lxml.html.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=False
+    )
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        root = lxml.html.document_fromstring("<html><body></body></html>")
+    return root
+
+
+def is_boilerplate_element(element: HtmlElement) -> bool:
+    """Whether an element, by its tag, role, class or id, is page furniture."""
+    if element.tag in _BOILERPLATE_TAGS:
+        return True
+    role = element.get("role")
+    if role and role.lower() in _BOILERPLATE_ROLES:
+        return True
+    names = f"{element.get('class', '')} {element.get('id', '')}".strip()
+    if not names:
+        return False
+    for name in names.split():
+        if _BOILERPLATE.search(name) and not _MAYBE_ARTICLE.search(name):
+            return True
+    return False
+
+
+def _prepare(root: HtmlElement) -> None:
+    for element_id in _TOOLBAR_IDS:
+        for element in root.xpath("//*[@id=$i]", i=element_id):
+            element.drop_tree()
+    etree.strip_elements(root, *_JUNK_TAGS, with_tail=False)
+    for element in root.xpath("//*[@hidden]"):
+        if element.getparent() is not None:
+            element.drop_tree()
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    # Table cells are words of their row, not blocks of their own; keep them apart.
+    for cell in root.iter("td", "th"):
+        cell.tail = " " + (cell.tail or "")
+
+
+def _has_block_descendant(root: HtmlElement) -> set[HtmlElement]:
+    marked: set[HtmlElement] = set()
+    for element in root.iter(*BLOCK_TAGS):
+        parent = element.getparent()
+        while parent is not None and parent not in marked:
+            marked.add(parent)
+            parent = parent.getparent()
+    return marked
+
+
+def _text(element: HtmlElement) -> str:
+    return str(etree.tostring(element, method="text", encoding=str, with_tail=False))
+
+
+def _links(element: HtmlElement) -> tuple[list[tuple[str, str]], int]:
+    """Anchors as (text, raw href): resolving waits until a block is chosen."""
+    links: list[tuple[str, str]] = []
+    chars = 0
+    for anchor in element.iter("a"):
+        text = _SPACE.sub(" ", _text(anchor)).strip()
+        chars += len(text)
+        href = anchor.get("href")
+        if href and text:
+            links.append((text, href))
+    return links, chars
+
+
+class _Collector:
+    """Accumulates inline text between block boundaries."""
+
+    def __init__(self) -> None:
+        self.blocks: list[RawBlock] = []
+        self.parts: list[str] = []
+        self.links: list[tuple[str, str]] = []
+        self.link_chars = 0
+
+    def add(self, text: str | None) -> None:
+        if text:
+            self.parts.append(text)
+
+    def add_inline(self, element: HtmlElement) -> None:
+        self.parts.append(_text(element))
+        if element.tag == "a" or element.find(".//a") is not None:
+            links, chars = _links(element)
+            self.links.extend(links)
+            self.link_chars += chars
+
+    def flush(self, container: HtmlElement) -> None:
+        if self.parts:
+            self.emit("".join(self.parts), container, self.links, self.link_chars)
+        self.parts = []
+        self.links = []
+        self.link_chars = 0
+
+    def emit(
+        self,
+        text: str,
+        element: HtmlElement,
+        links: list[tuple[str, str]],
+        link_chars: int,
+    ) -> None:
+        kind = _KIND_BY_TAG.get(element.tag, BlockKind.PARAGRAPH)
+        if kind is BlockKind.PARAGRAPH and element.tag == "p":
+            for ancestor in element.iterancestors("blockquote"):
+                kind = BlockKind.QUOTE
+                break
+        pieces = _PARAGRAPH_BREAK.split(text) if "\n" in text else [text]
+        total = sum(len(piece) for piece in pieces) or 1
+        for piece in pieces:
+            collapsed = _SPACE.sub(" ", piece).strip()
+            if not collapsed:
+                continue
+            if len(pieces) == 1:
+                own_links, own_chars = links, link_chars
+            else:
+                own_links = [link for link in links if link[0] in collapsed]
+                own_chars = link_chars * len(piece) // total
+            self.blocks.append(RawBlock(collapsed, kind, element, own_links, own_chars))
+
+
+def candidate_blocks(root: HtmlElement) -> list[RawBlock]:
+    """Cut the page's body into text blocks in document order.
+
+    A block is the text of a block-level element that holds no other block-level
+    element, or a run of inline text between block boundaries; a double line break
+    also ends a block. Scripts, styles, forms controls, hidden elements and archive
+    toolbars contribute nothing.
+
+    Args:
+        root: the parsed page (modified in place: junk removed).
+
+    Returns:
+        The blocks in document order.
+    """
+    _prepare(root)
+    body = root.find("body")
+    start = body if body is not None else root
+    containers = _has_block_descendant(start)
+    collector = _Collector()
+    stack: list[HtmlElement] = []
+    walker = etree.iterwalk(start, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag
+        if not isinstance(tag, str):
+            if event == "end" and stack:
+                collector.add(element.tail)
+            continue
+        if event == "start":
+            if tag in BLOCK_TAGS:
+                if stack:
+                    collector.flush(stack[-1])
+                if element in containers:
+                    stack.append(element)
+                    collector.add(element.text)
+                else:
+                    links, chars = _links(element)
+                    collector.emit(_text(element), element, links, chars)
+                    walker.skip_subtree()
+            elif element in containers:
+                collector.add(element.text)
+            else:
+                collector.add_inline(element)
+                walker.skip_subtree()
+        else:
+            if tag in BLOCK_TAGS and stack and stack[-1] is element:
+                collector.flush(element)
+                stack.pop()
+            if element is not start:
+                collector.add(element.tail)
+    if stack:
+        collector.flush(stack[-1])
+    return collector.blocks

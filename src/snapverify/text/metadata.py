@@ -1,0 +1,197 @@
+"""Article metadata from a page: title, byline, dates, canonical URL, site name.
+
+Sources, most trusted first: JSON-LD (schema.org ``NewsArticle`` and kin), Open
+Graph / ``article:*`` meta tags, Dublin Core and other ``<meta name>`` tags, then
+the visible page (``<h1>``, ``rel=author``/byline elements, ``<time>``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import lxml.html
+
+from snapverify.text.html import resolve_url
+
+__all__ = ["PageMetadata", "read_metadata"]
+
+HtmlElement = lxml.html.HtmlElement
+
+_ARTICLE_TYPES = re.compile(
+    r"Article|BlogPosting|Report|NewsArticle|OpinionNewsArticle|Posting|WebPage", re.I
+)
+_SPACE = re.compile(r"\s+")
+_BYLINE_CLASS = re.compile(r"byline|author", re.I)
+_BY_PREFIX = re.compile(r"^\s*(?:by|von|par|por|di|door|av)\s+", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class PageMetadata:
+    title: str | None = None
+    titles: tuple[str, ...] = ()  # every title candidate, best first
+    byline: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    url: str | None = None
+    site_name: str | None = None
+
+
+def _clean(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = _SPACE.sub(" ", value).strip()
+    return value or None
+
+
+def _json_ld_objects(root: HtmlElement) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        pending: list[Any] = [data]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                if "@graph" in item:
+                    pending.append(item["@graph"])
+                found.append(item)
+    return found
+
+
+def _type_matches(item: dict[str, Any]) -> bool:
+    kind = item.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return any(isinstance(k, str) and _ARTICLE_TYPES.search(k) for k in kinds)
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [name] if isinstance(name, str) else []
+    if isinstance(value, list):
+        return [name for item in value for name in _names(item)]
+    return []
+
+
+def _meta(root: HtmlElement) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        content = _clean(meta.get("content"))
+        if key and content and key not in values:
+            values[key] = content
+    return values
+
+
+def _first(*values: str | None) -> str | None:
+    for value in values:
+        if value:
+            return value
+    return None
+
+
+def _visible_byline(root: HtmlElement) -> str | None:
+    for element in root.xpath(
+        "//*[@rel='author' or @itemprop='author' or contains(@class,'yline')"
+        " or contains(@class,'uthor')][not(self::meta)][not(self::link)]"
+    ):
+        if element.get("class") and not _BYLINE_CLASS.search(element.get("class", "")):
+            continue
+        text = _clean(element.text_content())
+        if text and len(text) <= 100:
+            return _BY_PREFIX.sub("", text)
+    return None
+
+
+def read_metadata(root: HtmlElement, base: str | None) -> PageMetadata:
+    """Read article metadata from a parsed page (before scripts are stripped).
+
+    Args:
+        root: the parsed page.
+        base: the URL relative URLs resolve against.
+
+    Returns:
+        What the page says about itself; fields it does not give are ``None``.
+    """
+    meta = _meta(root)
+    article: dict[str, Any] = {}
+    for item in _json_ld_objects(root):
+        if _type_matches(item):
+            article = item
+            break
+    ld_authors = [name for name in (_clean(n) for n in _names(article.get("author"))) if name]
+    meta_author = _first(meta.get("author"), meta.get("dc.creator"), meta.get("sailthru.author"))
+    if meta_author and meta_author.lower().startswith(("http://", "https://")):
+        meta_author = None
+    byline = ", ".join(ld_authors) if ld_authors else _first(meta_author, _visible_byline(root))
+
+    h1 = None
+    for heading in root.iter("h1"):
+        h1 = _clean(heading.text_content())
+        if h1:
+            break
+    title_element = root.find(".//title")
+    page_title = _clean(title_element.text_content()) if title_element is not None else None
+    candidates = [
+        _clean(article.get("headline")),
+        meta.get("og:title"),
+        meta.get("twitter:title"),
+        h1,
+        meta.get("dc.title"),
+        page_title,
+    ]
+    titles = tuple(dict.fromkeys(title for title in candidates if title))
+
+    time_published = None
+    for time in root.iter("time"):
+        if time.get("itemprop") == "datePublished" or time.get("pubdate") is not None:
+            time_published = _clean(time.get("datetime"))
+            break
+    published = _first(
+        _clean(article.get("datePublished")),
+        meta.get("article:published_time"),
+        meta.get("datepublished"),
+        meta.get("dc.date.issued"),
+        meta.get("pubdate"),
+        meta.get("publishdate"),
+        meta.get("date"),
+        time_published,
+    )
+    modified = _first(
+        _clean(article.get("dateModified")),
+        meta.get("article:modified_time"),
+        meta.get("og:updated_time"),
+        meta.get("datemodified"),
+        meta.get("last-modified"),
+    )
+    canonical = None
+    for link in root.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical":
+            canonical = resolve_url(link.get("href"), base)
+            break
+    url = _first(canonical, resolve_url(meta.get("og:url"), base))
+    publisher = article.get("publisher")
+    site_name = _first(
+        meta.get("og:site_name"),
+        _clean(publisher.get("name")) if isinstance(publisher, dict) else None,
+    )
+    return PageMetadata(
+        title=titles[0] if titles else None,
+        titles=titles,
+        byline=byline,
+        published=published,
+        modified=modified,
+        url=url,
+        site_name=site_name,
+    )
