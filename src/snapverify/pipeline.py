@@ -1,0 +1,132 @@
+"""Orchestration: read the files, run the core, assemble a :class:`CheckResult`.
+
+``compare_files`` is what ``snapverify compare`` runs: a local copy against saved
+files (HTML, Markdown, text). The networked check (live page and archives) will
+join it here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from snapverify.compare import compare_documents
+from snapverify.errors import InputError, UsageError
+from snapverify.models import CheckResult, Document, SnapshotInfo, Source, SourceKind
+from snapverify.snapshot import read_local_copy
+from snapverify.text.decode import NotADocument, decode_document
+from snapverify.text.extract import extract
+from snapverify.text.markdown import read_markdown
+from snapverify.timestamps import parse_timestamp
+
+__all__ = ["compare_files", "parse_source_spec"]
+
+logger = logging.getLogger(__name__)
+
+_HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+_SPEC = re.compile(r"^(?P<path>.+)@(?P<ts>\d{4,14})$")
+
+
+def parse_source_spec(spec: str) -> tuple[Path, str | None]:
+    """Split ``PATH@TIMESTAMP`` into the path and its 4-14 digit timestamp.
+
+    A path that itself exists wins over the split, so a file whose name ends in
+    ``@2012`` can still be named.
+    """
+    match = _SPEC.match(spec)
+    if match and not Path(spec).exists():
+        return Path(match["path"]), match["ts"]
+    return Path(spec), None
+
+
+def _looks_like_html(path: Path, data: bytes) -> bool:
+    if path.suffix.lower() in _HTML_SUFFIXES:
+        return True
+    head = data[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head
+
+
+def _read_source(path: Path, reference: Document, url: str | None) -> tuple[bytes, Document]:
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise InputError(f"{path}: is a directory, not a file", url=str(path)) from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}", url=str(path)) from exc
+    if not data.strip():
+        raise InputError(f"{path}: empty: the file holds no text", url=str(path))
+    if _looks_like_html(path, data):
+        return data, extract(data, url=url, reference=reference)
+    try:
+        text = decode_document(data)
+    except NotADocument as exc:
+        raise InputError(f"{path}: {exc}", url=str(path)) from exc
+    return data, read_markdown(text)
+
+
+def compare_files(
+    local: Path,
+    sources: Sequence[str],
+    *,
+    url: str | None = None,
+    ignore: Sequence[str] = (),
+) -> CheckResult:
+    """Compare a local copy with saved versions of the article.
+
+    Args:
+        local: the local copy (Markdown, text or HTML).
+        sources: saved versions, each ``PATH`` or ``PATH@TIMESTAMP`` (4-14 digits,
+            UTC) to place it on the timeline.
+        url: the article's original URL, when the local copy does not say it.
+        ignore: regular expressions whose matches are left out of the comparison,
+            added to the ``ignore`` patterns of the snapshot's ``snapshot.toml``.
+
+    Returns:
+        The check result (sources of kind ``file``).
+
+    Raises:
+        InputError: a local copy or source that is not a readable document.
+        UsageError: a malformed timestamp or ignore pattern.
+    """
+    copy = read_local_copy(Path(local), url=url)
+    document = copy.document
+    patterns = [*copy.ignore, *ignore]
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise UsageError(f"invalid ignore pattern {pattern!r}: {exc}") from exc
+    pairs: list[tuple[Source, Document | None]] = []
+    for spec in sources:
+        path, stamp = parse_source_spec(spec)
+        try:
+            timestamp = parse_timestamp(stamp) if stamp else None
+        except ValueError as exc:
+            raise UsageError(f"{spec}: {exc}") from exc
+        data, source_document = _read_source(path, document, document.url)
+        source = Source(
+            id=f"file:{path}",
+            kind=SourceKind.FILE,
+            url=source_document.url or path.resolve().as_uri(),
+            timestamp=timestamp,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        pairs.append((source, source_document))
+    comparison = compare_documents(document, pairs, ignore=patterns)
+    return CheckResult(
+        snapshot=SnapshotInfo(
+            path=str(local),
+            url=document.url or "",
+            title=document.title,
+            sha256=copy.sha256,
+        ),
+        verdict=comparison.verdict,
+        exit_code=comparison.exit_code,
+        sources=comparison.sources,
+        findings=comparison.findings,
+        provenance=comparison.provenance,
+        notes=tuple(document.notes),
+    )

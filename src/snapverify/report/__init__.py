@@ -1,0 +1,248 @@
+"""Reports: render a :class:`~snapverify.models.CheckResult` as text.
+
+Each format lives in its own module and is a pure function returning ``str``:
+
+- :func:`snapverify.report.json.render_json` and ``render_json_lines`` (the
+  ``snapverify/check-v1`` contract),
+- :func:`snapverify.report.terminal.render_terminal` (rich, optionally coloured),
+- :func:`snapverify.report.markdown.render_markdown`.
+
+Only the CLI prints. This module holds the presentation helpers the human-readable
+formats share (time and similarity formatting, finding locations, the elided word
+diff) so the terminal and Markdown reports say the same thing in the same words.
+Everything taken from a page goes through :func:`clean_text` first: control
+characters (terminal escape sequences among them) never reach the output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from snapverify.models import Finding, FindingKind, Source, Verdict
+
+__all__ = [
+    "DiffSegment",
+    "clean_text",
+    "describe_location",
+    "diff_segments",
+    "format_similarity",
+    "format_time",
+    "split_findings",
+    "timeline",
+    "truncate",
+    "verdict_summary",
+]
+
+PASSAGE_LIMIT = 300
+"""Characters of a passage (or of one side of a change) shown before truncating."""
+
+DIFF_CONTEXT = 4
+"""Words of unchanged text kept on each side of a change in a word diff."""
+
+# C0 controls except tab and newline, DEL and C1 controls: ESC among them, so a page
+# cannot move the cursor, retitle the terminal or hide text in a report.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACE = re.compile(r"\s+")
+
+_LINK_KINDS = frozenset({FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET})
+
+
+def clean_text(text: str) -> str:
+    """Make text from a page safe and compact for one line of a report.
+
+    Removes control characters and collapses every run of whitespace (newlines
+    included) to one space.
+
+    Args:
+        text: any text, typically taken from a page or a file name.
+
+    Returns:
+        The text on one line, without control characters, stripped.
+    """
+    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def truncate(text: str, limit: int = PASSAGE_LIMIT) -> str:
+    """Clean ``text`` and cut it to about ``limit`` characters at a word boundary.
+
+    Args:
+        text: the text to show.
+        limit: the most characters kept before the ellipsis.
+
+    Returns:
+        The cleaned text, ending in ``…`` when it was cut.
+    """
+    text = clean_text(text)
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + " …"
+
+
+def format_time(value: datetime | None) -> str:
+    """Format a UTC time for people: ``2012-05-27 18:30:00``, or ``unknown``."""
+    if value is None:
+        return "unknown"
+    return _utc(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_similarity(value: float | None) -> str:
+    """Format a 0-1 similarity with two decimals, or ``-`` when there is none.
+
+    A similarity below 1 never shows as ``1.00``: it gets a third decimal
+    (rounded down), so "identical" is only claimed when it is true.
+    """
+    if value is None:
+        return "-"
+    shown = f"{value:.2f}"
+    if shown == "1.00" and value < 1:
+        shown = f"{int(value * 1000) / 1000:.3f}"
+    return shown
+
+
+def timeline(sources: Iterable[Source]) -> list[Source]:
+    """Sources oldest first; those without a timestamp last, in their given order."""
+    dated: list[tuple[datetime, int, Source]] = []
+    undated: list[Source] = []
+    for order, source in enumerate(sources):
+        if source.timestamp is None:
+            undated.append(source)
+        else:
+            dated.append((_utc(source.timestamp), order, source))
+    dated.sort(key=lambda item: item[:2])
+    return [source for _, _, source in dated] + undated
+
+
+def _utc(value: datetime) -> datetime:
+    # Naive datetimes are taken as UTC, as format_timestamp does.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def split_findings(findings: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """Split findings into (substantive, cosmetic), each keeping its order."""
+    substantive: list[Finding] = []
+    cosmetic: list[Finding] = []
+    for finding in findings:
+        (substantive if finding.substantive else cosmetic).append(finding)
+    return substantive, cosmetic
+
+
+def describe_location(finding: Finding) -> str:
+    """Where a finding is, in words.
+
+    ``block 3`` (0-based, as in the JSON report), ``after block 7``,
+    ``at the start``, ``block 3 → after block 7`` (moved), the metadata field
+    (``title``), or the link's URL. Empty when the finding carries none of these.
+    """
+    if finding.kind in _LINK_KINDS and finding.url:
+        where = truncate(finding.url, 120)
+        if finding.local_block is not None:
+            where += f" (block {finding.local_block})"
+        return where
+    if finding.field:
+        return clean_text(finding.field)
+    parts: list[str] = []
+    if finding.local_block is not None:
+        parts.append(f"block {finding.local_block}")
+    if finding.insert_after is not None:
+        parts.append(
+            "at the start" if finding.insert_after < 0 else f"after block {finding.insert_after}"
+        )
+    return " → ".join(parts)
+
+
+def verdict_summary(verdict: Verdict, substantive: int, cosmetic: int) -> str:
+    """One sentence after the verdict word: what the counts of findings mean."""
+    tail = f", {cosmetic} cosmetic" if cosmetic else ""
+    if verdict is Verdict.UNVERIFIABLE:
+        return "no source could be compared"
+    if verdict is Verdict.CHANGED:
+        noun = "change" if substantive == 1 else "changes"
+        return f"{substantive} substantive {noun}{tail}"
+    return f"no substantive change{tail}"
+
+
+@dataclass(frozen=True, slots=True)
+class DiffSegment:
+    """One piece of a word diff as shown to people.
+
+    Attributes:
+        op: ``equal``, ``delete``, ``insert``, or ``elided`` (unchanged words left out).
+        text: the cleaned words (empty for ``elided``).
+        space_before: whether a space separates this piece from the previous one.
+            Within a replacement (a deletion directly followed by an insertion)
+            the source text has no space; renderers may still add one.
+    """
+
+    op: str
+    text: str
+    space_before: bool
+
+
+def diff_segments(
+    diff: Sequence[tuple[str, str]],
+    *,
+    context: int = DIFF_CONTEXT,
+    limit: int = PASSAGE_LIMIT,
+) -> list[DiffSegment]:
+    """Turn word-diff operations into segments to show, eliding long unchanged runs.
+
+    Unchanged runs keep ``context`` words next to each change and become
+    ``elided`` in between; a deleted or inserted run longer than ``limit``
+    characters is truncated. Whitespace inside the operations' text is honoured
+    where present; otherwise pieces are separated by one space, except a deletion
+    and the insertion right after it (a replacement).
+
+    Args:
+        diff: ``(op, text)`` pairs, op in ``equal``/``delete``/``insert``.
+        context: unchanged words kept on each side of a change.
+        limit: characters kept of one deleted or inserted run.
+
+    Returns:
+        The segments in order; empty when ``diff`` holds no words.
+    """
+    pieces = [(op, text) for op, text in diff if text.strip()]
+    segments: list[DiffSegment] = []
+    previous_op: str | None = None
+    previous_trailing_space = False
+    for index, (op, raw) in enumerate(pieces):
+        leading_space = raw[:1].isspace()
+        if previous_op is None:
+            space = False
+        elif previous_trailing_space or leading_space:
+            space = True
+        else:
+            space = not (previous_op == "delete" and op == "insert")
+        if op == "equal":
+            words = clean_text(raw).split(" ")
+            first, last = index == 0, index == len(pieces) - 1
+            segments.extend(_elide(words, context, space, first=first, last=last))
+        else:
+            segments.append(DiffSegment(op, truncate(raw, limit), space))
+        previous_op = op
+        previous_trailing_space = raw[-1:].isspace()
+    return segments
+
+
+def _elide(
+    words: list[str], context: int, space: bool, *, first: bool, last: bool
+) -> list[DiffSegment]:
+    keep_head = 0 if first else context
+    keep_tail = 0 if last else context
+    if first and last:
+        return [DiffSegment("equal", truncate(" ".join(words)), space)]
+    if len(words) <= keep_head + keep_tail + 1:
+        return [DiffSegment("equal", " ".join(words), space)]
+    out: list[DiffSegment] = []
+    if keep_head:
+        out.append(DiffSegment("equal", " ".join(words[:keep_head]), space))
+    out.append(DiffSegment("elided", "", space if not keep_head else True))
+    if keep_tail:
+        out.append(DiffSegment("equal", " ".join(words[-keep_tail:]), True))
+    return out

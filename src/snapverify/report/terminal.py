@@ -1,0 +1,278 @@
+"""The terminal report: what a person reads after ``snapverify compare`` or ``check``.
+
+Rendered with rich into a string. Everything is built from :class:`rich.text.Text`
+objects on a console with markup and emoji off, so text from a page (``[bold]``,
+``:smile:``) is printed as it is, never interpreted. The word diff marks deletions
+``[-old-]`` and insertions ``{+new+}`` so it reads without colour too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from io import StringIO
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.text import Text
+
+from snapverify.models import CheckResult, Finding, FindingKind, Source, Verdict
+from snapverify.report import (
+    clean_text,
+    describe_location,
+    diff_segments,
+    format_similarity,
+    format_time,
+    split_findings,
+    timeline,
+    truncate,
+    verdict_summary,
+)
+
+__all__ = ["render_terminal"]
+
+_VERDICT_STYLE = {
+    Verdict.UNCHANGED: "bold green",
+    Verdict.CHANGED: "bold red",
+    Verdict.UNVERIFIABLE: "bold yellow",
+}
+_DELETE_STYLE = "bold red"
+_INSERT_STYLE = "bold green"
+_INDENT = 5
+_LINK_KINDS = (FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET)
+_MAX_LISTED_SOURCES = 4
+
+
+def render_terminal(
+    results: Sequence[CheckResult], *, color: bool, width: int | None = None
+) -> str:
+    """Render check results for a terminal.
+
+    Args:
+        results: the outcomes of checking one or more snapshots.
+        color: emit ANSI colours and styles; ``False`` gives plain text.
+        width: wrap lines at this many columns; ``None`` uses the terminal's
+            width (or 80 when there is no terminal).
+
+    Returns:
+        The report, ending with a newline.
+    """
+    buffer = StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        width=width,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+    for index, result in enumerate(results):
+        if index:
+            console.print(Rule(style="dim"))
+        console.print(_snapshot(result))
+    text = buffer.getvalue()
+    if not color:
+        # rich may pad lines to the width with spaces; plain text need not keep them.
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return text
+
+
+def _snapshot(result: CheckResult) -> RenderableType:
+    substantive, cosmetic = split_findings(result.findings)
+    parts: list[RenderableType] = []
+
+    verdict = Text()
+    verdict.append(str(result.verdict).upper(), style=_VERDICT_STYLE[result.verdict])
+    verdict.append(
+        f": {verdict_summary(result.verdict, len(substantive), len(cosmetic))}"
+        f" (exit {result.exit_code})"
+    )
+    parts.append(verdict)
+
+    snapshot = result.snapshot
+    parts.append(_field("snapshot", snapshot.path))
+    parts.append(_field("url", snapshot.url))
+    if snapshot.title is not None:
+        parts.append(_field("title", snapshot.title))
+    if result.provenance is None:
+        parts.append(_field("closest source", "none"))
+    else:
+        parts.append(
+            _field(
+                "closest source",
+                f"{clean_text(result.provenance.source)}, "
+                f"similarity {format_similarity(result.provenance.similarity)}",
+            )
+        )
+    for note in result.notes:
+        parts.append(_field("note", note, style="dim"))
+
+    parts.append(Text())
+    if result.sources:
+        provenance = None if result.provenance is None else result.provenance.source
+        parts.append(Text(f"Sources ({len(result.sources)}, oldest first)", style="bold"))
+        parts.append(_timeline(result.sources, provenance))
+    else:
+        parts.append(Text("No sources.", style="bold"))
+
+    parts.append(Text())
+    if not result.findings:
+        parts.append(Text("No findings.", style="bold"))
+    if substantive:
+        parts.append(Text(f"Substantive findings ({len(substantive)})", style="bold"))
+        for number, finding in enumerate(substantive, 1):
+            parts.append(_finding(number, finding))
+    if cosmetic:
+        if substantive:
+            parts.append(Text())
+        parts.append(Text(f"Cosmetic findings ({len(cosmetic)})", style="bold"))
+        for finding in cosmetic:
+            parts.append(_cosmetic(finding))
+    return Group(*parts)
+
+
+def _field(label: str, value: str, *, style: str = "") -> Text:
+    text = Text(f"{label}: ", style=style or "bold")
+    text.append(clean_text(value), style=style)
+    return text
+
+
+def _timeline(sources: Sequence[Source], provenance: str | None) -> Text:
+    # Aligned columns by hand rather than a rich Table: a table squeezed into a
+    # narrow terminal drops whole columns, and a source id must never vanish.
+    ordered = timeline(sources)
+    header = ("time (UTC)", "source", "kind", "outcome", "similarity")
+    rows = [header] + [
+        (
+            format_time(source.timestamp),
+            clean_text(source.id),
+            str(source.kind),
+            _outcome(source),
+            format_similarity(source.similarity),
+        )
+        for source in ordered
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    widths[1] = min(widths[1], 48)
+    text = Text()
+    for index, (time, source_id, kind, outcome, similarity) in enumerate(rows):
+        source = ordered[index - 1] if index else None
+        if index:
+            text.append("\n")
+        bold = source is None or source.id == provenance
+        line = Text(style="bold" if bold else "")
+        line.append(f"{time:<{widths[0]}}  {source_id:<{widths[1]}}  ")
+        line.append(f"{kind:<{widths[2]}}  {outcome:<{widths[3]}}  {similarity:>10}")
+        if source is not None and source.note:
+            line.append(f"  {truncate(source.note, 160)}", style="dim")
+        text.append_text(line)
+    return text
+
+
+def _outcome(source: Source) -> str:
+    if source.status is not None and source.status != 200:
+        return f"{source.outcome} ({source.status})"
+    return str(source.outcome)
+
+
+def _heading(finding: Finding, number: int | None) -> Text:
+    text = Text("  " if number is None else f"{number:>3}. ")
+    text.append(str(finding.kind), style="bold")
+    location = describe_location(finding)
+    if location:
+        text.append(f" · {location}")
+    return text
+
+
+def _finding(number: int, finding: Finding) -> RenderableType:
+    heading = _heading(finding, number)
+    heading.append(" · substantive", style="red")
+    body: list[Text] = []
+    if finding.detail:
+        body.append(Text(clean_text(finding.detail)))
+    body.extend(_evidence(finding))
+    seen = _seen(finding)
+    if seen is not None:
+        body.append(seen)
+    return Group(heading, *(Padding(line, (0, 0, 0, _INDENT), expand=False) for line in body))
+
+
+def _cosmetic(finding: Finding) -> Text:
+    text = _heading(finding, None)
+    text.append(" · cosmetic", style="dim")
+    if finding.detail:
+        text.append(f": {truncate(finding.detail, 160)}")
+    count = len(finding.sources)
+    if count:
+        text.append(f" ({count} source{'s' if count != 1 else ''})", style="dim")
+    return text
+
+
+def _evidence(finding: Finding) -> list[Text]:
+    """The passage, the word diff or the link facts that show the finding."""
+    lines: list[Text] = []
+    if finding.kind in (FindingKind.EDITED, FindingKind.METADATA) and finding.diff:
+        lines.append(_word_diff(finding.diff))
+    elif finding.kind is FindingKind.ADDED:
+        if finding.remote_text:
+            lines.append(_passage("source", finding.remote_text))
+    elif finding.kind in _LINK_KINDS:
+        if finding.local_text:
+            lines.append(_passage("link text", finding.local_text))
+        facts = [str(finding.outcome)] if finding.outcome is not None else []
+        if finding.status is not None:
+            facts.append(f"HTTP {finding.status}")
+        if facts:
+            lines.append(_passage("status", ", ".join(facts)))
+        if finding.archive_url:
+            lines.append(_passage("archived copy", finding.archive_url))
+    else:
+        if finding.local_text:
+            lines.append(_passage("local copy", finding.local_text))
+        if finding.remote_text:
+            lines.append(_passage("source", finding.remote_text))
+    return lines
+
+
+def _passage(label: str, text: str) -> Text:
+    line = Text(f"{label}: ", style="dim")
+    line.append(truncate(text))
+    return line
+
+
+def _word_diff(diff: Sequence[tuple[str, str]]) -> Text:
+    text = Text()
+    for segment in diff_segments(diff):
+        if segment.space_before:
+            text.append(" ")
+        if segment.op == "delete":
+            text.append(f"[-{segment.text}-]", style=_DELETE_STYLE)
+        elif segment.op == "insert":
+            text.append(f"{{+{segment.text}+}}", style=_INSERT_STYLE)
+        elif segment.op == "elided":
+            text.append("…", style="dim")
+        else:
+            text.append(segment.text)
+    return text
+
+
+def _seen(finding: Finding) -> Text | None:
+    count = len(finding.sources)
+    if not count and finding.first_seen is None and finding.last_seen is None:
+        return None
+    ids = [clean_text(source) for source in finding.sources[:_MAX_LISTED_SOURCES]]
+    if count > _MAX_LISTED_SOURCES:
+        ids.append("…")
+    text = Text(f"seen in {count} source{'s' if count != 1 else ''}", style="dim")
+    if ids:
+        text.append(f" ({', '.join(ids)})", style="dim")
+    times = []
+    if finding.first_seen is not None:
+        times.append(f"first {format_time(finding.first_seen)}")
+    if finding.last_seen is not None:
+        times.append(f"last {format_time(finding.last_seen)}")
+    if times:
+        text.append(f"; {', '.join(times)}", style="dim")
+    return text
