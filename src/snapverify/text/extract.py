@@ -68,11 +68,11 @@ def _shingles(keys: tuple[str, ...]) -> list[tuple[str, ...]]:
 class _Reference:
     def __init__(self, document: Document) -> None:
         self.shingles: set[tuple[str, ...]] = set()
-        self.signatures: set[tuple[str, ...]] = set()
+        self.signatures: Counter[tuple[str, ...]] = Counter()
         for block in document.blocks:
             keys = word_keys(block.text)
             self.shingles.update(_shingles(keys))
-            self.signatures.add(keys)
+            self.signatures[keys] += 1
 
     def matches(self, keys: tuple[str, ...]) -> list[tuple[str, ...]]:
         """The block's shingles found in the reference, if it belongs to it."""
@@ -140,6 +140,13 @@ def _deepest_holding(blocks: list[RawBlock], masses: list[int], share: float) ->
     return max(holding, key=_depth)
 
 
+def _shape(element: HtmlElement) -> tuple[object, ...]:
+    parent = element.getparent()
+    if parent is None:
+        return (element.tag, element.get("class"))
+    return (element.tag, element.get("class"), parent.tag, parent.get("class"))
+
+
 def _prose(block: RawBlock, words: int) -> bool:
     if words < PROSE_WORDS:
         return False
@@ -185,34 +192,28 @@ def _guided(
     matched_at = [n for n, (m, i) in enumerate(zip(masses, inside, strict=True)) if m and i]
     first, last = matched_at[0], matched_at[-1]
     # Outside the span of matched text, only blocks shaped like the article's own
-    # paragraphs (same parent, tag and class) may be article text.
-    parents = {blocks[n].element.getparent() for n in matched_at}
-    shapes = {(blocks[n].element.tag, blocks[n].element.get("class")) for n in matched_at}
+    # paragraphs (same tag and class, in a parent of the same tag and class) may be
+    # article text: a correction appended to the article, not the newsletter box after it.
+    shapes = {_shape(blocks[n].element) for n in matched_at}
     chosen: list[RawBlock] = []
-    seen: set[tuple[str, ...]] = set()
+    seen: Counter[tuple[str, ...]] = Counter()
     for n, (block, signature, mass, is_inside) in enumerate(
         zip(blocks, keys, masses, inside, strict=True)
     ):
         if mass:
             if not is_inside and signature in kept_inside:
                 continue  # a teaser or repeat of text the article region already has
-            if signature in seen and len(signature) >= SHINGLE:
-                continue
+            if seen[signature] >= max(1, reference.signatures[signature]):
+                continue  # the same text again, more often than the local copy has it
         elif not (
             is_inside
             and signature not in titles
             and _prose(block, len(signature))
-            and (
-                first < n < last
-                or (
-                    block.element.getparent() in parents
-                    and (block.element.tag, block.element.get("class")) in shapes
-                )
-            )
+            and (first < n < last or _shape(block.element) in shapes)
             and not _path_excluded(block.element, container, cache)
         ):
             continue
-        seen.add(signature)
+        seen[signature] += 1
         chosen.append(block)
     return chosen
 
