@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 __all__ = ["format_timestamp", "parse_timestamp"]
 
-_TIMESTAMP = re.compile(r"\d{4}(\d{2}){0,5}")
+_TIMESTAMP = re.compile(r"[0-9]{4}(?:[0-9]{2}){0,5}")  # ASCII digits only
 
 
 def parse_timestamp(value: str) -> datetime:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Indel
 
-from snapverify.text.normalise import Tokens, tokenize
+from snapverify.text.normalise import Tokens, tokenize, word_keys
 
 __all__ = ["MOVED", "UNMATCHED", "Alignment", "Side", "align"]
 
@@ -47,7 +47,7 @@ class Side:
 
     texts: tuple[str, ...]
     indices: tuple[int, ...]
-    tokens: tuple[Tokens, ...]
+    signatures: tuple[tuple[str, ...], ...]
     keys: tuple[str, ...]
     owner: tuple[int, ...]
     first: tuple[int, ...]
@@ -56,29 +56,33 @@ class Side:
     def of(cls, blocks: Sequence[tuple[int, str]]) -> Side:
         texts: list[str] = []
         indices: list[int] = []
-        tokens: list[Tokens] = []
+        signatures: list[tuple[str, ...]] = []
         keys: list[str] = []
         owner: list[int] = []
         first: list[int] = []
         for index, text in blocks:
-            block_tokens = tokenize(text)
-            if not block_tokens.keys:
+            block_keys = word_keys(text)
+            if not block_keys:
                 continue
             first.append(len(keys))
-            owner.extend([len(texts)] * len(block_tokens))
-            keys.extend(block_tokens.keys)
+            owner.extend([len(texts)] * len(block_keys))
+            keys.extend(block_keys)
             texts.append(text)
             indices.append(index)
-            tokens.append(block_tokens)
+            signatures.append(block_keys)
         return cls(
-            tuple(texts), tuple(indices), tuple(tokens), tuple(keys), tuple(owner), tuple(first)
+            tuple(texts), tuple(indices), tuple(signatures), tuple(keys), tuple(owner), tuple(first)
         )
 
     def block_range(self, block: int) -> range:
-        return range(self.first[block], self.first[block] + len(self.tokens[block]))
+        return range(self.first[block], self.first[block] + len(self.signatures[block]))
 
     def signature(self, block: int) -> tuple[str, ...]:
-        return self.tokens[block].keys
+        return self.signatures[block]
+
+    def tokens(self, block: int) -> Tokens:
+        """The block's words with their spans (computed only for blocks a report shows)."""
+        return tokenize(self.texts[block])
 
 
 @dataclass(frozen=True, slots=True)

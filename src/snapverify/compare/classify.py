@@ -40,7 +40,7 @@ def _source_text(source: Side, words: list[int]) -> str:
         first = source.first[block]
         rel = by_block[block]
         pieces.append(
-            span_text(source.texts[block], source.tokens[block], min(rel) - first, max(rel) - first)
+            span_text(source.texts[block], source.tokens(block), min(rel) - first, max(rel) - first)
         )
     return "\n\n".join(pieces)
 
@@ -56,7 +56,7 @@ def _runs(side: Side, words: list[int], op: str) -> list[tuple[str, str]]:
             block = side.owner[words[start]]
             first = side.first[block]
             text = span_text(
-                side.texts[block], side.tokens[block], words[start] - first, words[n - 1] - first
+                side.texts[block], side.tokens(block), words[start] - first, words[n - 1] - first
             )
             pieces.append((op, text))
             start = n
@@ -160,10 +160,18 @@ def classify(alignment: Alignment) -> list[Keyed]:
         if not matched:
             missing.append(lb)
             continue
-        deleted = any(alignment.local_match[w] == UNMATCHED for w in words)
-        remote = _source_text(source, matched + inserts.get(lb, []))
-        if deleted or inserts.get(lb):
-            found.append(_edited(alignment, lb, remote, inserts.get(lb, [])))
+        deleted = len(matched) < len(words)
+        extra = inserts.get(lb, [])
+        whole = source.owner[matched[0]]
+        if not deleted and not extra and source.signature(whole) == local.signature(lb):
+            # The common case: the same block, word for word; only typography may differ.
+            remote = source.texts[whole]
+            if remote != local.texts[lb] and normalise(local.texts[lb]) != normalise(remote):
+                found.append(_cosmetic(local, lb, remote))
+            continue
+        remote = _source_text(source, matched + extra)
+        if deleted or extra:
+            found.append(_edited(alignment, lb, remote, extra))
         elif normalise(local.texts[lb]) != normalise(remote):
             found.append(_cosmetic(local, lb, remote))
 

@@ -55,7 +55,7 @@ def _bom(data: bytes) -> str | None:
 
 def _repair(text: str) -> str:
     # ftfy is slow on long texts; only pay for it when the text looks broken.
-    if _MOJIBAKE_HINT.search(text) and ftfy.is_bad(text):
+    if not text.isascii() and _MOJIBAKE_HINT.search(text) and ftfy.is_bad(text):
         repaired: str = ftfy.fix_encoding(text)
         if repaired != text:
             logger.debug("repaired mojibake")
@@ -66,7 +66,15 @@ def _repair(text: str) -> str:
 def _decode(data: bytes, declared: str | None, *, strict: bool) -> str:
     bom = _bom(data)
     if bom:
-        return _repair(data.decode(bom, errors="strict" if strict else "replace"))
+        # FF FE 00 00 opens UTF-32-LE, and also UTF-16-LE text that starts with NUL.
+        for name in (bom, "utf-16") if data.startswith(codecs.BOM_UTF16_LE) else (bom,):
+            try:
+                return _repair(data.decode(name))
+            except UnicodeDecodeError:
+                continue
+        if strict:
+            raise NotADocument("undecodable: the bytes do not fit their byte order mark")
+        return _repair(data.decode(bom, errors="replace"))
     candidates: list[str] = []
     codec = _codec(declared)
     if codec:

@@ -18,11 +18,10 @@ import logging
 import re
 from collections import Counter
 
-import lxml.html
-
 from snapverify.models import Block, BlockKind, Document, Extraction, Link
 from snapverify.text.decode import decode_html
 from snapverify.text.html import (
+    HtmlElement,
     RawBlock,
     candidate_blocks,
     is_boilerplate_element,
@@ -36,7 +35,6 @@ __all__ = ["extract"]
 
 logger = logging.getLogger(__name__)
 
-HtmlElement = lxml.html.HtmlElement
 
 SHINGLE = 3
 # A page block belongs to the reference when this share of its shingles is in it.

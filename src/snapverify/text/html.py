@@ -13,21 +13,24 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree as etree
-import lxml.html
 
 from snapverify.models import BlockKind
 
 __all__ = [
     "BLOCK_TAGS",
+    "HtmlElement",
     "RawBlock",
     "candidate_blocks",
+    "drop",
+    "element_text",
     "is_boilerplate_element",
     "parse_html",
     "resolve_url",
     "unwrap_archive_url",
 ]
 
-HtmlElement = lxml.html.HtmlElement
+# Plain lxml elements: lxml.html's element classes cost a class lookup per node.
+HtmlElement = etree._Element
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body caption center dd details dialog dir div dl dt "
@@ -69,6 +72,9 @@ _TOOLBARS = re.compile(
     re.DOTALL | re.IGNORECASE,
 )
 _TOOLBAR_IDS = ("wm-ipp-base", "wm-ipp", "wm-ipp-print", "donato", "_wb_frame_top_banner")
+_HIDDEN = etree.XPath(
+    "//*[@hidden or " + " or ".join(f"@id='{name}'" for name in _TOOLBAR_IDS) + "]"
+)
 # An archive-rewritten URL: /web/20120527000000/http://... or /coll/2012...id_/http://...
 _ARCHIVE_PATH = re.compile(
     r"^/(?:[^/?#]+/)*?(?:\d{4,14})(?:[a-z]{2}_|\*)?/+((?:https?:)?/{1,2}[^/].*)$", re.IGNORECASE
@@ -146,14 +152,31 @@ def resolve_url(href: str | None, base: str | None) -> str | None:
 def parse_html(text: str) -> HtmlElement:
     """Parse HTML leniently into an lxml tree (archive toolbars removed)."""
     text = _TOOLBARS.sub("", text)
-    parser = lxml.html.HTMLParser(
+    parser = etree.HTMLParser(
         remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=False
     )
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
+        root = etree.fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
-        root = lxml.html.document_fromstring("<html><body></body></html>")
+        root = None
+    if root is None:
+        root = etree.fromstring("<html><body></body></html>", parser=parser)
     return root
+
+
+def drop(element: HtmlElement) -> None:
+    """Remove an element and its content, keeping the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
 
 
 def is_boilerplate_element(element: HtmlElement) -> bool:
@@ -173,13 +196,9 @@ def is_boilerplate_element(element: HtmlElement) -> bool:
 
 
 def _prepare(root: HtmlElement) -> None:
-    for element_id in _TOOLBAR_IDS:
-        for element in root.xpath("//*[@id=$i]", i=element_id):
-            element.drop_tree()
     etree.strip_elements(root, *_JUNK_TAGS, with_tail=False)
-    for element in root.xpath("//*[@hidden]"):
-        if element.getparent() is not None:
-            element.drop_tree()
+    for element in _HIDDEN(root):
+        drop(element)
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")
     # Table cells are words of their row, not blocks of their own; keep them apart.
@@ -197,8 +216,12 @@ def _has_block_descendant(root: HtmlElement) -> set[HtmlElement]:
     return marked
 
 
-def _text(element: HtmlElement) -> str:
+def element_text(element: HtmlElement) -> str:
+    """All text inside ``element`` (its tail excluded)."""
     return str(etree.tostring(element, method="text", encoding=str, with_tail=False))
+
+
+_text = element_text
 
 
 def _links(element: HtmlElement) -> tuple[list[tuple[str, str]], int]:
@@ -206,7 +229,7 @@ def _links(element: HtmlElement) -> tuple[list[tuple[str, str]], int]:
     links: list[tuple[str, str]] = []
     chars = 0
     for anchor in element.iter("a"):
-        text = _SPACE.sub(" ", _text(anchor)).strip()
+        text = " ".join(_text(anchor).split())
         chars += len(text)
         href = anchor.get("href")
         if href and text:
@@ -236,7 +259,9 @@ class _Collector:
 
     def flush(self, container: HtmlElement) -> None:
         if self.parts:
-            self.emit("".join(self.parts), container, self.links, self.link_chars)
+            text = "".join(self.parts)
+            if not text.isspace():
+                self.emit(text, container, self.links, self.link_chars)
         self.parts = []
         self.links = []
         self.link_chars = 0
@@ -256,7 +281,7 @@ class _Collector:
         pieces = _PARAGRAPH_BREAK.split(text) if "\n" in text else [text]
         total = sum(len(piece) for piece in pieces) or 1
         for piece in pieces:
-            collapsed = _SPACE.sub(" ", piece).strip()
+            collapsed = " ".join(piece.split())
             if not collapsed:
                 continue
             if len(pieces) == 1:

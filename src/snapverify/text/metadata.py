@@ -12,13 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import lxml.html
-
-from snapverify.text.html import resolve_url
+from snapverify.text.html import HtmlElement, element_text, resolve_url
 
 __all__ = ["PageMetadata", "read_metadata"]
 
-HtmlElement = lxml.html.HtmlElement
 
 _ARTICLE_TYPES = re.compile(
     r"Article|BlogPosting|Report|NewsArticle|OpinionNewsArticle|Posting|WebPage", re.I
@@ -108,7 +105,7 @@ def _visible_byline(root: HtmlElement) -> str | None:
     ):
         if element.get("class") and not _BYLINE_CLASS.search(element.get("class", "")):
             continue
-        text = _clean(element.text_content())
+        text = _clean(element_text(element))
         if text and len(text) <= 100:
             return _BY_PREFIX.sub("", text)
     return None
@@ -138,11 +135,11 @@ def read_metadata(root: HtmlElement, base: str | None) -> PageMetadata:
 
     h1 = None
     for heading in root.iter("h1"):
-        h1 = _clean(heading.text_content())
+        h1 = _clean(element_text(heading))
         if h1:
             break
     title_element = root.find(".//title")
-    page_title = _clean(title_element.text_content()) if title_element is not None else None
+    page_title = _clean(element_text(title_element)) if title_element is not None else None
     candidates = [
         _clean(article.get("headline")),
         meta.get("og:title"),

@@ -1,0 +1,218 @@
+"""Local copies: find them, read them, and read the metadata beside them.
+
+A snapshot is a folder holding one local copy (the user's file, never modified) and
+optionally a ``snapshot.toml`` with metadata the file lacks::
+
+    url = "https://www.example.com/2012/05/27/article"
+    title = "The article's title"
+    ignore = ["^Advertisement$"]   # regular expressions for passages to leave out
+
+Markdown and plain text are read as CommonMark; HTML with the extractor. Whatever
+is not a document (missing, a folder, empty, binary, undecodable) raises
+:class:`~snapverify.errors.InputError` with one line naming the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import os
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from snapverify.errors import InputError
+from snapverify.models import Document
+from snapverify.text.decode import NotADocument, decode_document
+from snapverify.text.markdown import read_markdown
+
+__all__ = [
+    "LOCAL_COPY_SUFFIXES",
+    "LocalCopy",
+    "find_local_copies",
+    "find_store",
+    "read_local_copy",
+]
+
+logger = logging.getLogger(__name__)
+
+METADATA_FILE = "snapshot.toml"
+STORE_DIR = ".snapverify"
+ARCHIVE_DIR = "archive"
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt")
+# What a snapshot folder's local copy may be (WARC local copies come later).
+LOCAL_COPY_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
+
+
+@dataclass(frozen=True, slots=True)
+class LocalCopy:
+    """A local copy as read: its document, the SHA-256 of its bytes, its ignore patterns."""
+
+    path: Path
+    document: Document
+    sha256: str
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Metadata:
+    url: str | None = None
+    title: str | None = None
+    ignore: tuple[str, ...] = ()
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _read_metadata(folder: Path) -> _Metadata:
+    """Read ``snapshot.toml`` in ``folder``, if there is one."""
+    path = folder / METADATA_FILE
+    if not path.is_file():
+        return _Metadata()
+    try:
+        values: dict[str, Any] = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(
+            f"{path}: not a valid snapshot.toml: {_one_line(exc)}", url=str(path)
+        ) from exc
+    url, title, ignore = values.get("url"), values.get("title"), values.get("ignore", [])
+    for name, value in (("url", url), ("title", title)):
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"{path}: '{name}' must be a string", url=str(path))
+    if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
+        raise InputError(f"{path}: 'ignore' must be a list of strings", url=str(path))
+    for pattern in ignore:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise InputError(
+                f"{path}: ignore pattern {pattern!r} is not a regular expression: {exc}",
+                url=str(path),
+            ) from exc
+    return _Metadata(url=url or None, title=title or None, ignore=tuple(ignore))
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: not found", url=str(path)) from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{path}: is a directory, not a file", url=str(path)) from exc
+    except PermissionError as exc:
+        raise InputError(f"{path}: permission denied", url=str(path)) from exc
+    except OSError as exc:
+        reason = exc.strerror or _one_line(exc)
+        raise InputError(f"{path}: unreadable: {reason}", url=str(path)) from exc
+
+
+def read_local_copy(path: Path, *, url: str | None = None) -> LocalCopy:
+    """Read a local copy and the ``snapshot.toml`` beside it.
+
+    ``.md``, ``.markdown``, ``.txt`` and files of any other extension are read as
+    CommonMark; ``.html``, ``.htm`` and ``.xhtml`` with the HTML extractor. The URL
+    is ``url`` if given, else ``snapshot.toml``'s, else the file's own (front matter,
+    ``Original url:`` footer, canonical link); a title in ``snapshot.toml`` replaces
+    the file's. A local copy without any URL is not an error: its document's ``url``
+    is ``None``.
+
+    Args:
+        path: the local copy.
+        url: the article's original URL (``--url``); overrides every other.
+
+    Returns:
+        The local copy: its document, the SHA-256 of its bytes and its ignore patterns.
+
+    Raises:
+        InputError: the file is missing, a folder, unreadable, empty, binary or
+            undecodable, or ``snapshot.toml`` is invalid; the message is one line
+            naming the file.
+    """
+    data = _read_bytes(path)
+    sha256 = hashlib.sha256(data).hexdigest()
+    metadata = _read_metadata(path.parent)
+    url = url or metadata.url
+    if path.name.lower().endswith((".warc", ".warc.gz")):
+        raise InputError(f"{path}: WARC local copies are not supported yet", url=str(path))
+    try:
+        text = decode_document(data)
+    except NotADocument as exc:
+        raise InputError(f"{path}: {exc}", url=str(path)) from exc
+    if path.suffix.lower() in HTML_SUFFIXES:
+        from snapverify.text.extract import extract  # lxml and the extractor load lazily
+
+        document = extract(text, url=url)
+    else:
+        document = read_markdown(text, url=url)
+    changes: dict[str, Any] = {}
+    if url and document.url != url:
+        changes["url"] = url
+    if metadata.title:
+        changes["title"] = metadata.title
+    if changes:
+        document = dataclasses.replace(document, **changes)
+    logger.debug("read %s: %d blocks, url %s", path, len(document.blocks), document.url)
+    return LocalCopy(path=path, document=document, sha256=sha256, ignore=metadata.ignore)
+
+
+def _is_candidate(name: str) -> bool:
+    lowered = name.lower()
+    return (
+        not name.startswith(".")
+        and lowered != METADATA_FILE
+        and not lowered.startswith("readme")
+        and lowered.endswith(LOCAL_COPY_SUFFIXES)
+    )
+
+
+def find_local_copies(paths: Sequence[Path]) -> list[Path]:
+    """Find the local copies that ``paths`` name.
+
+    A file is itself (whatever its name; a missing path is kept so that reading it
+    reports the error). A directory yields the local copy of each snapshot folder
+    beneath it: files ending in one of :data:`LOCAL_COPY_SUFFIXES`, leaving out
+    ``snapshot.toml``, README files, hidden files and folders, and anything under
+    ``archive/`` or ``.snapverify/``. Symbolic links to folders are not followed.
+
+    Args:
+        paths: files and folders, as given on the command line.
+
+    Returns:
+        The local copies, sorted and without duplicates.
+    """
+    found: set[Path] = set()
+    for path in paths:
+        if not path.is_dir():
+            found.add(path)
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != ARCHIVE_DIR)
+            found.update(Path(root, name) for name in files if _is_candidate(name))
+    return sorted(found)
+
+
+def find_store(start: Path) -> Path:
+    """Find the store: the ``.snapverify/`` folder of the nearest ancestor holding one.
+
+    Like git finding ``.git``, the search starts at ``start`` (a snapshot's file or
+    folder) and walks up to the root. Nothing is created.
+
+    Args:
+        start: a local copy or a snapshot folder.
+
+    Returns:
+        The nearest existing ``.snapverify`` folder, else ``.snapverify`` in the
+        folder of ``start`` (to be created by whoever writes to it).
+    """
+    start = start.absolute()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / STORE_DIR).is_dir():
+            return candidate / STORE_DIR
+    return folder / STORE_DIR

@@ -1,0 +1,1 @@
+"""Text stages: decoding, Markdown and HTML reading, extraction and normalisation."""
