@@ -153,8 +153,10 @@ def read_local_copy(path: Path, *, url: str | None = None) -> LocalCopy:
     changes: dict[str, Any] = {}
     if url and document.url != url:
         changes["url"] = url
-    if metadata.title:
+    if metadata.title and metadata.title != document.title:
         changes["title"] = metadata.title
+        if document.title:  # the file's own title stays known, for comparing
+            changes["title_variants"] = (document.title, *document.title_variants)
     if changes:
         document = dataclasses.replace(document, **changes)
     logger.debug("read %s: %d blocks, url %s", path, len(document.blocks), document.url)

@@ -8,6 +8,7 @@ import re
 
 import charset_normalizer
 import ftfy
+import ftfy.badness
 
 __all__ = ["NotADocument", "decode_document", "decode_html"]
 
@@ -55,7 +56,7 @@ def _bom(data: bytes) -> str | None:
 
 def _repair(text: str) -> str:
     # ftfy is slow on long texts; only pay for it when the text looks broken.
-    if not text.isascii() and _MOJIBAKE_HINT.search(text) and ftfy.is_bad(text):
+    if not text.isascii() and _MOJIBAKE_HINT.search(text) and ftfy.badness.is_bad(text):
         repaired: str = ftfy.fix_encoding(text)
         if repaired != text:
             logger.debug("repaired mojibake")

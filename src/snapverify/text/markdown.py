@@ -26,7 +26,7 @@ from markdown_it.token import Token
 
 from snapverify.models import Block, BlockKind, Document, Extraction, Link
 
-__all__ = ["parse_date", "read_markdown"]
+__all__ = ["parse_date_line", "read_markdown"]
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ _DATE_SHAPES = [
 ]
 
 
-def parse_date(text: str) -> str | None:
+def parse_date_line(text: str) -> str | None:
     """Parse a line that is just a date, optionally with a time, into ISO 8601.
 
     Accepts "May 27, 2012", "27 May 2012", "2012-05-27", "Sunday, May 27, 2012",
@@ -302,7 +302,7 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
     rest = body[close.end() :]
     try:
         values = yaml.safe_load(inner)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:  # PyYAML recurses per nesting level
         logger.debug("front matter is not valid YAML: %s", exc)
         return {}, rest, ["front matter ignored: not valid YAML"]
     if values is None:
@@ -333,7 +333,7 @@ def _fm_date(value: Any) -> str | None:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, str):
-        return parse_date(value)
+        return parse_date_line(value)
     return None
 
 
@@ -374,13 +374,13 @@ def _byline(text: str) -> dict[str, str] | None:
     if match is None or _is_prose(text):
         return None
     names = match.group(1).strip(" ,")
+    if not names or names[0].islower():
+        return None
     for comma in _COMMA.finditer(names):  # "By Robert Jones, May 27, 2012"
-        published = parse_date(names[comma.end() :])
+        published = parse_date_line(names[comma.end() :])
         if published:
             return {"byline": names[: comma.start()], "published": published}
-    if not names or names[0].islower() or len(names.split()) > 10:
-        return None
-    return {"byline": names}
+    return {"byline": names} if len(names.split()) <= 10 else None
 
 
 def _header_fields(text: str) -> dict[str, str] | None:
@@ -390,7 +390,7 @@ def _header_fields(text: str) -> dict[str, str] | None:
     found: dict[str, str] = {}
     for part in _FIELD_SEPARATOR.split(text):
         part = part.strip()
-        published = parse_date(part)
+        published = parse_date_line(part)
         if published:
             updated = part.lower().startswith(("updated", "last", "modified"))
             fields = {"modified" if updated else "published": published}
@@ -478,7 +478,8 @@ def _footer_url(raw: _Raw) -> str | None:
     match = _FOOTER.fullmatch(raw.text)
     if match is None:
         return None
-    return next((url for _, url in raw.links if _web_url(url)), None) or _web_url(match.group(1))
+    written = match.group(1).rstrip(".,;")
+    return next((url for _, url in raw.links if _web_url(url)), None) or _web_url(written)
 
 
 def _target(href: str | None, base: str | None) -> str | None:
@@ -519,6 +520,7 @@ def read_markdown(text: str, *, url: str | None = None) -> Document:
     header, found = _header(raws, given.get("title"))
     meta = found | given
     base = url or meta.get("url") or footer
+    own_title = found.get("title")
     blocks: list[Block] = []
     links: list[Link] = []
     for index, raw in enumerate(raws):
@@ -538,4 +540,5 @@ def read_markdown(text: str, *, url: str | None = None) -> Document:
         url=base,
         extraction=Extraction.MARKDOWN,
         notes=tuple(notes),
+        title_variants=(own_title,) if own_title and own_title != meta.get("title") else (),
     )
