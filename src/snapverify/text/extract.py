@@ -24,6 +24,7 @@ from snapverify.text.html import (
     HtmlElement,
     RawBlock,
     candidate_blocks,
+    element_text,
     is_boilerplate_element,
     parse_html,
     resolve_url,
@@ -52,8 +53,12 @@ _NON_PROSE = re.compile(
     r"dateline|timestamp|meta|breadcrumb|topic|keyword|label|badge|button|btn|icon",
     re.IGNORECASE,
 )
-_NON_PROSE_TAGS = frozenset({"figure", "figcaption", "caption", "h1", "address", "time"})
+_NON_PROSE_TAGS = frozenset({"figure", "figcaption", "caption", "h1", "address", "time", "a"})
+_PROSE_ITEMPROPS = frozenset({"articleBody", "text", "reviewBody", "mainEntityOfPage"})
 _SENTENCE_END = re.compile(r"[.!?…:;\"'”’»)\]]\s*$")
+_EMPHASIS = frozenset({"em", "i", "strong", "b", "small"})
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|(?<![\w@])@\w{2,}|https?://|\bwww\.\w")
+_SEPARATOR = re.compile(r"^[\s_*=~#•·\-]{3,}$")
 _BYLINE = re.compile(r"^\s*(?:by|von|par|por|di|door|av)\s+\S", re.IGNORECASE)
 
 
@@ -86,6 +91,11 @@ class _Reference:
 
 def _is_non_prose_name(element: HtmlElement) -> bool:
     if element.tag in _NON_PROSE_TAGS:
+        return True
+    # A link's text (a teaser card wrapping a headline) and schema.org fields (keywords,
+    # author name) are not prose of the article.
+    itemprop = element.get("itemprop")
+    if itemprop and itemprop not in _PROSE_ITEMPROPS:
         return True
     names = f"{element.get('class', '')} {element.get('id', '')}"
     return bool(names.strip()) and _NON_PROSE.search(names) is not None
@@ -138,6 +148,34 @@ def _deepest_holding(blocks: list[RawBlock], masses: list[int], share: float) ->
     return max(holding, key=_depth)
 
 
+def _emphasised_share(element: HtmlElement, length: int) -> float:
+    emphasised = 0
+    for node in element.iter(*_EMPHASIS):
+        if node is element:
+            continue
+        parent = node.getparent()
+        nested = False
+        while parent is not None and parent is not element:
+            if parent.tag in _EMPHASIS:
+                nested = True
+                break
+            parent = parent.getparent()
+        if not nested:
+            emphasised += len(" ".join(element_text(node).split()))
+    return emphasised / length if length else 0.0
+
+
+def _end_note(block: RawBlock) -> bool:
+    """An editor's note, credit line or contact line at the edge of an article.
+
+    Typography marks them: set wholly in italics or bold, or carrying an e-mail
+    address, a handle or a web address.
+    """
+    if _CONTACT.search(block.text):
+        return True
+    return _emphasised_share(block.element, len(block.text)) >= 0.8
+
+
 def _shape(element: HtmlElement) -> tuple[object, ...]:
     parent = element.getparent()
     if parent is None:
@@ -176,7 +214,7 @@ def _guided(
         owned = sum(1 for shingle in hits if owner[shingle] == n)
         headline = block.element.tag == "h1" or block_keys in titles
         whole = block_keys in reference.signatures
-        if not hits or (owned * 2 < len(hits) and not whole) or (headline and not whole):
+        if not hits or (owned * 5 < len(hits) and not whole) or (headline and not whole):
             masses.append(0)
             continue
         masses.append(len(hits))
@@ -207,13 +245,24 @@ def _guided(
             is_inside
             and signature not in titles
             and _prose(block, len(signature))
-            and (first < n < last or _shape(block.element) in shapes)
+            and (first < n < last or _edge_prose(blocks, n, first, last, shapes))
             and not _path_excluded(block.element, container, cache)
         ):
             continue
         seen[signature] += 1
         chosen.append(block)
     return chosen
+
+
+def _edge_prose(
+    blocks: list[RawBlock], n: int, first: int, last: int, shapes: set[tuple[object, ...]]
+) -> bool:
+    """Whether a block before or after the matched text may still be article prose."""
+    block = blocks[n]
+    if _shape(block.element) not in shapes or _end_note(block):
+        return False
+    between = range(last + 1, n) if n > last else range(n + 1, first)
+    return not any(_SEPARATOR.match(blocks[k].text) for k in between)
 
 
 def _generic(blocks: list[RawBlock]) -> list[RawBlock]:

@@ -79,14 +79,18 @@ _HIDDEN = etree.XPath(
 _ARCHIVE_PATH = re.compile(
     r"^/(?:[^/?#]+/)*?(?:\d{4,14})(?:[a-z]{2}_|\*)?/+((?:https?:)?/{1,2}[^/].*)$", re.IGNORECASE
 )
-# Readability's unlikely-candidate words, widened with today's page furniture.
+# Readability's unlikely-candidate words, widened with today's page furniture. The
+# strong ones are furniture even in an "article__..." class; the weak ones are not.
+_STRONG_BOILERPLATE = re.compile(
+    r"advert|agegate|breadcrumb|comment|consent|cookie|disqus|gdpr|most-?read|most-?popular|"
+    r"newsletter|outbrain|paywall|promo|recirc|recommend|related|share|sharing|shoutbox|"
+    r"sidebar|signup|social|sponsor|subscri|taboola|trending",
+    re.IGNORECASE,
+)
 _BOILERPLATE = re.compile(
-    r"-ad-|^ad$|^ads?[-_]|[-_]ads?$|advert|agegate|banner|breadcrumb|combx|comment|community|"
-    r"consent|cookie|disqus|dropdown|extra|footer|gdpr|header|legends|masthead|menu|modal|"
-    r"most-?read|most-?popular|navbar|newsletter|outbrain|pager|pagination|paywall|popular|"
-    r"popup|promo|recirc|recommend|related|remark|replies|rss|share|sharing|shoutbox|sidebar|"
-    r"signup|skip|skyscraper|social|sponsor|subscri|supplemental|taboola|tags|toolbar|"
-    r"trending|widget|yom-remote",
+    r"-ad-|^ad$|^ads?[-_]|[-_]ads?$|banner|combx|community|dropdown|extra|footer|header|"
+    r"legends|masthead|menu|modal|navbar|pager|pagination|popular|popup|remark|replies|rss|"
+    r"skip|skyscraper|supplemental|tags|toolbar|widget|yom-remote",
     re.IGNORECASE,
 )
 _MAYBE_ARTICLE = re.compile(r"and|article|body|column|content|main|shadow|story|text", re.I)
@@ -190,6 +194,8 @@ def is_boilerplate_element(element: HtmlElement) -> bool:
     if not names:
         return False
     for name in names.split():
+        if _STRONG_BOILERPLATE.search(name):
+            return True
         if _BOILERPLATE.search(name) and not _MAYBE_ARTICLE.search(name):
             return True
     return False
