@@ -1,0 +1,775 @@
+"""Accuracy benchmark: seeded edits on real articles, snapverify against two baselines.
+
+For every real page (scrapinghub_aeb + readability_news), the local copy is the page's
+expected article text written as Markdown. Besides the unmodified copy (the control),
+one copy per edit kind carries exactly one seeded edit; each tool compares each copy
+with the page, and the script scores whether the tool reports that edit, with the right
+kind at the right place, and nothing else.
+
+Run by hand (it reads ../shared/realdata; see benchmarks/README.md)::
+
+    python benchmarks/accuracy.py [--limit N] [--seed S] [--details] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import multiprocessing
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from random import Random
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from _data import Page, load_pages, page_rng, to_markdown, word_count, words  # noqa: E402
+
+EDIT_KINDS = ("number", "name", "negation", "deleted", "inserted", "moved", "split", "merge")
+# what the web shows compared with the edited local copy
+EXPECTED: dict[str, str | None] = {
+    "number": "edited",
+    "name": "edited",
+    "negation": "edited",
+    "deleted": "missing",
+    "inserted": "added",
+    "moved": "moved",
+    "split": None,
+    "merge": None,
+}
+TOOLS = ("snapverify", "naive", "trafilatura")
+MIN_WORDS = 8
+MIN_DONOR_WORDS = 15
+TEXT_LIMIT = 400
+
+
+# --- seeded edits ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One local copy: the paragraphs and the single edit it carries (none for the control)."""
+
+    kind: str  # "control" or one of EDIT_KINDS
+    paragraphs: tuple[str, ...]
+    target: int | None = None  # local block of the edit (edited / missing / moved)
+    removed: str | None = None  # the paragraph removed from the local copy (inserted)
+    insert_after: int | None = None  # where the web has the removed paragraph (inserted)
+    note: str = ""
+
+
+_NUMBER = re.compile(r"(?<![^\W\d])\d+(?![^\W\d])")  # a number, not digits inside a word
+_NAME = re.compile(r"(?<![\w'\u2019-])[^\W\d_][^\W\d_]{3,}(?![\w'\u2019-])")
+_SENTENCE_END = re.compile(r"[.!?:;\"\u201c\u201d\u2018\u2019]\s*$")
+_AUX = re.compile(
+    r"\b(is|was|are|were|will|can|has|have|had|would|could|should|do|does|did)\b"
+    r"(?!\s+not\b|n[\u2019']t)"
+)
+_NOT = re.compile(r" not\b")
+_SENTENCE_BREAK = re.compile(
+    r"(?<=[.!?])[\"\u201d\u2019)]*( +)(?=[\"\u201c\u2018(]?[A-Z\u00c0-\u00de])"
+)
+_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "gen", "sen", "rep"})
+
+
+def _eligible(paragraphs: Sequence[str], minimum: int = MIN_WORDS) -> list[int]:
+    return [i for i, p in enumerate(paragraphs) if word_count(p) >= minimum]
+
+
+def _unique(paragraphs: Sequence[str], index: int) -> bool:
+    key = words(paragraphs[index])
+    return sum(1 for p in paragraphs if words(p) == key) == 1
+
+
+def _replace(paragraphs: Sequence[str], index: int, text: str) -> tuple[str, ...]:
+    return tuple(text if i == index else p for i, p in enumerate(paragraphs))
+
+
+def edit_number(paragraphs: Sequence[str], rng: Random, donors: Sequence[str]) -> Case | None:
+    candidates = [i for i in _eligible(paragraphs) if _NUMBER.search(paragraphs[i])]
+    if not candidates:
+        return None
+    index = rng.choice(candidates)
+    text = paragraphs[index]
+    match = rng.choice(list(_NUMBER.finditer(text)))
+    old = match.group()
+    new = str(int(old) + 1).zfill(len(old))
+    edited = text[: match.start()] + new + text[match.end() :]
+    return Case("number", _replace(paragraphs, index, edited), target=index, note=f"{old} -> {new}")
+
+
+def _change_name(word: str, rng: Random) -> str:
+    swaps = [k for k in range(1, len(word) - 2) if word[k] != word[k + 1]]
+    if not swaps:
+        return word + "s"
+    k = rng.choice(swaps)
+    return word[:k] + word[k + 1] + word[k] + word[k + 2 :]
+
+
+def edit_name(paragraphs: Sequence[str], rng: Random, donors: Sequence[str]) -> Case | None:
+    found: dict[int, list[re.Match[str]]] = {}
+    for i in _eligible(paragraphs):
+        text = paragraphs[i]
+        names = [
+            m
+            for m in _NAME.finditer(text)
+            if m.group()[0].isupper()
+            and not m.group()[1:].isupper()
+            and m.start() > 0
+            and not _SENTENCE_END.search(text[: m.start()])
+        ]
+        if names:
+            found[i] = names
+    if not found:
+        return None
+    index = rng.choice(sorted(found))
+    match = rng.choice(found[index])
+    text = paragraphs[index]
+    new = _change_name(match.group(), rng)
+    edited = text[: match.start()] + new + text[match.end() :]
+    return Case(
+        "name", _replace(paragraphs, index, edited), target=index, note=f"{match.group()} -> {new}"
+    )
+
+
+def edit_negation(paragraphs: Sequence[str], rng: Random, donors: Sequence[str]) -> Case | None:
+    eligible = _eligible(paragraphs)
+    insert = [i for i in eligible if _AUX.search(paragraphs[i])]
+    if insert:
+        index = rng.choice(insert)
+        text = paragraphs[index]
+        match = _AUX.search(text)
+        assert match is not None
+        edited = text[: match.end()] + " not" + text[match.end() :]
+        note = f"{match.group()} -> {match.group()} not"
+    else:
+        remove = [i for i in eligible if _NOT.search(paragraphs[i])]
+        if not remove:
+            return None
+        index = rng.choice(remove)
+        text = paragraphs[index]
+        edited = _NOT.sub("", text, count=1)
+        note = "removed 'not'"
+    return Case("negation", _replace(paragraphs, index, edited), target=index, note=note)
+
+
+def edit_deleted(paragraphs: Sequence[str], rng: Random, donors: Sequence[str]) -> Case | None:
+    """The web no longer has a passage: the local copy gains another article's paragraph."""
+    own = {tuple(words(p)) for p in paragraphs}
+    choices = [d for d in donors if tuple(words(d)) not in own]
+    if not choices:
+        return None
+    donor = rng.choice(choices)
+    index = rng.randint(0, len(paragraphs))
+    edited = (*paragraphs[:index], donor, *paragraphs[index:])
+    return Case("deleted", edited, target=index, note="foreign paragraph inserted locally")
+
+
+def edit_inserted(paragraphs: Sequence[str], rng: Random, donors: Sequence[str]) -> Case | None:
+    """The web has a passage the local copy lacks: remove a paragraph from the local copy."""
+    if len(paragraphs) < 2:
+        return None
+    candidates = [i for i in _eligible(paragraphs) if _unique(paragraphs, i)]
+    if not candidates:
+        return None
+    index = rng.choice(candidates)
+    edited = tuple(p for i, p in enumerate(paragraphs) if i != index)
+    return Case(
+        "inserted",
+        edited,
+        removed=paragraphs[index],
+        insert_after=index - 1,
+        note=f"paragraph {index} removed locally",
+    )
+
+
+def edit_moved(paragraphs: Sequence[str], rng: Random, donors: Sequence[str]) -> Case | None:
+    n = len(paragraphs)
+    candidates = [i for i in _eligible(paragraphs) if _unique(paragraphs, i)]
+    options = [(i, j) for i in candidates for j in range(n) if abs(j - i) >= 2]
+    if not options:
+        return None
+    index = rng.choice(sorted({i for i, _ in options}))
+    new = rng.choice([j for i, j in options if i == index])
+    rest = [p for i, p in enumerate(paragraphs) if i != index]
+    rest.insert(new, paragraphs[index])
+    return Case("moved", tuple(rest), target=new, note=f"paragraph {index} moved to {new}")
+
+
+def _sentence_breaks(text: str) -> list[re.Match[str]]:
+    breaks = []
+    for match in _SENTENCE_BREAK.finditer(text):
+        before = text[: match.start()].rstrip('"\u201d\u2019).!?')
+        last = before.rsplit(None, 1)[-1] if before.split() else ""
+        if len(last) <= 1 or last.lower() in _ABBREVIATIONS or "." in last:
+            continue  # an initial, an abbreviation or "U.S." rather than a sentence end
+        if word_count(text[: match.start()]) >= 3 and word_count(text[match.end() :]) >= 3:
+            breaks.append(match)
+    return breaks
+
+
+def edit_split(paragraphs: Sequence[str], rng: Random, donors: Sequence[str]) -> Case | None:
+    candidates = [i for i in _eligible(paragraphs) if _sentence_breaks(paragraphs[i])]
+    if not candidates:
+        return None
+    index = rng.choice(candidates)
+    text = paragraphs[index]
+    match = rng.choice(_sentence_breaks(text))
+    first, second = text[: match.start(1)].strip(), text[match.end(1) :].strip()
+    edited = (*paragraphs[:index], first, second, *paragraphs[index + 1 :])
+    return Case("split", edited, note=f"paragraph {index} split in two")
+
+
+def edit_merge(paragraphs: Sequence[str], rng: Random, donors: Sequence[str]) -> Case | None:
+    if len(paragraphs) < 2:
+        return None
+    index = rng.randrange(len(paragraphs) - 1)
+    merged = paragraphs[index] + " " + paragraphs[index + 1]
+    edited = (*paragraphs[:index], merged, *paragraphs[index + 2 :])
+    return Case("merge", edited, note=f"paragraphs {index} and {index + 1} merged")
+
+
+EDITORS: dict[str, Callable[[Sequence[str], Random, Sequence[str]], Case | None]] = {
+    "number": edit_number,
+    "name": edit_name,
+    "negation": edit_negation,
+    "deleted": edit_deleted,
+    "inserted": edit_inserted,
+    "moved": edit_moved,
+    "split": edit_split,
+    "merge": edit_merge,
+}
+
+
+def make_cases(page: Page, seed: int, donors: Sequence[tuple[str, str]]) -> list[Case]:
+    """The control and one copy per applicable edit kind, reproducible from the seed."""
+    cases = [Case("control", page.paragraphs)]
+    foreign = [text for page_id, text in donors if page_id != page.id]
+    for kind in EDIT_KINDS:
+        case = EDITORS[kind](page.paragraphs, page_rng(seed, page.id, kind), foreign)
+        if case is not None:
+            cases.append(case)
+    return cases
+
+
+def donor_paragraphs(pages: Sequence[Page]) -> list[tuple[str, str]]:
+    return [(p.id, t) for p in pages for t in p.paragraphs if word_count(t) >= MIN_DONOR_WORDS]
+
+
+# --- tools -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A finding reduced to what the scorer reads (picklable, tool-independent)."""
+
+    kind: str
+    substantive: bool
+    local_block: int | None
+    insert_after: int | None
+    local_text: str
+    remote_text: str
+    detail: str = ""
+
+
+class Tool:
+    """Compares one local copy with one page. ``prepare`` runs once per page."""
+
+    name = ""
+
+    def prepare(self, page: Page, html: bytes) -> None:
+        self.page = page
+        self.html = html
+
+    def check(self, case: Case) -> list[Found]:
+        raise NotImplementedError
+
+
+def _clean_lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def difflib_findings(local: Sequence[str], remote: Sequence[str]) -> list[Found]:
+    """What a quick difflib tool reports: paragraph-level opcodes mapped to findings."""
+    local = [" ".join(p.split()) for p in local]
+    findings: list[Found] = []
+    matcher = difflib.SequenceMatcher(None, local, remote, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        n, m = i2 - i1, j2 - j1
+        if op == "equal":
+            continue
+        if op == "replace" and n <= 2 * m + 1 and m <= 2 * n + 1:
+            # comparable sizes: the local paragraphs were edited, paired in order; the
+            # last one takes whatever remote lines are left over
+            for k in range(n):
+                if k < n - 1:
+                    text = remote[j1 + k] if k < m else ""
+                else:
+                    text = "\n".join(remote[j1 + k : j2])
+                findings.append(Found("edited", True, i1 + k, None, local[i1 + k], text))
+            continue
+        # delete, insert, or a replace whose sides differ greatly in size
+        findings += [Found("missing", True, i, None, local[i], "") for i in range(i1, i2)]
+        if m:
+            findings.append(Found("added", True, None, i1 - 1, "", "\n".join(remote[j1:j2])))
+    return findings
+
+
+class Naive(Tool):
+    """BeautifulSoup get_text lines as the page's blocks, difflib over paragraph lists."""
+
+    name = "naive"
+
+    def prepare(self, page: Page, html: bytes) -> None:
+        from bs4 import BeautifulSoup
+
+        super().prepare(page, html)
+        self.lines = _clean_lines(BeautifulSoup(html, "lxml").get_text("\n"))
+
+    def check(self, case: Case) -> list[Found]:
+        return difflib_findings(case.paragraphs, self.lines)
+
+
+class Trafilatura(Tool):
+    """trafilatura's extracted text, one block per line, and the same difflib mapping."""
+
+    name = "trafilatura"
+
+    def prepare(self, page: Page, html: bytes) -> None:
+        import trafilatura
+
+        super().prepare(page, html)
+        text = trafilatura.extract(html, favor_precision=False, include_comments=False)
+        self.lines = _clean_lines(text or "")
+
+    def check(self, case: Case) -> list[Found]:
+        return difflib_findings(case.paragraphs, self.lines)
+
+
+class Snapverify(Tool):
+    """extract(html, reference=local copy), then compare_documents."""
+
+    name = "snapverify"
+
+    def prepare(self, page: Page, html: bytes) -> None:
+        super().prepare(page, html)
+        from snapverify.compare import compare_documents
+        from snapverify.models import Source, SourceKind
+        from snapverify.text.extract import extract
+        from snapverify.text.markdown import read_markdown
+
+        self._compare = compare_documents
+        self._extract = extract
+        self._read = read_markdown
+        self.source = Source(id="file:page", kind=SourceKind.FILE, url=page.url)
+        self.block_map: dict[int, int] = {}
+
+    def read(self, case: Case) -> Any:
+        markdown = to_markdown(case.paragraphs, url=self.page.url, title=self.page.title)
+        return self._read(markdown, url=self.page.url)
+
+    def check(self, case: Case, local: Any = None) -> list[Found]:
+        if local is None:
+            local = self.read(case)
+        doc = self._extract(self.html, url=self.page.url, reference=local)
+        comparison = self._compare(local, [(self.source, doc)])
+        return [
+            Found(
+                str(f.kind),
+                bool(f.substantive),
+                f.local_block,
+                f.insert_after,
+                f.local_text or "",
+                f.remote_text or "",
+                f.detail or "",
+            )
+            for f in comparison.findings
+        ]
+
+
+def make_tool(name: str) -> Tool:
+    return {"snapverify": Snapverify, "naive": Naive, "trafilatura": Trafilatura}[name]()
+
+
+# --- scoring -----------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return " ".join(words(text))
+
+
+def finding_key(f: Found) -> tuple[str, str, str]:
+    return (f.kind, _norm(f.local_text), _norm(f.remote_text))
+
+
+def coverage(part: str, whole: str) -> float:
+    """Share of ``part``'s words (with multiplicity) that ``whole`` contains."""
+    need = Counter(words(part))
+    if not need:
+        return 0.0
+    have = Counter(words(whole))
+    return sum((need & have).values()) / sum(need.values())
+
+
+def answers(f: Found, case: Case, kind_must_match: bool = True) -> bool:
+    expected = EXPECTED.get(case.kind)
+    if expected is None:
+        return False
+    if kind_must_match and f.kind != expected:
+        return False
+    if expected == "added":
+        assert case.removed is not None
+        if coverage(case.removed, f.remote_text) < 0.8:
+            return False
+        return not kind_must_match or word_count(f.remote_text) <= 1.5 * word_count(case.removed)
+    return f.local_block == case.target
+
+
+def _short(text: str | None, limit: int = TEXT_LIMIT) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one tool did with one local copy."""
+
+    tool: str
+    page: str
+    kind: str
+    seconds: float
+    found: bool = False  # the edit was reported with the right kind and extent
+    detected: bool = False  # some finding touches the edited passage, whatever its kind
+    true_positive: bool = False  # found by a substantive finding (counts for precision)
+    false_positives: list[dict[str, Any]] = field(default_factory=list)
+    substantive: int = 0  # substantive findings in total (control: raw count)
+    kinds: dict[str, int] = field(default_factory=dict)
+    note: str = ""
+    target_text: str = ""
+    nearby: list[dict[str, Any]] = field(default_factory=list)  # findings near a missed edit
+    insert_after_ok: bool | None = None
+    error: str = ""
+    shadowed: bool = False  # the control already had a finding on the edited passage
+    blocks_mismatch: bool = False  # the local copy was not read back as one block a paragraph
+
+
+def _finding_dict(f: Found) -> dict[str, Any]:
+    return {
+        "kind": f.kind,
+        "local_block": f.local_block,
+        "insert_after": f.insert_after,
+        "local_text": _short(f.local_text),
+        "remote_text": _short(f.remote_text),
+        "detail": _short(f.detail, 160),
+    }
+
+
+def score(
+    tool: str,
+    page: Page,
+    case: Case,
+    findings: list[Found],
+    control: set[tuple[str, str, str]],
+    seconds: float,
+) -> Outcome:
+    out = Outcome(tool, page.id, case.kind, seconds, note=case.note)
+    substantive = [f for f in findings if f.substantive]
+    out.substantive = len(substantive)
+    out.kinds = dict(Counter(f.kind for f in substantive))
+    if case.kind == "control":
+        out.false_positives = [_finding_dict(f) for f in substantive]
+        return out
+    answer = next((f for f in findings if answers(f, case)), None)
+    out.found = answer is not None
+    out.true_positive = answer is not None and answer.substantive
+    out.detected = out.found or any(answers(f, case, kind_must_match=False) for f in findings)
+    if answer is not None and case.kind == "inserted":
+        out.insert_after_ok = answer.insert_after == case.insert_after
+    new = [f for f in substantive if f is not answer and finding_key(f) not in control]
+    out.false_positives = [_finding_dict(f) for f in new]
+    if case.target is not None:
+        out.target_text = _short(case.paragraphs[case.target])
+    elif case.removed is not None:
+        out.target_text = _short(case.removed)
+    if case.kind in ("number", "name", "negation") and case.target is not None:
+        original: str | None = page.paragraphs[case.target]
+    elif case.kind == "moved" and case.target is not None:
+        original = case.paragraphs[case.target]
+    else:
+        original = case.removed
+    if original is not None:
+        out.shadowed = _norm(original) in {local_text for _, local_text, _ in control}
+    if not out.found:
+        anchor = case.target if case.target is not None else case.insert_after
+        near = [
+            f
+            for f in findings
+            if (f.substantive or f.kind == "moved")
+            and finding_key(f) not in control
+            and (anchor is None or f.local_block is None or abs(f.local_block - anchor) <= 1)
+        ]
+        out.nearby = [_finding_dict(f) for f in near[:4]]
+    return out
+
+
+# --- running -----------------------------------------------------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _init(seed: int, donors: list[tuple[str, str]], tools: tuple[str, ...]) -> None:
+    _STATE.update(seed=seed, donors=donors, tools=tools)
+
+
+def run_page(page: Page) -> list[Outcome]:
+    """Every tool on every local copy of one page (runs in a worker process)."""
+    seed: int = _STATE["seed"]
+    cases = make_cases(page, seed, _STATE["donors"])
+    html = page.html()
+    outcomes: list[Outcome] = []
+    for name in _STATE["tools"]:
+        tool = make_tool(name)
+        start = time.perf_counter()
+        try:
+            tool.prepare(page, html)
+        except Exception as exc:  # a crash is a result, not the end of the benchmark
+            outcomes += [_crashed(name, page, c, exc) for c in cases]
+            continue
+        prepare_seconds = time.perf_counter() - start
+        control: set[tuple[str, str, str]] = set()
+        for case in cases:
+            if isinstance(tool, Snapverify):
+                local = tool.read(case)  # reading the local copy is not timed
+                start = time.perf_counter()
+                try:
+                    findings = tool.check(case, local)
+                except Exception as exc:
+                    outcomes.append(_crashed(name, page, case, exc))
+                    continue
+                seconds = time.perf_counter() - start
+                mismatch = len(local.blocks) != len(case.paragraphs)
+            else:
+                start = time.perf_counter()
+                findings = tool.check(case)
+                # the page's text does not depend on the local copy: extracted once, but
+                # charged to every check as if it ran each time
+                seconds = time.perf_counter() - start + prepare_seconds
+                mismatch = False
+            if case.kind == "control":
+                control = {finding_key(f) for f in findings if f.substantive}
+            outcome = score(name, page, case, findings, control, seconds)
+            outcome.blocks_mismatch = mismatch
+            outcomes.append(outcome)
+    return outcomes
+
+
+def _crashed(tool: str, page: Page, case: Case, exc: BaseException) -> Outcome:
+    out = Outcome(tool, page.id, case.kind, 0.0, note=case.note)
+    out.error = f"{type(exc).__name__}: {_short(str(exc), 200)}"
+    out.substantive = 1 if case.kind == "control" else 0
+    return out
+
+
+def run_all(
+    pages: Sequence[Page], seed: int, workers: int, tools: tuple[str, ...]
+) -> Iterator[list[Outcome]]:
+    donors = donor_paragraphs(load_pages("all"))
+    if workers <= 1:
+        _init(seed, donors, tools)
+        yield from map(run_page, pages)
+        return
+    with multiprocessing.get_context("fork").Pool(workers, _init, (seed, donors, tools)) as pool:
+        yield from pool.imap(run_page, pages, chunksize=1)
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def _ratio(num: int, den: int) -> str:
+    return f"{num / den:.2f}" if den else "-"
+
+
+def summarise(outcomes: Sequence[Outcome], tools: Sequence[str]) -> str:
+    header = (
+        f"{'tool':<12} {'pages':>5} {'control-clean':>13} {'recall':>6} {'detect':>6}"
+        + "".join(f" {k:>8}" for k in EDIT_KINDS[:6])
+        + f" {'precision':>9} {'split/merge-FP':>14} {'errors':>6} {'s/page':>7}"
+    )
+    lines = [header, "-" * len(header)]
+    for tool in tools:
+        mine = [o for o in outcomes if o.tool == tool]
+        controls = [o for o in mine if o.kind == "control"]
+        edits = [o for o in mine if EXPECTED.get(o.kind)]
+        clean = sum(1 for o in controls if o.substantive == 0 and not o.error)
+        found = sum(o.found for o in edits)
+        detected = sum(o.detected for o in edits)
+        per_kind = []
+        for kind in EDIT_KINDS[:6]:
+            group = [o for o in edits if o.kind == kind]
+            per_kind.append(_ratio(sum(o.found for o in group), len(group)))
+        edited_copies = [o for o in mine if o.kind != "control"]
+        tp = sum(o.true_positive for o in edited_copies)
+        fp = sum(len(o.false_positives) for o in edited_copies)
+        sm = [o for o in mine if o.kind in ("split", "merge")]
+        sm_fp = sum(1 for o in sm if o.false_positives)
+        checks = [o for o in mine if not o.error]
+        seconds = sum(o.seconds for o in checks) / len(checks) if checks else 0.0
+        lines.append(
+            f"{tool:<12} {len(controls):>5} {_ratio(clean, len(controls)):>13}"
+            f" {_ratio(found, len(edits)):>6} {_ratio(detected, len(edits)):>6}"
+            + "".join(f" {r:>8}" for r in per_kind)
+            + f" {_ratio(tp, tp + fp):>9} {f'{sm_fp}/{len(sm)}':>14}"
+            f" {sum(1 for o in mine if o.error):>6} {seconds:>7.3f}"
+        )
+    counts = Counter(o.kind for o in outcomes if o.tool == tools[0])
+    lines.append("")
+    lines.append(
+        "copies per kind: " + ", ".join(f"{k} {counts[k]}" for k in ("control", *EDIT_KINDS))
+    )
+    for tool in tools:
+        ins = [o for o in outcomes if o.tool == tool and o.insert_after_ok is not None]
+        fps = sum(
+            len(o.false_positives) for o in outcomes if o.tool == tool and o.kind != "control"
+        )
+        lines.append(
+            f"{tool}: inserted found with the right insert_after "
+            f"{sum(1 for o in ins if o.insert_after_ok)}/{len(ins)}; "
+            f"false positives on edited copies {fps}"
+        )
+    mismatched = sorted({o.page for o in outcomes if o.blocks_mismatch})
+    if mismatched:
+        lines.append(
+            f"warning: {len(mismatched)} page(s) whose local copy did not read back as one block "
+            f"per paragraph (block indices may be off): {', '.join(mismatched[:10])}"
+        )
+    return "\n".join(lines)
+
+
+def _round_robin(items: Sequence[Outcome], key: Callable[[Outcome], str]) -> list[Outcome]:
+    groups: dict[str, list[Outcome]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    ordered: list[Outcome] = []
+    while any(groups.values()):
+        for group in groups.values():
+            if group:
+                ordered.append(group.pop(0))
+    return ordered
+
+
+def details(outcomes: Sequence[Outcome], tool: str, limit: int) -> str:
+    mine = [o for o in outcomes if o.tool == tool]
+    lines: list[str] = []
+    errors = [o for o in mine if o.error]
+    if errors:
+        lines.append(f"== {tool}: errors ({len(errors)})")
+        for o in errors[:limit]:
+            lines.append(f"  {o.page} [{o.kind}] {o.error}")
+    misses = [o for o in mine if EXPECTED.get(o.kind) and not o.found and not o.error]
+    shadowed = sum(1 for o in misses if o.shadowed)
+    lines.append(
+        f"== {tool}: missed edits ({len(misses)}, {shadowed} on a passage the control already "
+        f"flagged; showing {min(limit, len(misses))})"
+    )
+    for o in _round_robin(misses, lambda o: o.kind)[:limit]:
+        shadow = " (the control already had a finding on this passage)" if o.shadowed else ""
+        lines.append(f"- {o.page} [{o.kind}] {o.note}; expected {EXPECTED[o.kind]}{shadow}")
+        lines.append(f"    edited passage: {o.target_text}")
+        if not o.nearby:
+            lines.append("    no finding near it")
+        for f in o.nearby:
+            lines.append(
+                f"    got {f['kind']} block={f['local_block']} after={f['insert_after']}:"
+                f" local={f['local_text'][:200]!r} remote={f['remote_text'][:200]!r}"
+            )
+            if f["detail"]:
+                lines.append(f"      detail: {f['detail']}")
+    fp_cases = [o for o in mine if o.kind != "control" and o.false_positives]
+    total = sum(len(o.false_positives) for o in fp_cases)
+    lines.append(f"== {tool}: false positives on edited copies ({total} in {len(fp_cases)} copies)")
+    for o in _round_robin(fp_cases, lambda o: o.kind)[:limit]:
+        f = o.false_positives[0]
+        more = f" (+{len(o.false_positives) - 1} more)" if len(o.false_positives) > 1 else ""
+        lines.append(f"- {o.page} [{o.kind}] {o.note}: {f['kind']} block={f['local_block']}{more}")
+        lines.append(f"    local:  {f['local_text'][:300]!r}")
+        lines.append(f"    remote: {f['remote_text'][:300]!r}")
+        if f["detail"]:
+            lines.append(f"    detail: {f['detail']}")
+    dirty = [o for o in mine if o.kind == "control" and o.substantive and not o.error]
+    by_kind = Counter(k for o in dirty for k, n in o.kinds.items() for _ in range(n))
+    lines.append(
+        f"== {tool}: controls with substantive findings ({len(dirty)}; findings by kind: "
+        + ", ".join(f"{k} {n}" for k, n in by_kind.most_common())
+        + ")"
+    )
+    for o in sorted(dirty, key=lambda o: -o.substantive)[:limit]:
+        lines.append(f"- {o.page}: {o.substantive} findings {o.kinds}")
+        for f in o.false_positives[:2]:
+            lines.append(
+                f"    {f['kind']} block={f['local_block']}: local={f['local_text'][:200]!r}"
+                f" remote={f['remote_text'][:200]!r}"
+            )
+            if f["detail"]:
+                lines.append(f"      detail: {f['detail']}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the edits (default 1)")
+    parser.add_argument("--corpus", choices=("all", "aeb", "readability"), default="all")
+    parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset")
+    parser.add_argument("--details", action="store_true", help="list misses and false positives")
+    parser.add_argument("--details-tool", default="snapverify", help="whose details to list")
+    parser.add_argument("--max-details", type=int, default=15, help="items per details list")
+    parser.add_argument("--json", type=Path, help="write every outcome to this JSON file")
+    args = parser.parse_args(argv)
+
+    tools = tuple(t.strip() for t in args.tools.split(",") if t.strip())
+    unknown = [t for t in tools if t not in TOOLS]
+    if unknown:
+        parser.error(f"unknown tool(s): {', '.join(unknown)}")
+    if "snapverify" in tools:
+        try:
+            from snapverify.compare import compare_documents  # noqa: F401
+            from snapverify.text.extract import extract  # noqa: F401
+            from snapverify.text.markdown import read_markdown  # noqa: F401
+        except ImportError as exc:
+            sys.exit(f"snapverify's core API is not importable: {exc}")
+
+    pages = load_pages(args.corpus)
+    if args.limit is not None:
+        pages = pages[: args.limit]
+    started = time.perf_counter()
+    outcomes: list[Outcome] = []
+    for done, result in enumerate(run_all(pages, args.seed, args.workers, tools), 1):
+        outcomes += result
+        if sys.stderr.isatty():
+            print(f"\r{done}/{len(pages)} pages", end="", file=sys.stderr, flush=True)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    elapsed = time.perf_counter() - started
+
+    print(summarise(outcomes, tools))
+    print(f"seed {args.seed}, {len(pages)} pages, {args.workers} workers, {elapsed:.1f} s wall")
+    if args.details:
+        print()
+        print(details(outcomes, args.details_tool, args.max_details))
+    if args.json:
+        args.json.write_text(
+            json.dumps([asdict(o) for o in outcomes], ensure_ascii=False, indent=1)
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
