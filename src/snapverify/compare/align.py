@@ -166,7 +166,10 @@ def _diff(a: Sequence[str], b: Sequence[str], a0: int = 0, b0: int = 0) -> list[
         ]
     anchors = _unique_anchors(a, b)
     if not anchors:
-        return [("delete", a0, a0 + len(a), b0, b0), ("insert", a0 + len(a), a0 + len(a), b0, b0 + len(b))]
+        return [
+            ("delete", a0, a0 + len(a), b0, b0),
+            ("insert", a0 + len(a), a0 + len(a), b0, b0 + len(b)),
+        ]
     ops: list[Op] = []
     ai = bi = 0
     for i, j in anchors:
@@ -259,7 +262,9 @@ def align(local: Side, source: Side) -> Alignment:
                     source_match[st] = MOVED
 
     for local_blocks, source_blocks in regions:
-        local_words = [t for b in local_blocks if b not in moved_local for t in local.block_range(b)]
+        local_words = [
+            t for b in local_blocks if b not in moved_local for t in local.block_range(b)
+        ]
         source_words = [
             t for b in source_blocks if b not in moved_source for t in source.block_range(b)
         ]

@@ -50,8 +50,10 @@ def _runs(side: Side, words: list[int], op: str) -> list[tuple[str, str]]:
     pieces: list[tuple[str, str]] = []
     start = 0
     for n in range(1, len(words) + 1):
-        if n == len(words) or words[n] != words[n - 1] + 1 or (
-            side.owner[words[n]] != side.owner[words[start]]
+        if (
+            n == len(words)
+            or words[n] != words[n - 1] + 1
+            or (side.owner[words[n]] != side.owner[words[start]])
         ):
             block = side.owner[words[start]]
             first = side.first[block]

@@ -9,6 +9,7 @@ the same instant in UTC.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from rapidfuzz.distance import Indel
@@ -42,7 +43,7 @@ def parse_date(value: str) -> tuple[date, date | None] | None:
     return day, utc_day
 
 
-def _contains(outer: list[str], inner: list[str]) -> bool:
+def _contains(outer: Sequence[str], inner: Sequence[str]) -> bool:
     if not inner or len(inner) > len(outer):
         return False
     width = len(inner)

@@ -48,6 +48,8 @@ USABLE_COVERAGE = 0.15
 REGION_SHARE = 0.85
 # Unmatched text inside the region counts as article prose from this many words.
 PROSE_WORDS = 6
+# Fewer words than this are never a passage of their own ("Advertisement", "Share").
+MIN_WORDS = 3
 _NON_PROSE = re.compile(
     r"caption|credit|figure|photo|image|img|gallery|video|media|embed|tweet|byline|author|"
     r"dateline|timestamp|meta|breadcrumb|topic|keyword|label|badge|button|btn|icon",
@@ -244,14 +246,35 @@ def _guided(
         elif not (
             is_inside
             and signature not in titles
-            and _prose(block, len(signature))
-            and (first < n < last or _edge_prose(blocks, n, first, last, shapes))
+            and _unmatched_kept(blocks, n, len(signature), first, last, shapes)
             and not _path_excluded(block.element, container, cache)
         ):
             continue
         seen[signature] += 1
         chosen.append(block)
     return chosen
+
+
+def _unmatched_kept(
+    blocks: list[RawBlock],
+    n: int,
+    words: int,
+    first: int,
+    last: int,
+    shapes: set[tuple[object, ...]],
+) -> bool:
+    """Whether text of the article region that the local copy lacks is article text.
+
+    Between matched passages, a block shaped like the article's paragraphs is (a
+    table row, a short line); other blocks must read as prose. Before or after them,
+    see :func:`_edge_prose`.
+    """
+    block = blocks[n]
+    if first < n < last:
+        if _shape(block.element) in shapes:
+            return len(block.text.split()) >= MIN_WORDS and block.link_chars * 2 <= len(block.text)
+        return _prose(block, words)
+    return _prose(block, words) and _edge_prose(blocks, n, first, last, shapes)
 
 
 def _edge_prose(
@@ -266,7 +289,7 @@ def _edge_prose(
 
 
 def _generic(blocks: list[RawBlock]) -> list[RawBlock]:
-    scores: Counter[HtmlElement] = Counter()
+    scores: dict[HtmlElement, float] = {}
     cache: dict[HtmlElement, bool] = {}
     for block in blocks:
         words = len(block.text.split())
@@ -278,10 +301,10 @@ def _generic(blocks: list[RawBlock]) -> list[RawBlock]:
         parent = block.element.getparent()
         if parent is None:
             continue
-        scores[parent] += score
+        scores[parent] = scores.get(parent, 0.0) + score
         grandparent = parent.getparent()
         if grandparent is not None:
-            scores[grandparent] += score / 2
+            scores[grandparent] = scores.get(grandparent, 0.0) + score / 2
     if not scores:
         return []
     container = max(scores, key=lambda element: scores[element])

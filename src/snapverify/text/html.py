@@ -23,6 +23,7 @@ __all__ = [
     "candidate_blocks",
     "drop",
     "element_text",
+    "elements",
     "is_boilerplate_element",
     "parse_html",
     "resolve_url",
@@ -33,9 +34,52 @@ __all__ = [
 HtmlElement = etree._Element
 
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote body caption center dd details dialog dir div dl dt "
-    "fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main "
-    "menu nav ol p pre section summary table tbody tfoot thead tr ul".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
+    ]
 )
 _JUNK_TAGS = (
     "script",
@@ -168,6 +212,13 @@ def parse_html(text: str) -> HtmlElement:
     return root
 
 
+def elements(result: object) -> list[HtmlElement]:
+    """The elements of an XPath result (which lxml types as any XPath value)."""
+    if not isinstance(result, list):
+        return []
+    return [item for item in result if isinstance(item, etree._Element)]
+
+
 def drop(element: HtmlElement) -> None:
     """Remove an element and its content, keeping the text that follows it."""
     parent = element.getparent()
@@ -203,7 +254,7 @@ def is_boilerplate_element(element: HtmlElement) -> bool:
 
 def _prepare(root: HtmlElement) -> None:
     etree.strip_elements(root, *_JUNK_TAGS, with_tail=False)
-    for element in _HIDDEN(root):
+    for element in elements(_HIDDEN(root)):
         drop(element)
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")
@@ -280,10 +331,12 @@ class _Collector:
         link_chars: int,
     ) -> None:
         kind = _KIND_BY_TAG.get(element.tag, BlockKind.PARAGRAPH)
-        if kind is BlockKind.PARAGRAPH and element.tag == "p":
-            for ancestor in element.iterancestors("blockquote"):
-                kind = BlockKind.QUOTE
-                break
+        if (
+            kind is BlockKind.PARAGRAPH
+            and element.tag == "p"
+            and next(element.iterancestors("blockquote"), None) is not None
+        ):
+            kind = BlockKind.QUOTE
         pieces = _PARAGRAPH_BREAK.split(text) if "\n" in text else [text]
         total = sum(len(piece) for piece in pieces) or 1
         for piece in pieces:

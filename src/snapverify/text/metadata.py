@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from snapverify.text.html import HtmlElement, element_text, resolve_url
+from snapverify.text.html import HtmlElement, element_text, elements, resolve_url
 
 __all__ = ["PageMetadata", "read_metadata"]
 
@@ -99,9 +99,11 @@ def _first(*values: str | None) -> str | None:
 
 
 def _visible_byline(root: HtmlElement) -> str | None:
-    for element in root.xpath(
-        "//*[@rel='author' or @itemprop='author' or contains(@class,'yline')"
-        " or contains(@class,'uthor')][not(self::meta)][not(self::link)]"
+    for element in elements(
+        root.xpath(
+            "//*[@rel='author' or @itemprop='author' or contains(@class,'yline')"
+            " or contains(@class,'uthor')][not(self::meta)][not(self::link)]"
+        )
     ):
         if element.get("class") and not _BYLINE_CLASS.search(element.get("class", "")):
             continue

@@ -25,10 +25,22 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Invisible characters that may sit inside a word and are dropped from its key.
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
+# Combining marks (accents in decomposed text, Indic vowel signs, Arabic harakat) are
+# not \w for Python's re, yet they belong to the word they sit in.
+_MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
+    "\u06d6-\u06ed\u0711\u0730-\u074a\u07a6-\u07b0\u0816-\u082d\u0900-\u0903"
+    "\u093a-\u094f\u0951-\u0957\u0962\u0963\u0981-\u0983\u09bc-\u09d7\u0a01-\u0a03"
+    "\u0a3c-\u0a51\u0a81-\u0a83\u0abc-\u0acd\u0b01-\u0b03\u0b3c-\u0b57\u0b82"
+    "\u0bbe-\u0bcd\u0c00-\u0c04\u0c3e-\u0c56\u0c81-\u0c83\u0cbc-\u0cd6\u0d00-\u0d03"
+    "\u0d3b-\u0d4d\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u0eb1\u0eb4-\u0ebc\u0ec8-\u0ecd"
+    "\u0f71-\u0f84\u102b-\u103e\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+)
+_LETTER = rf"(?:[^\W{_CJK}]|[{_MARKS}])"
 _TOKEN = re.compile(
     rf"\d+(?:[.,]\d+)+"  # 1,000 and 3.5 are one token each
     rf"|[{_CJK}]"
-    rf"|[^\W{_CJK}]+(?:[{_INVISIBLE}]+[^\W{_CJK}]+)*"  # a soft hyphen does not split a word
+    rf"|{_LETTER}+(?:[{_INVISIBLE}]+{_LETTER}+)*"  # a soft hyphen does not split a word
 )
 
 _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
@@ -39,7 +51,8 @@ _SAME_LENGTH = str.maketrans(
         **{c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u02bc\u00b4"},
         **{c: '"' for c in "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"},
         **{c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"},
-        **{c: " " for c in "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"},
+        **{c: " " for c in "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"},
+        **{c: " " for c in "\u202f\u205f\u3000"},
         "\u2026": ".",
     }
 )
@@ -73,7 +86,8 @@ def normalise(text: str) -> str:
     Returns:
         The normalised text, stripped.
     """
-    text = unicodedata.normalize("NFKC", text.translate(_CHAR_TABLE))
+    # NFKC first: compatibility forms of dashes and quotes then meet the table.
+    text = unicodedata.normalize("NFKC", text).translate(_CHAR_TABLE)
     text = _SPACED_DASH.sub(" - ", text)
     text = _SPACED_ELLIPSIS.sub("...", text)
     return _WHITESPACE.sub(" ", text).strip()
