@@ -31,6 +31,9 @@ _MOJIBAKE_HINT = re.compile(
     "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030"
     "\u2039\u203a\u20ac\u2122]"
 )
+# Substrings every common kind of such mojibake leaves (Latin, punctuation, Cyrillic,
+# Arabic, CJK punctuation, full-width forms); looking for them costs a memchr each.
+_MOJIBAKE_LEADS = ("Ã", "Â", "â€", "Ð", "Ñ", "Ø", "Ù", "ã€", "ï¼", "Å")
 _SINGLE_BYTE_WESTERN = {"latin-1", "iso8859-1", "cp1252", "ascii"}
 
 
@@ -56,7 +59,12 @@ def _bom(data: bytes) -> str | None:
 
 def _repair(text: str) -> str:
     # ftfy is slow on long texts; only pay for it when the text looks broken.
-    if not text.isascii() and _MOJIBAKE_HINT.search(text) and ftfy.badness.is_bad(text):
+    if (
+        not text.isascii()
+        and any(lead in text for lead in _MOJIBAKE_LEADS)
+        and _MOJIBAKE_HINT.search(text)
+        and ftfy.badness.is_bad(text)
+    ):
         repaired: str = ftfy.fix_encoding(text)
         if repaired != text:
             logger.debug("repaired mojibake")

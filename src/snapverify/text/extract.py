@@ -37,7 +37,7 @@ __all__ = ["extract"]
 logger = logging.getLogger(__name__)
 
 
-SHINGLE = 3
+SHINGLE = 3  # _shingles zips three shifted copies
 # A page block belongs to the reference when this share of its shingles is in it.
 MATCH_SHARE = 0.5
 # Fewer shingles than this match only as a whole block of the reference.
@@ -66,8 +66,8 @@ _BYLINE = re.compile(r"^\s*(?:by|von|par|por|di|door|av)\s+\S", re.IGNORECASE)
 
 def _shingles(keys: tuple[str, ...]) -> list[tuple[str, ...]]:
     if len(keys) < SHINGLE:
-        return [tuple(keys)] if keys else []
-    return list(zip(*(keys[i:] for i in range(SHINGLE)), strict=False))
+        return [keys] if keys else []
+    return list(zip(keys, keys[1:], keys[2:], strict=False))
 
 
 class _Reference:
@@ -225,7 +225,8 @@ def _guided(
         return None
     container = _deepest_holding(blocks, masses, REGION_SHARE)
     cache: dict[HtmlElement, bool] = {}
-    inside = [_inside(block.element, container) for block in blocks]
+    within = set(container.iter())
+    inside = [block.element in within for block in blocks]
     kept_inside = {k for k, m, i in zip(keys, masses, inside, strict=True) if m and i}
     matched_at = [n for n, (m, i) in enumerate(zip(masses, inside, strict=True)) if m and i]
     first, last = matched_at[0], matched_at[-1]

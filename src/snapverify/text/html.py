@@ -199,7 +199,8 @@ def resolve_url(href: str | None, base: str | None) -> str | None:
 
 def parse_html(text: str) -> HtmlElement:
     """Parse HTML leniently into an lxml tree (archive toolbars removed)."""
-    text = _TOOLBARS.sub("", text)
+    if "TOOLBAR INSERT" in text or "WB Insert" in text:
+        text = _TOOLBARS.sub("", text)
     parser = etree.HTMLParser(
         remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=False
     )
@@ -256,11 +257,9 @@ def _prepare(root: HtmlElement) -> None:
     etree.strip_elements(root, *_JUNK_TAGS, with_tail=False)
     for element in elements(_HIDDEN(root)):
         drop(element)
-    for br in root.iter("br"):
-        br.tail = "\n" + (br.tail or "")
-    # Table cells are words of their row, not blocks of their own; keep them apart.
-    for cell in root.iter("td", "th"):
-        cell.tail = " " + (cell.tail or "")
+    # A line break ends a line; table cells are words of their row, kept apart.
+    for element in root.iter("br", "td", "th"):
+        element.tail = ("\n" if element.tag == "br" else " ") + (element.tail or "")
 
 
 def _has_block_descendant(root: HtmlElement) -> set[HtmlElement]:
@@ -337,7 +336,12 @@ class _Collector:
             and next(element.iterancestors("blockquote"), None) is not None
         ):
             kind = BlockKind.QUOTE
-        pieces = _PARAGRAPH_BREAK.split(text) if "\n" in text else [text]
+        if "\n" not in text:
+            collapsed = " ".join(text.split())
+            if collapsed:
+                self.blocks.append(RawBlock(collapsed, kind, element, links, link_chars))
+            return
+        pieces = _PARAGRAPH_BREAK.split(text)
         total = sum(len(piece) for piece in pieces) or 1
         for piece in pieces:
             collapsed = " ".join(piece.split())
