@@ -223,6 +223,21 @@ def _guided(
         matched_shingles.update(hits)
     if not reference.shingles or len(matched_shingles) < USABLE_COVERAGE * len(reference.shingles):
         return None
+    # A short block (a subhead, a credit) that the local copy runs into its neighbour:
+    # the words across the seam are in the reference.
+    for n, block_keys in enumerate(keys):
+        if masses[n] or not block_keys or len(block_keys) > 2 * SHINGLE:
+            continue
+        if len(block_keys) >= SHINGLE and not all(
+            shingle in reference.shingles for shingle in _shingles(block_keys)
+        ):
+            continue
+        for m in (n - 1, n + 1):
+            if 0 <= m < len(keys) and masses[m] and keys[m]:
+                seam = keys[m][-2:] + block_keys if m < n else block_keys + keys[m][:2]
+                if all(shingle in reference.shingles for shingle in _shingles(seam)):
+                    masses[n] = 1
+                    break
     container = _deepest_holding(blocks, masses, REGION_SHARE)
     cache: dict[HtmlElement, bool] = {}
     within = set(container.iter())
