@@ -48,8 +48,7 @@ USABLE_COVERAGE = 0.15
 REGION_SHARE = 0.85
 # Unmatched text inside the region counts as article prose from this many words.
 PROSE_WORDS = 6
-# Fewer words than this are never a passage of their own ("Advertisement", "Share").
-MIN_WORDS = 3
+
 _NON_PROSE = re.compile(
     r"caption|credit|figure|photo|image|img|gallery|video|media|embed|tweet|byline|author|"
     r"dateline|timestamp|meta|breadcrumb|topic|keyword|label|badge|button|btn|icon",
@@ -281,16 +280,12 @@ def _unmatched_kept(
 ) -> bool:
     """Whether text of the article region that the local copy lacks is article text.
 
-    Between matched passages, a block shaped like the article's paragraphs is (a
-    table row, a short line); other blocks must read as prose. Before or after them,
-    see :func:`_edge_prose`.
+    It must read as prose; before or after the matched passages it must also look
+    like the article's own paragraphs (see :func:`_edge_prose`).
     """
-    block = blocks[n]
-    if first < n < last:
-        if _shape(block.element) in shapes:
-            return len(block.text.split()) >= MIN_WORDS and block.link_chars * 2 <= len(block.text)
-        return _prose(block, words)
-    return _prose(block, words) and _edge_prose(blocks, n, first, last, shapes)
+    if not _prose(blocks[n], words):
+        return False
+    return first < n < last or _edge_prose(blocks, n, first, last, shapes)
 
 
 def _edge_prose(
