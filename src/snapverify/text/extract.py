@@ -238,6 +238,9 @@ def _guided(
                     masses[n] = 1
                     break
     container = _deepest_holding(blocks, masses, REGION_SHARE)
+    if any(block.element is container for block in blocks):
+        # One matched paragraph holds it all (a short article): the region is its parent.
+        container = container.getparent() if container.getparent() is not None else container
     cache: dict[HtmlElement, bool] = {}
     within = set(container.iter())
     inside = [block.element in within for block in blocks]
@@ -293,7 +296,12 @@ def _edge_prose(
 ) -> bool:
     """Whether a block before or after the matched text may still be article prose."""
     block = blocks[n]
-    if _shape(block.element) not in shapes or _end_note(block):
+    neighbour = blocks[first].element
+    # A lede with a class of its own, right before the article's paragraphs, is one of them.
+    beside = n == first - 1 and (
+        block.element.tag == neighbour.tag and block.element.getparent() is neighbour.getparent()
+    )
+    if not (beside or _shape(block.element) in shapes) or _end_note(block):
         return False
     between = range(last + 1, n) if n > last else range(n + 1, first)
     return not any(_SEPARATOR.match(blocks[k].text) for k in between)

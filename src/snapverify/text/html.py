@@ -127,7 +127,7 @@ _ARCHIVE_PATH = re.compile(
 # strong ones are furniture even in an "article__..." class; the weak ones are not.
 _STRONG_BOILERPLATE = re.compile(
     r"advert|agegate|breadcrumb|comment|consent|cookie|disqus|gdpr|most-?read|most-?popular|"
-    r"newsletter|outbrain|paywall|promo|recirc|recommend|related|share|sharing|shoutbox|"
+    r"newsletter|outbrain|promo|recirc|recommend|related|share|sharing|shoutbox|"
     r"sidebar|signup|social|sponsor|subscri|taboola|trending",
     re.IGNORECASE,
 )
