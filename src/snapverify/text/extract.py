@@ -240,7 +240,9 @@ def _guided(
     container = _deepest_holding(blocks, masses, REGION_SHARE)
     if any(block.element is container for block in blocks):
         # One matched paragraph holds it all (a short article): the region is its parent.
-        container = container.getparent() if container.getparent() is not None else container
+        parent = container.getparent()
+        if parent is not None:
+            container = parent
     cache: dict[HtmlElement, bool] = {}
     within = set(container.iter())
     inside = [block.element in within for block in blocks]
