@@ -46,6 +46,9 @@ MIN_HITS = 3
 USABLE_COVERAGE = 0.15
 # The article region holds this share of the matched text.
 REGION_SHARE = 0.85
+# A long unmatched block holding this share of the reference's shingles repeats it.
+DIGEST_WORDS = 100
+DIGEST_SHARE = 0.35
 # Unmatched text inside the region counts as article prose from this many words.
 PROSE_WORDS = 6
 
@@ -77,6 +80,11 @@ class _Reference:
             keys = word_keys(block.text)
             self.shingles.update(_shingles(keys))
             self.signatures[keys] += 1
+
+    def share(self, keys: tuple[str, ...]) -> float:
+        """The share of the block's shingles that the reference has."""
+        shingles = _shingles(keys)
+        return sum(1 for s in shingles if s in self.shingles) / len(shingles) if shingles else 0.0
 
     def matches(self, keys: tuple[str, ...]) -> list[tuple[str, ...]]:
         """The block's shingles found in the reference, if it belongs to it."""
@@ -266,6 +274,7 @@ def _guided(
         elif not (
             is_inside
             and signature not in titles
+            and not _digest(signature, reference)
             and _unmatched_kept(blocks, n, len(signature), first, last, shapes)
             and not _path_excluded(block.element, container, cache)
         ):
@@ -273,6 +282,11 @@ def _guided(
         seen[signature] += 1
         chosen.append(block)
     return chosen
+
+
+def _digest(keys: tuple[str, ...], reference: _Reference) -> bool:
+    """A long block made partly of the article's sentences: a summary or a repeat."""
+    return len(keys) >= DIGEST_WORDS and reference.share(keys) >= DIGEST_SHARE
 
 
 def _unmatched_kept(

@@ -116,8 +116,30 @@ _TOOLBARS = re.compile(
     re.DOTALL | re.IGNORECASE,
 )
 _TOOLBAR_IDS = ("wm-ipp-base", "wm-ipp", "wm-ipp-print", "donato", "_wb_frame_top_banner")
+# Never shown to a reader: the hidden attribute, inline display:none, and the class
+# names that CSS frameworks use for hidden and screen-reader-only text.
+_HIDDEN_CLASSES = (
+    "hidden",
+    "visually-hidden",
+    "visuallyhidden",
+    "sr-only",
+    "screen-reader-text",
+    "screen-reader-only",
+    "is-hidden",
+    "u-hidden",
+    "d-none",
+    "offscreen",
+)
 _HIDDEN = etree.XPath(
-    "//*[@hidden or " + " or ".join(f"@id='{name}'" for name in _TOOLBAR_IDS) + "]"
+    "//*[@hidden or "
+    + " or ".join(f"@id='{name}'" for name in _TOOLBAR_IDS)
+    + " or contains(translate(@style, ' ', ''), 'display:none')"
+    + " or "
+    + " or ".join(
+        f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+        for name in _HIDDEN_CLASSES
+    )
+    + "]"
 )
 # An archive-rewritten URL: /web/20120527000000/http://... or /coll/2012...id_/http://...
 _ARCHIVE_PATH = re.compile(
