@@ -118,29 +118,36 @@ _TOOLBARS = re.compile(
 _TOOLBAR_IDS = ("wm-ipp-base", "wm-ipp", "wm-ipp-print", "donato", "_wb_frame_top_banner")
 # Never shown to a reader: the hidden attribute, inline display:none, and the class
 # names that CSS frameworks use for hidden and screen-reader-only text.
-_HIDDEN_CLASSES = (
-    "hidden",
-    "visually-hidden",
-    "visuallyhidden",
-    "sr-only",
-    "screen-reader-text",
-    "screen-reader-only",
-    "is-hidden",
-    "u-hidden",
-    "d-none",
-    "offscreen",
+_HIDDEN_CLASSES = frozenset(
+    {
+        "hidden",
+        "visually-hidden",
+        "visuallyhidden",
+        "sr-only",
+        "screen-reader-text",
+        "screen-reader-only",
+        "is-hidden",
+        "u-hidden",
+        "d-none",
+        "offscreen",
+    }
 )
-_HIDDEN = etree.XPath(
-    "//*[@hidden or "
-    + " or ".join(f"@id='{name}'" for name in _TOOLBAR_IDS)
-    + " or contains(translate(@style, ' ', ''), 'display:none')"
-    + " or "
-    + " or ".join(
-        f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-        for name in _HIDDEN_CLASSES
-    )
-    + "]"
-)
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _hidden(element: HtmlElement) -> bool:
+    attributes = element.attrib
+    if not attributes:
+        return False
+    if "hidden" in attributes or attributes.get("id") in _TOOLBAR_IDS:
+        return True
+    style = attributes.get("style")
+    if style and _DISPLAY_NONE.search(style):
+        return True
+    classes = attributes.get("class")
+    return classes is not None and not _HIDDEN_CLASSES.isdisjoint(classes.split())
+
+
 # An archive-rewritten URL: /web/20120527000000/http://... or /coll/2012...id_/http://...
 _ARCHIVE_PATH = re.compile(
     r"^/(?:[^/?#]+/)*?(?:\d{4,14})(?:[a-z]{2}_|\*)?/+((?:https?:)?/{1,2}[^/].*)$", re.IGNORECASE
@@ -277,11 +284,18 @@ def is_boilerplate_element(element: HtmlElement) -> bool:
 
 def _prepare(root: HtmlElement) -> None:
     etree.strip_elements(root, *_JUNK_TAGS, with_tail=False)
-    for element in elements(_HIDDEN(root)):
+    # One pass (an XPath over every attribute costs several times more).
+    hidden = []
+    for element in root.iter():
+        tag = element.tag
+        if tag == "br":
+            element.tail = "\n" + (element.tail or "")  # a line break ends a line
+        elif tag == "td" or tag == "th":
+            element.tail = " " + (element.tail or "")  # cells are words of their row
+        if _hidden(element):
+            hidden.append(element)
+    for element in hidden:
         drop(element)
-    # A line break ends a line; table cells are words of their row, kept apart.
-    for element in root.iter("br", "td", "th"):
-        element.tail = ("\n" if element.tag == "br" else " ") + (element.tail or "")
 
 
 def _has_block_descendant(root: HtmlElement) -> set[HtmlElement]:
