@@ -52,13 +52,34 @@ DIGEST_SHARE = 0.35
 # Unmatched text inside the region counts as article prose from this many words.
 PROSE_WORDS = 6
 
+# Words of class and id names ("photo-credit", "article__caption") that mark text
+# around the article rather than in it.
 _NON_PROSE = re.compile(
-    r"caption|credit|figure|photo|image|img|gallery|video|media|embed|tweet|byline|author|"
-    r"dateline|timestamp|meta|breadcrumb|topic|keyword|label|badge|button|btn|icon",
-    re.IGNORECASE,
+    r"captions?|credits?|figure|figcaption|photos?|images?|img|gallery|videos?|media|embed|"
+    r"tweets?|twitter-tweet|byline|authors?|dateline|timestamp|meta|breadcrumbs?|topics?|"
+    r"keywords?|badges?|buttons?|btn|icons?"
 )
+_NAME_WORDS = re.compile(r"[\s_-]+")
 _NON_PROSE_TAGS = frozenset({"figure", "figcaption", "caption", "h1", "address", "time", "a"})
-_PROSE_ITEMPROPS = frozenset({"articleBody", "text", "reviewBody", "mainEntityOfPage"})
+# schema.org fields that label the article rather than tell it.
+_FIELD_ITEMPROPS = frozenset(
+    {
+        "about",
+        "articleSection",
+        "author",
+        "dateCreated",
+        "dateModified",
+        "datePublished",
+        "genre",
+        "headline",
+        "image",
+        "inLanguage",
+        "keywords",
+        "name",
+        "publisher",
+        "thumbnailUrl",
+    }
+)
 _SENTENCE_END = re.compile(r"[.!?…:;\"'”’»)\]]\s*$")
 _EMPHASIS = frozenset({"em", "i", "strong", "b", "small"})
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|(?<![\w@])@\w{2,}|https?://|\bwww\.\w")
@@ -104,10 +125,10 @@ def _is_non_prose_name(element: HtmlElement) -> bool:
     # A link's text (a teaser card wrapping a headline) and schema.org fields (keywords,
     # author name) are not prose of the article.
     itemprop = element.get("itemprop")
-    if itemprop and itemprop not in _PROSE_ITEMPROPS:
+    if itemprop and not _FIELD_ITEMPROPS.isdisjoint(itemprop.split()):
         return True
     names = f"{element.get('class', '')} {element.get('id', '')}"
-    return bool(names.strip()) and _NON_PROSE.search(names) is not None
+    return any(_NON_PROSE.fullmatch(word) for word in _NAME_WORDS.split(names.lower()) if word)
 
 
 def _path_excluded(element: HtmlElement, stop: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
@@ -323,16 +344,27 @@ def _edge_prose(
     return not any(_SEPARATOR.match(blocks[k].text) for k in between)
 
 
+def _near_furniture(element: HtmlElement, levels: int = 3) -> bool:
+    node: HtmlElement | None = element
+    for _ in range(levels + 1):
+        if node is None:
+            return False
+        if is_boilerplate_element(node) or _is_non_prose_name(node):
+            return True
+        node = node.getparent()
+    return False
+
+
 def _generic(blocks: list[RawBlock]) -> list[RawBlock]:
+    """Readability's idea: the element whose paragraphs carry the most prose."""
     scores: dict[HtmlElement, float] = {}
-    cache: dict[HtmlElement, bool] = {}
     for block in blocks:
-        words = len(block.text.split())
-        if words < 8 or block.link_chars * 3 > len(block.text):
+        words = len(word_keys(block.text))
+        # Only furniture close to the text disqualifies it: a page-wide wrapper's
+        # class ("right-sidebar" on <body>) says nothing about the article.
+        if words < 8 or block.link_chars * 3 > len(block.text) or _near_furniture(block.element):
             continue
-        if _path_excluded(block.element, block.element.getroottree().getroot(), cache):
-            continue
-        score = 1 + block.text.count(",") + min(len(block.text) // 100, 3)
+        score = 1 + block.text.count(",") + block.text.count("，") + min(len(block.text) // 100, 3)
         parent = block.element.getparent()
         if parent is None:
             continue
@@ -343,15 +375,15 @@ def _generic(blocks: list[RawBlock]) -> list[RawBlock]:
     if not scores:
         return []
     container = max(scores, key=lambda element: scores[element])
+    within = set(container.iter())
+    cache: dict[HtmlElement, bool] = {}
     chosen = []
     for block in blocks:
-        if not _inside(block.element, container):
-            continue
-        if block.link_chars * 2 > len(block.text):
+        if block.element not in within or block.link_chars * 2 > len(block.text):
             continue
         if _path_excluded(block.element, container, cache):
             continue
-        if len(block.text.split()) < 4 and block.kind is not BlockKind.HEADING:
+        if len(word_keys(block.text)) < 4 and block.kind is not BlockKind.HEADING:
             continue
         chosen.append(block)
     return chosen

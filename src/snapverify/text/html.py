@@ -171,6 +171,7 @@ _BOILERPLATE_TAGS = frozenset({"nav", "aside", "footer", "header", "menu", "form
 _BOILERPLATE_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "menu", "dialog", "alert"}
 )
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
 _SPACE = re.compile(r"\s+")
 
@@ -228,6 +229,8 @@ def resolve_url(href: str | None, base: str | None) -> str | None:
 
 def parse_html(text: str) -> HtmlElement:
     """Parse HTML leniently into an lxml tree (archive toolbars removed)."""
+    # lxml refuses text that still declares an encoding (it has been decoded already).
+    text = _XML_DECLARATION.sub("", text, count=1)
     if "TOOLBAR INSERT" in text or "WB Insert" in text:
         text = _TOOLBARS.sub("", text)
     parser = etree.HTMLParser(
