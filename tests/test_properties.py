@@ -629,12 +629,6 @@ def test_a_paragraph_moved_two_places_or_more_is_one_moved_finding(
 
 # -- properties: through a web page with boilerplate ------------------------------------
 
-_SHORT_BLOCKS = (
-    "extract._guided: a page block of <= 5 words matches the local copy only if it is a "
-    "whole block of it (< MIN_HITS shingles) and is kept as unmatched prose only from "
-    "PROSE_WORDS = 6 words, so "
-)
-
 
 @PROPERTY_SETTINGS
 @given(articles, st.booleans())
@@ -646,10 +640,6 @@ def test_the_page_of_a_document_extracts_to_no_finding(paras: list[str], entitie
     assert str(result.verdict) == "unchanged"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=_SHORT_BLOCKS + "a paragraph split into two short halves vanishes (reported missing)",
-)
 @example(SPLIT_3_3, False)
 @example(SPLIT_2_4_LAST, True)
 @PROPERTY_SETTINGS
@@ -672,9 +662,6 @@ def test_a_paragraph_deleted_from_the_page_is_one_missing_finding(
     _check_missing(compare(paras, extract_page(paras[:n] + paras[n + 1 :], paras)), n)
 
 
-@pytest.mark.xfail(
-    strict=True, reason=_SHORT_BLOCKS + "a new 5-word paragraph is dropped: no added finding"
-)
 @example(INSERT5_FIRST)
 @example(INSERT5_LAST)
 @PROPERTY_SETTINGS
@@ -686,10 +673,6 @@ def test_a_paragraph_inserted_into_the_page_is_one_added_finding(
     _check_added(compare(paras, extract_page([*paras[:n], new, *paras[n:]], paras)), n)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=_SHORT_BLOCKS + "a 5-word paragraph with one new word vanishes (missing, not edited)",
-)
 @example(EDIT5_MIDDLE)
 @example(EDIT5_FIRST)
 @PROPERTY_SETTINGS

@@ -18,6 +18,8 @@ import logging
 import re
 from collections import Counter
 
+from rapidfuzz.distance import Indel
+
 from snapverify.models import Block, BlockKind, Document, Extraction, Link
 from snapverify.text.decode import decode_html
 from snapverify.text.html import (
@@ -42,6 +44,9 @@ SHINGLE = 3  # _shingles zips three shifted copies
 MATCH_SHARE = 0.5
 # Fewer shingles than this match only as a whole block of the reference.
 MIN_HITS = 3
+# Blocks this short are matched by near equality (one word changed) inside the region.
+SHORT_BLOCK = 8
+NEAR_SIMILARITY = 0.6
 # The reference is usable when the page holds this share of its shingles.
 USABLE_COVERAGE = 0.15
 # The article region holds this share of the matched text.
@@ -50,7 +55,7 @@ REGION_SHARE = 0.85
 DIGEST_WORDS = 100
 DIGEST_SHARE = 0.35
 # Unmatched text inside the region counts as article prose from this many words.
-PROSE_WORDS = 6
+PROSE_WORDS = 5
 
 # Words of class and id names ("photo-credit", "article__caption") that mark text
 # around the article rather than in it.
@@ -101,6 +106,22 @@ class _Reference:
             keys = word_keys(block.text)
             self.shingles.update(_shingles(keys))
             self.signatures[keys] += 1
+        self.short = Counter(
+            {keys: n for keys, n in self.signatures.items() if 0 < len(keys) <= SHORT_BLOCK + 2}
+        )
+
+    def resembling(
+        self, keys: tuple[str, ...], unclaimed: Counter[tuple[str, ...]]
+    ) -> tuple[str, ...] | None:
+        """The short reference block that a short page block nearly equals, if any."""
+        for short, count in unclaimed.items():
+            if (
+                count > 0
+                and abs(len(short) - len(keys)) <= 2
+                and Indel.normalized_similarity(short, keys) >= NEAR_SIMILARITY
+            ):
+                return short
+        return None
 
     def share(self, keys: tuple[str, ...]) -> float:
         """The share of the block's shingles that the reference has."""
@@ -266,6 +287,19 @@ def _guided(
                 if all(shingle in reference.shingles for shingle in _shingles(seam)):
                     masses[n] = 1
                     break
+    # Short blocks in a row that together are a passage of the reference (a paragraph
+    # the page cut in two short halves).
+    n = 0
+    while n < len(keys):
+        m = n
+        while m < len(keys) and not masses[m] and 0 < len(keys[m]) <= 2 * SHINGLE:
+            m += 1
+        if m - n >= 2:
+            run = tuple(key for k in range(n, m) for key in keys[k])
+            if all(shingle in reference.shingles for shingle in _shingles(run)):
+                for k in range(n, m):
+                    masses[k] = 1
+        n = max(m, n + 1)
     container = _deepest_holding(blocks, masses, REGION_SHARE)
     if any(block.element is container for block in blocks):
         # One matched paragraph holds it all (a short article): the region is its parent.
@@ -275,6 +309,16 @@ def _guided(
     cache: dict[HtmlElement, bool] = {}
     within = set(container.iter())
     inside = [block.element in within for block in blocks]
+    # A short paragraph with a word changed has no shingle left in common with the
+    # reference; inside the region, one nearly equal to a short block of it is that block.
+    unclaimed = Counter(reference.short)
+    unclaimed.subtract(k for k, m in zip(keys, masses, strict=True) if m and k in unclaimed)
+    for n, block_keys in enumerate(keys):
+        if not masses[n] and inside[n] and 0 < len(block_keys) <= SHORT_BLOCK:
+            near = reference.resembling(block_keys, unclaimed)
+            if near is not None:
+                unclaimed[near] -= 1
+                masses[n] = 1
     kept_inside = {k for k, m, i in zip(keys, masses, inside, strict=True) if m and i}
     matched_at = [n for n, (m, i) in enumerate(zip(masses, inside, strict=True)) if m and i]
     first, last = matched_at[0], matched_at[-1]
