@@ -55,6 +55,13 @@ def quote(text: str, limit: int = _MAX_QUOTE) -> str:
     return f'"{text}"'
 
 
+def _trim_common(old: str, new: str) -> tuple[str, str]:
+    for mark in ",.;:!?\"'”’)":
+        if old.endswith(mark) and new.endswith(mark) and len(old) > 1 and len(new) > 1:
+            old, new = old[:-1], new[:-1]
+    return old, new
+
+
 def _is_name(text: str) -> bool:
     words = text.split()
     return 0 < len(words) <= 3 and all(word[:1].isupper() for word in words)
@@ -74,7 +81,8 @@ def describe(ops: Ops) -> str:
             n += 1
             continue
         if op == "delete" and n + 1 < len(ops) and ops[n + 1][0] == "insert":
-            new = ops[n + 1][1]
+            # Punctuation glued to both sides ("Edilov," → "Yedilov,") is not the change.
+            text, new = _trim_common(text, ops[n + 1][1])
             if _NUMBER.match(text.strip(" .,")) and _NUMBER.match(new.strip(" .,")):
                 changes.append(f"{quote(text)} → {quote(new)}")
             elif _is_name(text) and _is_name(new):
