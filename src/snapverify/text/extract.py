@@ -86,6 +86,8 @@ _FIELD_ITEMPROPS = frozenset(
     }
 )
 _SENTENCE_END = re.compile(r"[.!?…:;\"'”’»)\]]\s*$")
+# A copyright sign marks a photo credit or the site's rights line, not a passage.
+_CREDIT = re.compile("[©ⓒ]|\\(c\\)\\s+\\d{4}", re.IGNORECASE)
 _EMPHASIS = frozenset({"em", "i", "strong", "b", "small"})
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|(?<![\w@])@\w{2,}|https?://|\bwww\.\w")
 _SEPARATOR = re.compile(r"^[\s_*=~#•·\-]{3,}$")
@@ -222,7 +224,7 @@ def _end_note(block: RawBlock) -> bool:
     Typography marks them: set wholly in italics or bold, or carrying an e-mail
     address, a handle or a web address.
     """
-    if _CONTACT.search(block.text):
+    if _CONTACT.search(block.text) or block.link_chars > 0.15 * len(block.text):
         return True
     return _emphasised_share(block.element, len(block.text)) >= 0.8
 
@@ -235,7 +237,7 @@ def _shape(element: HtmlElement) -> tuple[object, ...]:
 
 
 def _prose(block: RawBlock, words: int) -> bool:
-    if words < PROSE_WORDS:
+    if words < PROSE_WORDS or _CREDIT.search(block.text):
         return False
     if block.link_chars * 2 > len(block.text):
         return False
@@ -338,7 +340,7 @@ def _guided(
                 continue  # the same text again, more often than the local copy has it
         elif not (
             is_inside
-            and signature not in titles
+            and not _headline(signature, titles)
             and not _digest(signature, reference)
             and _unmatched_kept(blocks, n, len(signature), first, last, shapes)
             and not _path_excluded(block.element, container, cache)
@@ -347,6 +349,16 @@ def _guided(
         seen[signature] += 1
         chosen.append(block)
     return chosen
+
+
+def _headline(keys: tuple[str, ...], titles: set[tuple[str, ...]]) -> bool:
+    """Whether a block is the page's headline, whole or inside a longer title."""
+    if keys in titles:
+        return True
+    width = len(keys)
+    return width >= SHINGLE and any(
+        title[i : i + width] == keys for title in titles for i in range(len(title) - width + 1)
+    )
 
 
 def _digest(keys: tuple[str, ...], reference: _Reference) -> bool:
