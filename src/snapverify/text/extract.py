@@ -151,7 +151,7 @@ def _is_non_prose_name(element: HtmlElement) -> bool:
     if itemprop and not _FIELD_ITEMPROPS.isdisjoint(itemprop.split()):
         return True
     names = f"{element.get('class', '')} {element.get('id', '')}"
-    return any(_NON_PROSE.fullmatch(word) for word in _NAME_WORDS.split(names.lower()) if word)
+    return any(_NON_PROSE.match(word) for word in _NAME_WORDS.split(names.lower()) if word)
 
 
 def _path_excluded(element: HtmlElement, stop: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
@@ -265,7 +265,7 @@ def _guided(
     matched_shingles: set[tuple[str, ...]] = set()
     for n, (block, block_keys, hits) in enumerate(zip(blocks, keys, hits_of, strict=True)):
         owned = sum(1 for shingle in hits if owner[shingle] == n)
-        headline = block.element.tag == "h1" or block_keys in titles
+        headline = block.element.tag == "h1" or _headline(block_keys, titles)
         whole = block_keys in reference.signatures
         if not hits or (owned * 5 < len(hits) and not whole) or (headline and not whole):
             masses.append(0)
