@@ -396,7 +396,8 @@ def _edge_prose(
     )
     if not (beside or _shape(block.element) in shapes) or _end_note(block):
         return False
-    between = range(last + 1, n) if n > last else range(n + 1, first)
+    # A separator line ("___") ends the article even when the local copy kept it.
+    between = range(last, n) if n > last else range(n + 1, first + 1)
     return not any(_SEPARATOR.match(blocks[k].text) for k in between)
 
 

@@ -132,6 +132,9 @@ _HIDDEN_CLASSES = frozenset(
         "offscreen",
     }
 )
+_INLINE_CONTROLS = frozenset({"a", "span", "i", "em", "b", "strong"})
+_BUTTON_WORDS = frozenset({"btn", "button"})
+_CLASS_WORDS = re.compile(r"[\s_-]+")
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
@@ -145,7 +148,16 @@ def _hidden(element: HtmlElement) -> bool:
     if style and _DISPLAY_NONE.search(style):
         return True
     classes = attributes.get("class")
-    return classes is not None and not _HIDDEN_CLASSES.isdisjoint(classes.split())
+    if classes is None:
+        return False
+    if not _HIDDEN_CLASSES.isdisjoint(classes.split()):
+        return True
+    # An inline button inside a paragraph ("Click To Tweet") is a control, not text.
+    return (
+        element.tag in _INLINE_CONTROLS
+        and ("btn" in classes or "button" in classes)
+        and not _BUTTON_WORDS.isdisjoint(_CLASS_WORDS.split(classes.lower()))
+    )
 
 
 # An archive-rewritten URL: /web/20120527000000/http://... or /coll/2012...id_/http://...
