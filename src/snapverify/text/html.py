@@ -139,25 +139,22 @@ _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 
 
 def _hidden(element: HtmlElement) -> bool:
-    attributes = element.attrib
-    if not attributes:
-        return False
-    if "hidden" in attributes or attributes.get("id") in _TOOLBAR_IDS:
+    get = element.get  # element.get is C; building element.attrib costs more
+    classes = get("class")
+    if classes is not None:
+        if not _HIDDEN_CLASSES.isdisjoint(classes.split()):
+            return True
+        # An inline button inside a paragraph ("Click To Tweet") is a control, not text.
+        if (
+            ("btn" in classes or "button" in classes)
+            and element.tag in _INLINE_CONTROLS
+            and not _BUTTON_WORDS.isdisjoint(_CLASS_WORDS.split(classes.lower()))
+        ):
+            return True
+    style = get("style")
+    if style is not None and _DISPLAY_NONE.search(style):
         return True
-    style = attributes.get("style")
-    if style and _DISPLAY_NONE.search(style):
-        return True
-    classes = attributes.get("class")
-    if classes is None:
-        return False
-    if not _HIDDEN_CLASSES.isdisjoint(classes.split()):
-        return True
-    # An inline button inside a paragraph ("Click To Tweet") is a control, not text.
-    return (
-        element.tag in _INLINE_CONTROLS
-        and ("btn" in classes or "button" in classes)
-        and not _BUTTON_WORDS.isdisjoint(_CLASS_WORDS.split(classes.lower()))
-    )
+    return get("hidden") is not None or get("id") in _TOOLBAR_IDS
 
 
 # An archive-rewritten URL: /web/20120527000000/http://... or /coll/2012...id_/http://...
