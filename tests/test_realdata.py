@@ -252,14 +252,8 @@ def test_no_toolbar_text_reaches_the_page_text_or_the_article(name: str) -> None
 
 # Why the generic extractor (no reference) misses must-contain text of these pages.
 GENERIC_MISSES = {
-    "archive.peptalks.de.schulnoten.html": "the snippet sits in a block whose near wrapper is "
-    "furniture-named ('meta'), so the density scoring passes it by",
-    "archive.org.swap-stop.org.shuji.html": "the snippet is a caption-like line inside a "
-    "'gallery' wrapper, which the generic extractor treats as furniture",
     "archive.org.przepisy.pl.pierogi.html": "_generic scores parent + grandparent/2: recipe "
     "steps in separate <div class='step'> wrappers lose to the SEO description box",
-    "archive.org.muffinrezept.net.grundrezept.html": "the snippet '15 – 30 Min' is a block of "
-    "three words, below the generic extractor's four-word floor for non-headings",
     "archive.org-travaillent.html": "table layout (2007): the article's first section is a "
     "<tr> of the outer table, outside the chosen <div> cell",
 }

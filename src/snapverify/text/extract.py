@@ -88,6 +88,7 @@ _FIELD_ITEMPROPS = frozenset(
 _SENTENCE_END = re.compile(r"[.!?…:;\"'”’»)\]]\s*$")
 # A copyright sign marks a photo credit or the site's rights line, not a passage.
 _CREDIT = re.compile("[©ⓒ]|\\(c\\)\\s+\\d{4}", re.IGNORECASE)
+_ARTICLE_TAGS = frozenset({"article", "main", "body"})
 _EMPHASIS = frozenset({"em", "i", "strong", "b", "small"})
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|(?<![\w@])@\w{2,}|https?://|\bwww\.\w")
 _SEPARATOR = re.compile(r"^[\s_*=~#•·\-]{3,}$")
@@ -145,6 +146,8 @@ class _Reference:
 def _is_non_prose_name(element: HtmlElement) -> bool:
     if element.tag in _NON_PROSE_TAGS:
         return True
+    if element.tag in _ARTICLE_TAGS:
+        return False  # "format-gallery", "meta-position-corners": the post's kind, not a caption
     # A link's text (a teaser card wrapping a headline) and schema.org fields (keywords,
     # author name) are not prose of the article.
     itemprop = element.get("itemprop")
@@ -412,14 +415,18 @@ def _near_furniture(element: HtmlElement, levels: int = 3) -> bool:
     return False
 
 
-def _generic(blocks: list[RawBlock]) -> list[RawBlock]:
+def _generic(blocks: list[RawBlock], min_words: int = 8) -> list[RawBlock]:
     """Readability's idea: the element whose paragraphs carry the most prose."""
     scores: dict[HtmlElement, float] = {}
     for block in blocks:
         words = len(word_keys(block.text))
         # Only furniture close to the text disqualifies it: a page-wide wrapper's
         # class ("right-sidebar" on <body>) says nothing about the article.
-        if words < 8 or block.link_chars * 3 > len(block.text) or _near_furniture(block.element):
+        if (
+            words < min_words
+            or block.link_chars * 3 > len(block.text)
+            or _near_furniture(block.element)
+        ):
             continue
         score = 1 + block.text.count(",") + block.text.count("，") + min(len(block.text) // 100, 3)
         parent = block.element.getparent()
@@ -430,7 +437,8 @@ def _generic(blocks: list[RawBlock]) -> list[RawBlock]:
         if grandparent is not None:
             scores[grandparent] = scores.get(grandparent, 0.0) + score / 2
     if not scores:
-        return []
+        # No paragraph of prose anywhere (a photo post): score short lines instead.
+        return _generic(blocks, 3) if min_words > 3 else []
     container = max(scores, key=lambda element: scores[element])
     within = set(container.iter())
     cache: dict[HtmlElement, bool] = {}
@@ -440,7 +448,7 @@ def _generic(blocks: list[RawBlock]) -> list[RawBlock]:
             continue
         if _path_excluded(block.element, container, cache):
             continue
-        if len(word_keys(block.text)) < 4 and block.kind is not BlockKind.HEADING:
+        if len(word_keys(block.text)) < 3 and block.kind is not BlockKind.HEADING:
             continue
         chosen.append(block)
     return chosen
