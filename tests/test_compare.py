@@ -224,12 +224,6 @@ def test_punctuation_or_case_change_is_cosmetic(old: str, new: str) -> None:
     assert comparison.verdict is Verdict.UNCHANGED and comparison.exit_code == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_cosmetic (classify.py) builds its ops from rapidfuzz Indel.opcodes, which lists a "
-    "replacement as insert-then-delete: the diff shows the new text before the old one "
-    "(unlike `edited` findings, built by _block_ops) and the detail names the new text first",
-)
 def test_cosmetic_diff_lists_old_before_new() -> None:
     finding = only(one(doc(replaced(0, "officials.", "officials!"))))
     ops = [op for op, _ in finding.diff if op != "equal"]
@@ -291,14 +285,12 @@ REPLACEMENT_DETAIL_REASON = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=REPLACEMENT_DETAIL_REASON)
 def test_moved_and_edited_detail_reads_old_to_new() -> None:
     comparison = one(doc([P[1], P[2], P[3], P[0].replace("15", "16"), P[4]]))
     edited = next(f for f in comparison.findings if f.kind is FindingKind.EDITED)
     assert edited.detail == '"15" → "16"'
 
 
-@pytest.mark.xfail(strict=True, reason=REPLACEMENT_DETAIL_REASON)
 def test_long_title_change_detail_reads_old_to_new() -> None:
     title = (
         "Kazakh Leaders Accused of Covering Up the Massacre of Striking Oil Workers in"
@@ -340,13 +332,6 @@ def test_title_without_finding(remote: dict[str, object]) -> None:
     assert comparison.findings == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_title_matches (compare/metadata.py) accepts a remote title that holds the local "
-    "one's words anywhere as a contiguous run, so any words prepended or appended (not only "
-    "a site name set off by '|' or '-') are ignored: 'Guilty of Fraud, Court Says' → "
-    "'Not Guilty of Fraud, Court Says' gives no finding",
-)
 def test_title_gaining_a_leading_not_is_a_finding() -> None:
     comparison = one(
         doc(P, title="Not Guilty of Fraud, Court Says"),

@@ -202,13 +202,6 @@ def test_directory_source_names_it(tmp_path: Path) -> None:
     assert str(tmp_path) in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline._read_source sends every file with an .html suffix straight to extract(), "
-    "which never raises, skipping the empty/binary check decode_document applies to other "
-    "files: a gzip-compressed page saved as page.html is compared as text (13 `missing` "
-    "findings, verdict changed) instead of raising InputError",
-)
 def test_binary_source_with_html_suffix_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
     path.write_bytes(gzip.compress(ORIGINAL.read_bytes()))

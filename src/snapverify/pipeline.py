@@ -27,6 +27,8 @@ __all__ = ["compare_files", "parse_source_spec"]
 logger = logging.getLogger(__name__)
 
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+_COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"PK\x03\x04", b"\x28\xb5\x2f\xfd")
+_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _SPEC = re.compile(r"^(?P<path>.+)@(?P<ts>\d{4,14})$")
 
 
@@ -58,6 +60,10 @@ def _read_source(path: Path, reference: Document, url: str | None) -> tuple[byte
         raise InputError(f"{path}: cannot read: {exc.strerror}", url=str(path)) from exc
     if not data.strip():
         raise InputError(f"{path}: empty: the file holds no text", url=str(path))
+    if data.startswith(_COMPRESSED):
+        raise InputError(f"{path}: compressed: decompress it first", url=str(path))
+    if b"\x00" in data[:65536] and not data.startswith(_UTF16_32_BOMS):
+        raise InputError(f"{path}: binary: the file holds NUL bytes, not text", url=str(path))
     if _looks_like_html(path, data):
         return data, extract(data, url=url, reference=reference)
     try:

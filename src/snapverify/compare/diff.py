@@ -35,13 +35,21 @@ def span_text(text: str, tokens: Tokens, first: int, last: int) -> str:
 
 
 def merge_ops(ops: Sequence[tuple[str, str]]) -> Ops:
-    """Join consecutive operations of the same kind with a space."""
+    """Join consecutive operations of the same kind; a deletion precedes its insertion."""
     merged: list[tuple[str, str]] = []
     for op, text in ops:
         if not text:
             continue
         if merged and merged[-1][0] == op:
             merged[-1] = (op, f"{merged[-1][1]} {text}")
+        elif op == "delete" and merged and merged[-1][0] == "insert":
+            # A replacement reads old then new, whatever order the diff found them in.
+            inserted = merged.pop()
+            if merged and merged[-1][0] == "delete":
+                merged[-1] = ("delete", f"{merged[-1][1]} {text}")
+            else:
+                merged.append((op, text))
+            merged.append(inserted)
         else:
             merged.append((op, text))
     return tuple(merged)
@@ -67,11 +75,12 @@ def _is_name(text: str) -> bool:
     return 0 < len(words) <= 3 and all(word[:1].isupper() for word in words)
 
 
-def describe(ops: Ops) -> str:
+def describe(ops: Ops, *, names: bool = True) -> str:
     """Say in a few words what the operations change.
 
     ``"15" → "16"``; ``"not" inserted``; ``name "Edilov" → "Yedilov"``; several
-    changes are listed, the first three in full.
+    changes are listed, the first three in full. ``names=False`` for text in title
+    case, where capitals do not mark a name.
     """
     changes: list[str] = []
     n = 0
@@ -85,7 +94,7 @@ def describe(ops: Ops) -> str:
             text, new = _trim_common(text, ops[n + 1][1])
             if _NUMBER.match(text.strip(" .,")) and _NUMBER.match(new.strip(" .,")):
                 changes.append(f"{quote(text)} → {quote(new)}")
-            elif _is_name(text) and _is_name(new):
+            elif names and _is_name(text) and _is_name(new):
                 changes.append(f"name {quote(text)} → {quote(new)}")
             else:
                 changes.append(f"{quote(text)} → {quote(new)}")

@@ -9,7 +9,6 @@ the same instant in UTC.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from rapidfuzz.distance import Indel
@@ -21,6 +20,7 @@ from snapverify.text.normalise import word_keys
 
 __all__ = ["compare_metadata", "parse_date"]
 
+_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·•»/]\s+|\s*[|–—·•»]\s*|\s+::\s+")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -43,20 +43,16 @@ def parse_date(value: str) -> tuple[date, date | None] | None:
     return day, utc_day
 
 
-def _contains(outer: Sequence[str], inner: Sequence[str]) -> bool:
-    if not inner or len(inner) > len(outer):
-        return False
-    width = len(inner)
-    return any(outer[i : i + width] == inner for i in range(len(outer) - width + 1))
+def _segments(title: str) -> list[tuple[str, ...]]:
+    """A title's keys, whole and cut at the separators sites put before their name."""
+    parts = [title, *_TITLE_SEPARATOR.split(title)]
+    return [keys for keys in (word_keys(part) for part in parts) if keys]
 
 
 def _title_matches(local: str, remote: tuple[str, ...]) -> bool:
-    mine = word_keys(local)
-    for candidate in remote:
-        theirs = word_keys(candidate)
-        if mine == theirs or _contains(theirs, mine) or _contains(mine, theirs):
-            return True
-    return False
+    # "Title | Site" and "Site - Title" are the same title; "Not Title" is not.
+    mine = set(_segments(local))
+    return any(not mine.isdisjoint(_segments(candidate)) for candidate in remote)
 
 
 def _byline_matches(local: str, remote: str) -> bool:
@@ -89,7 +85,7 @@ def _finding(field: str, local: str, remote: str) -> Keyed:
             substantive=True,
             detail=f"{field} {quote(local)} → {quote(remote)}"
             if len(a) <= 12
-            else f"{field} changed: {describe(ops)}",
+            else f"{field} changed: {describe(ops, names=field != 'title')}",
             field=field,
             local_text=local,
             remote_text=remote,

@@ -501,6 +501,8 @@ def extract(
         else:
             mode = Extraction.GUIDED
     if chosen is None:
+        if not notes:
+            notes.append("no local copy to guide extraction; generic extraction used")
         chosen = _generic(raw)
     blocks = tuple(Block(block.text, block.kind) for block in chosen)
     links = []

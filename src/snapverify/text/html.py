@@ -157,9 +157,14 @@ def _hidden(element: HtmlElement) -> bool:
     return get("hidden") is not None or get("id") in _TOOLBAR_IDS
 
 
-# An archive-rewritten URL: /web/20120527000000/http://... or /coll/2012...id_/http://...
+# An archive-rewritten URL: /web/20120527000000/http://... or /coll/2012...id_/http://...;
+# a schemeless original (//host/...) only after a full date, so an ordinary path such as
+# /photos/12345//img.jpg is left alone.
 _ARCHIVE_PATH = re.compile(
-    r"^/(?:[^/?#]+/)*?(?:\d{4,14})(?:[a-z]{2}_|\*)?/+((?:https?:)?/{1,2}[^/].*)$", re.IGNORECASE
+    r"^/(?:[^/?#]+/)*?"
+    r"(?:\d{4,14}(?:[a-z]{2}_|\*)?/(https?:/{1,2}[^/].*)"
+    r"|\d{8,14}(?:[a-z]{2}_|\*)?/(/[^/.]+\.[^/]+.*))$",
+    re.IGNORECASE,
 )
 # Readability's unlikely-candidate words, widened with today's page furniture. The
 # strong ones are furniture even in an "article__..." class; the weak ones are not.
@@ -210,9 +215,7 @@ def unwrap_archive_url(url: str) -> str:
     match = _ARCHIVE_PATH.match(path)
     if not match:
         return url
-    inner = match.group(1)
-    if inner.startswith("//"):
-        inner = "http:" + inner
+    inner = match.group(1) or "http:/" + match.group(2)
     inner = re.sub(r"^(https?):/+", r"\1://", inner, flags=re.IGNORECASE)
     if parts.fragment:
         inner = f"{inner}#{parts.fragment}"
@@ -243,7 +246,7 @@ def parse_html(text: str) -> HtmlElement:
     if "TOOLBAR INSERT" in text or "WB Insert" in text:
         text = _TOOLBARS.sub("", text)
     parser = etree.HTMLParser(
-        remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=False
+        remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=True
     )
     try:
         root = etree.fromstring(text, parser=parser)
