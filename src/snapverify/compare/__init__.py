@@ -76,8 +76,9 @@ def compare_documents(
             updated.append(source)
             continue
         alignment = align(local_side, Side.of(_blocks(document, patterns)))
-        keyed = classify(alignment) + compare_metadata(local, document)
-        similarity = alignment.matched_words / total if total else 0.0
+        classified = classify(alignment)
+        keyed = classified.findings + compare_metadata(local, document)
+        similarity = classified.matched_words / total if total else 0.0
         note = source.note or ("; ".join(document.notes) if document.notes else None)
         source = dataclasses.replace(
             source, similarity=similarity, extraction=document.extraction, note=note

@@ -17,7 +17,7 @@ from snapverify.compare.diff import Ops, describe, merge_ops, quote, span_text
 from snapverify.models import Finding, FindingKind
 from snapverify.text.normalise import normalise
 
-__all__ = ["Keyed", "classify"]
+__all__ = ["Classified", "Keyed", "classify"]
 
 # A missing passage and an added one this alike are one passage that moved.
 _MOVED_SIMILARITY = 0.8
@@ -110,14 +110,23 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def classify(alignment: Alignment) -> list[Keyed]:
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """One source's findings and how many local words it has in aligned passages."""
+
+    findings: list[Keyed]
+    matched_words: int
+
+
+def classify(alignment: Alignment) -> Classified:
     """Findings of one source against the local copy.
 
     Args:
         alignment: the word alignment of the local copy with the source.
 
     Returns:
-        Keyed findings (without sources or dates; the timeline adds them).
+        Keyed findings (without sources or dates; the timeline adds them) and the
+        number of local words the source has, moved passages included.
     """
     local, source = alignment.local, alignment.source
     moved_local = {lb for lb, _ in alignment.moves}
@@ -185,10 +194,12 @@ def classify(alignment: Alignment) -> list[Keyed]:
             runs.append([sb])
 
     # A passage missing here and added there, nearly alike, moved (and maybe changed).
+    matched_words = alignment.matched_words
     for lb in list(missing):
         for run in runs:
             run_keys = [key for sb in run for key in source.signature(sb)]
             if Indel.normalized_similarity(local.signature(lb), run_keys) >= _MOVED_SIMILARITY:
+                matched_words += _common_words(local.signature(lb), run_keys)
                 missing.remove(lb)
                 runs.remove(run)
                 found.extend(_moved_changed(alignment, lb, run))
@@ -228,7 +239,11 @@ def classify(alignment: Alignment) -> list[Keyed]:
         )
     for lb, sb in alignment.moves:
         found.append(_moved(alignment, lb, _after(alignment, source.first[sb]), source.texts[sb]))
-    return found
+    return Classified(found, matched_words)
+
+
+def _common_words(a: tuple[str, ...], b: list[str]) -> int:
+    return sum(op.src_end - op.src_start for op in Indel.opcodes(a, b) if op.tag == "equal")
 
 
 def _edited(alignment: Alignment, lb: int, remote: str, inserts: list[int]) -> Keyed:
