@@ -9,7 +9,6 @@ is iterative, so pathological nesting costs no recursion.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree as etree
@@ -190,15 +189,53 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
 _SPACE = re.compile(r"\s+")
 
 
-@dataclass(slots=True)
 class RawBlock:
-    """A run of text in the page, before the article region is chosen."""
+    """A run of text in the page, before the article region is chosen.
 
-    text: str
-    kind: BlockKind
-    element: HtmlElement
-    links: list[tuple[str, str]] = field(default_factory=list)  # (text, raw href)
-    link_chars: int = 0
+    Its links are read from the elements that hold them only when asked for: most
+    blocks of a page (navigation, footers) are never asked.
+    """
+
+    __slots__ = ("_links", "_share", "_sources", "element", "kind", "text")
+
+    def __init__(
+        self,
+        text: str,
+        kind: BlockKind,
+        element: HtmlElement,
+        sources: tuple[HtmlElement, ...] = (),
+        share: float = 1.0,
+    ) -> None:
+        self.text = text
+        self.kind = kind
+        self.element = element
+        self._sources = sources  # elements whose anchors are this block's links
+        self._share = share  # the part of them this block holds, when a run was cut
+        self._links: tuple[list[tuple[str, str]], int] | None = None
+
+    def _read_links(self) -> tuple[list[tuple[str, str]], int]:
+        if self._links is None:
+            links: list[tuple[str, str]] = []
+            chars = 0
+            for source in self._sources:
+                found, count = _links(source)
+                links.extend(found)
+                chars += count
+            if self._share < 1.0:
+                links = [link for link in links if link[0] in self.text]
+                chars = int(chars * self._share)
+            self._links = (links, chars)
+        return self._links
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """The block's anchors as (text, raw href)."""
+        return self._read_links()[0]
+
+    @property
+    def link_chars(self) -> int:
+        """How many characters of the block's text are link text."""
+        return self._read_links()[1]
 
 
 def unwrap_archive_url(url: str) -> str:
@@ -232,10 +269,17 @@ def resolve_url(href: str | None, base: str | None) -> str | None:
     href = href.strip()
     if not href or href.startswith("#") or href.lower().startswith("javascript:"):
         return None
-    try:
-        absolute = urljoin(base, href) if base else href
-    except ValueError:
-        return None
+    lowered = href[:8].lower()
+    if lowered.startswith(("http://", "https://")):
+        absolute = href  # already absolute: urljoin would only cost time
+    else:
+        try:
+            absolute = urljoin(base, href) if base else href
+        except ValueError:
+            return None
+    # Only a URL with a second scheme or a double slash in its path can be a rewrite.
+    if "/http" not in absolute[8:] and "//" not in absolute[8:]:
+        return absolute
     return unwrap_archive_url(absolute)
 
 
@@ -350,8 +394,7 @@ class _Collector:
     def __init__(self) -> None:
         self.blocks: list[RawBlock] = []
         self.parts: list[str] = []
-        self.links: list[tuple[str, str]] = []
-        self.link_chars = 0
+        self.sources: list[HtmlElement] = []
 
     def add(self, text: str | None) -> None:
         if text:
@@ -360,26 +403,17 @@ class _Collector:
     def add_inline(self, element: HtmlElement) -> None:
         self.parts.append(_text(element))
         if element.tag == "a" or element.find(".//a") is not None:
-            links, chars = _links(element)
-            self.links.extend(links)
-            self.link_chars += chars
+            self.sources.append(element)
 
     def flush(self, container: HtmlElement) -> None:
         if self.parts:
             text = "".join(self.parts)
             if not text.isspace():
-                self.emit(text, container, self.links, self.link_chars)
+                self.emit(text, container, tuple(self.sources))
         self.parts = []
-        self.links = []
-        self.link_chars = 0
+        self.sources = []
 
-    def emit(
-        self,
-        text: str,
-        element: HtmlElement,
-        links: list[tuple[str, str]],
-        link_chars: int,
-    ) -> None:
+    def emit(self, text: str, element: HtmlElement, sources: tuple[HtmlElement, ...]) -> None:
         kind = _KIND_BY_TAG.get(element.tag, BlockKind.PARAGRAPH)
         if (
             kind is BlockKind.PARAGRAPH
@@ -390,20 +424,15 @@ class _Collector:
         if "\n" not in text:
             collapsed = " ".join(text.split())
             if collapsed:
-                self.blocks.append(RawBlock(collapsed, kind, element, links, link_chars))
+                self.blocks.append(RawBlock(collapsed, kind, element, sources))
             return
         pieces = _PARAGRAPH_BREAK.split(text)
         total = sum(len(piece) for piece in pieces) or 1
         for piece in pieces:
             collapsed = " ".join(piece.split())
-            if not collapsed:
-                continue
-            if len(pieces) == 1:
-                own_links, own_chars = links, link_chars
-            else:
-                own_links = [link for link in links if link[0] in collapsed]
-                own_chars = link_chars * len(piece) // total
-            self.blocks.append(RawBlock(collapsed, kind, element, own_links, own_chars))
+            if collapsed:
+                share = 1.0 if len(pieces) == 1 else len(piece) / total
+                self.blocks.append(RawBlock(collapsed, kind, element, sources, share))
 
 
 def candidate_blocks(root: HtmlElement) -> list[RawBlock]:
@@ -441,8 +470,7 @@ def candidate_blocks(root: HtmlElement) -> list[RawBlock]:
                     stack.append(element)
                     collector.add(element.text)
                 else:
-                    links, chars = _links(element)
-                    collector.emit(_text(element), element, links, chars)
+                    collector.emit(_text(element), element, (element,))
                     walker.skip_subtree()
             elif element in containers:
                 collector.add(element.text)
