@@ -15,24 +15,30 @@ document says so in ``extraction`` and ``notes``.
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 
 from rapidfuzz.distance import Indel
 
-from snapverify.models import Block, BlockKind, Document, Extraction, Link
+from snapverify.models import Block, Document, Extraction, Link
 from snapverify.text.decode import decode_html
+from snapverify.text.generic import generic_blocks
 from snapverify.text.html import (
     HtmlElement,
     RawBlock,
     candidate_blocks,
-    element_text,
-    is_boilerplate_element,
     parse_html,
     resolve_url,
 )
 from snapverify.text.metadata import read_metadata
 from snapverify.text.normalise import word_keys
+from snapverify.text.prose import (
+    SEPARATOR,
+    end_note,
+    is_headline,
+    path_excluded,
+    reads_as_prose,
+    shape,
+)
 
 __all__ = ["extract"]
 
@@ -54,45 +60,9 @@ REGION_SHARE = 0.85
 # A long unmatched block holding this share of the reference's shingles repeats it.
 DIGEST_WORDS = 100
 DIGEST_SHARE = 0.35
-# Unmatched text inside the region counts as article prose from this many words.
-PROSE_WORDS = 5
 
 # Words of class and id names ("photo-credit", "article__caption") that mark text
 # around the article rather than in it.
-_NON_PROSE = re.compile(
-    r"captions?|credits?|figure|figcaption|photos?|images?|img|gallery|videos?|media|embed|"
-    r"tweets?|twitter-tweet|byline|authors?|dateline|timestamp|meta|breadcrumbs?|topics?|"
-    r"keywords?|badges?|buttons?|btn|icons?"
-)
-_NAME_WORDS = re.compile(r"[\s_-]+")
-_NON_PROSE_TAGS = frozenset({"figure", "figcaption", "caption", "h1", "address", "time", "a"})
-# schema.org fields that label the article rather than tell it.
-_FIELD_ITEMPROPS = frozenset(
-    {
-        "about",
-        "articleSection",
-        "author",
-        "dateCreated",
-        "dateModified",
-        "datePublished",
-        "genre",
-        "headline",
-        "image",
-        "inLanguage",
-        "keywords",
-        "name",
-        "publisher",
-        "thumbnailUrl",
-    }
-)
-_SENTENCE_END = re.compile(r"[.!?…:;\"'”’»)\]]\s*$")
-# A copyright sign marks a photo credit or the site's rights line, not a passage.
-_CREDIT = re.compile("[©ⓒ]|\\(c\\)\\s+\\d{4}", re.IGNORECASE)
-_ARTICLE_TAGS = frozenset({"article", "main", "body"})
-_EMPHASIS = frozenset({"em", "i", "strong", "b", "small"})
-_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|(?<![\w@])@\w{2,}|https?://|\bwww\.\w")
-_SEPARATOR = re.compile(r"^[\s_*=~#•·\-]{3,}$")
-_BYLINE = re.compile(r"^\s*(?:by|von|par|por|di|door|av)\s+\S", re.IGNORECASE)
 
 
 def _shingles(keys: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -143,49 +113,6 @@ class _Reference:
         return hits
 
 
-def _is_non_prose_name(element: HtmlElement) -> bool:
-    if element.tag in _NON_PROSE_TAGS:
-        return True
-    if element.tag in _ARTICLE_TAGS:
-        return False  # "format-gallery", "meta-position-corners": the post's kind, not a caption
-    # A link's text (a teaser card wrapping a headline) and schema.org fields (keywords,
-    # author name) are not prose of the article.
-    itemprop = element.get("itemprop")
-    if itemprop and not _FIELD_ITEMPROPS.isdisjoint(itemprop.split()):
-        return True
-    names = f"{element.get('class', '')} {element.get('id', '')}"
-    return any(_NON_PROSE.match(word) for word in _NAME_WORDS.split(names.lower()) if word)
-
-
-def _path_excluded(element: HtmlElement, stop: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
-    """Whether any element from ``element`` up to (not including) ``stop`` is furniture."""
-    chain: list[HtmlElement] = []
-    node: HtmlElement | None = element
-    verdict = False
-    while node is not None and node is not stop:
-        cached = cache.get(node)
-        if cached is not None:
-            verdict = cached
-            break
-        chain.append(node)
-        if is_boilerplate_element(node) or _is_non_prose_name(node):
-            verdict = True
-            break
-        node = node.getparent()
-    for item in chain:
-        cache[item] = verdict or cache.get(item, False)
-    return verdict
-
-
-def _inside(element: HtmlElement, container: HtmlElement) -> bool:
-    node: HtmlElement | None = element
-    while node is not None:
-        if node is container:
-            return True
-        node = node.getparent()
-    return False
-
-
 def _depth(element: HtmlElement) -> int:
     return sum(1 for _ in element.iterancestors())
 
@@ -202,53 +129,6 @@ def _deepest_holding(blocks: list[RawBlock], masses: list[int], share: float) ->
             node = node.getparent()
     holding = [element for element, mass in weight.items() if mass >= share * total]
     return max(holding, key=_depth)
-
-
-def _emphasised_share(element: HtmlElement, length: int) -> float:
-    emphasised = 0
-    for node in element.iter(*_EMPHASIS):
-        if node is element:
-            continue
-        parent = node.getparent()
-        nested = False
-        while parent is not None and parent is not element:
-            if parent.tag in _EMPHASIS:
-                nested = True
-                break
-            parent = parent.getparent()
-        if not nested:
-            emphasised += len(" ".join(element_text(node).split()))
-    return emphasised / length if length else 0.0
-
-
-def _end_note(block: RawBlock) -> bool:
-    """An editor's note, credit line or contact line at the edge of an article.
-
-    Typography marks them: set wholly in italics or bold, or carrying an e-mail
-    address, a handle or a web address.
-    """
-    if _CONTACT.search(block.text) or block.link_chars > 0.15 * len(block.text):
-        return True
-    return _emphasised_share(block.element, len(block.text)) >= 0.8
-
-
-def _shape(element: HtmlElement) -> tuple[object, ...]:
-    parent = element.getparent()
-    if parent is None:
-        return (element.tag, element.get("class"))
-    return (element.tag, element.get("class"), parent.tag, parent.get("class"))
-
-
-def _prose(block: RawBlock, words: int) -> bool:
-    if words < PROSE_WORDS or _CREDIT.search(block.text):
-        return False
-    if block.link_chars * 2 > len(block.text):
-        return False
-    if _BYLINE.match(block.text) and words <= 10:
-        return False
-    if block.kind is BlockKind.HEADING:
-        return True
-    return _SENTENCE_END.search(block.text) is not None or words >= 15
 
 
 def _guided(
@@ -268,7 +148,7 @@ def _guided(
     matched_shingles: set[tuple[str, ...]] = set()
     for n, (block, block_keys, hits) in enumerate(zip(blocks, keys, hits_of, strict=True)):
         owned = sum(1 for shingle in hits if owner[shingle] == n)
-        headline = block.element.tag == "h1" or _headline(block_keys, titles)
+        headline = block.element.tag == "h1" or is_headline(block_keys, titles)
         whole = block_keys in reference.signatures
         if not hits or (owned * 5 < len(hits) and not whole) or (headline and not whole):
             masses.append(0)
@@ -330,7 +210,7 @@ def _guided(
     # Outside the span of matched text, only blocks shaped like the article's own
     # paragraphs (same tag and class, in a parent of the same tag and class) may be
     # article text: a correction appended to the article, not the newsletter box after it.
-    shapes = {_shape(blocks[n].element) for n in matched_at}
+    shapes = {shape(blocks[n].element) for n in matched_at}
     chosen: list[RawBlock] = []
     seen: Counter[tuple[str, ...]] = Counter()
     for n, (block, signature, mass, is_inside) in enumerate(
@@ -343,25 +223,15 @@ def _guided(
                 continue  # the same text again, more often than the local copy has it
         elif not (
             is_inside
-            and not _headline(signature, titles)
+            and not is_headline(signature, titles)
             and not _digest(signature, reference)
             and _unmatched_kept(blocks, n, len(signature), first, last, shapes)
-            and not _path_excluded(block.element, container, cache)
+            and not path_excluded(block.element, container, cache)
         ):
             continue
         seen[signature] += 1
         chosen.append(block)
     return chosen
-
-
-def _headline(keys: tuple[str, ...], titles: set[tuple[str, ...]]) -> bool:
-    """Whether a block is the page's headline, whole or inside a longer title."""
-    if keys in titles:
-        return True
-    width = len(keys)
-    return width >= SHINGLE and any(
-        title[i : i + width] == keys for title in titles for i in range(len(title) - width + 1)
-    )
 
 
 def _digest(keys: tuple[str, ...], reference: _Reference) -> bool:
@@ -382,7 +252,7 @@ def _unmatched_kept(
     It must read as prose; before or after the matched passages it must also look
     like the article's own paragraphs (see :func:`_edge_prose`).
     """
-    if not _prose(blocks[n], words):
+    if not reads_as_prose(blocks[n], words):
         return False
     return first < n < last or _edge_prose(blocks, n, first, last, shapes)
 
@@ -397,61 +267,11 @@ def _edge_prose(
     beside = n == first - 1 and (
         block.element.tag == neighbour.tag and block.element.getparent() is neighbour.getparent()
     )
-    if not (beside or _shape(block.element) in shapes) or _end_note(block):
+    if not (beside or shape(block.element) in shapes) or end_note(block):
         return False
     # A separator line ("___") ends the article even when the local copy kept it.
     between = range(last, n) if n > last else range(n + 1, first + 1)
-    return not any(_SEPARATOR.match(blocks[k].text) for k in between)
-
-
-def _near_furniture(element: HtmlElement, levels: int = 3) -> bool:
-    node: HtmlElement | None = element
-    for _ in range(levels + 1):
-        if node is None:
-            return False
-        if is_boilerplate_element(node) or _is_non_prose_name(node):
-            return True
-        node = node.getparent()
-    return False
-
-
-def _generic(blocks: list[RawBlock], min_words: int = 8) -> list[RawBlock]:
-    """Readability's idea: the element whose paragraphs carry the most prose."""
-    scores: dict[HtmlElement, float] = {}
-    for block in blocks:
-        words = len(word_keys(block.text))
-        # Only furniture close to the text disqualifies it: a page-wide wrapper's
-        # class ("right-sidebar" on <body>) says nothing about the article.
-        if (
-            words < min_words
-            or block.link_chars * 3 > len(block.text)
-            or _near_furniture(block.element)
-        ):
-            continue
-        score = 1 + block.text.count(",") + block.text.count("，") + min(len(block.text) // 100, 3)
-        parent = block.element.getparent()
-        if parent is None:
-            continue
-        scores[parent] = scores.get(parent, 0.0) + score
-        grandparent = parent.getparent()
-        if grandparent is not None:
-            scores[grandparent] = scores.get(grandparent, 0.0) + score / 2
-    if not scores:
-        # No paragraph of prose anywhere (a photo post): score short lines instead.
-        return _generic(blocks, 3) if min_words > 3 else []
-    container = max(scores, key=lambda element: scores[element])
-    within = set(container.iter())
-    cache: dict[HtmlElement, bool] = {}
-    chosen = []
-    for block in blocks:
-        if block.element not in within or block.link_chars * 2 > len(block.text):
-            continue
-        if _path_excluded(block.element, container, cache):
-            continue
-        if len(word_keys(block.text)) < 3 and block.kind is not BlockKind.HEADING:
-            continue
-        chosen.append(block)
-    return chosen
+    return not any(SEPARATOR.match(blocks[k].text) for k in between)
 
 
 def _base_url(root: HtmlElement, url: str | None) -> str | None:
@@ -503,7 +323,7 @@ def extract(
     if chosen is None:
         if not notes:
             notes.append("no local copy to guide extraction; generic extraction used")
-        chosen = _generic(raw)
+        chosen = generic_blocks(raw)
     blocks = tuple(Block(block.text, block.kind) for block in chosen)
     links = []
     for index, block in enumerate(chosen):
