@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from snapverify.text.html import HtmlElement, element_text, resolve_url
+from snapverify.text.html import HtmlElement, element_text
+from snapverify.text.urls import resolve_url
 
 __all__ = ["PageMetadata", "read_metadata"]
 
