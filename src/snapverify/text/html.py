@@ -131,6 +131,8 @@ _HIDDEN_CLASSES = frozenset(
         "offscreen",
     }
 )
+# Substrings without which no class name is one of the hidden or button ones.
+_HIDDEN_HINTS = ("hid", "sr-only", "screen-reader", "d-none", "offscreen", "btn", "button")
 _INLINE_CONTROLS = frozenset({"a", "span", "i", "em", "b", "strong"})
 _BUTTON_WORDS = frozenset({"btn", "button"})
 _CLASS_WORDS = re.compile(r"[\s_-]+")
@@ -140,18 +142,20 @@ _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 def _hidden(element: HtmlElement) -> bool:
     get = element.get  # element.get is C; building element.attrib costs more
     classes = get("class")
-    if classes is not None:
+    if classes is not None and any(hint in classes for hint in _HIDDEN_HINTS):
         if not _HIDDEN_CLASSES.isdisjoint(classes.split()):
             return True
         # An inline button inside a paragraph ("Click To Tweet") is a control, not text.
-        if (
-            ("btn" in classes or "button" in classes)
-            and element.tag in _INLINE_CONTROLS
-            and not _BUTTON_WORDS.isdisjoint(_CLASS_WORDS.split(classes.lower()))
+        if element.tag in _INLINE_CONTROLS and not _BUTTON_WORDS.isdisjoint(
+            _CLASS_WORDS.split(classes.lower())
         ):
             return True
     style = get("style")
-    if style is not None and _DISPLAY_NONE.search(style):
+    if (
+        style is not None
+        and ("none" in style or "hidden" in style)
+        and _DISPLAY_NONE.search(style) is not None
+    ):
         return True
     return get("hidden") is not None or get("id") in _TOOLBAR_IDS
 
