@@ -31,9 +31,25 @@ _MOJIBAKE_HINT = re.compile(
     "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030"
     "\u2039\u203a\u20ac\u2122]"
 )
+
+
 # Substrings every common kind of such mojibake leaves (Latin, punctuation, Cyrillic,
 # Arabic, CJK punctuation, full-width forms); looking for them costs a memchr each.
-_MOJIBAKE_LEADS = ("Ã", "Â", "â€", "Ð", "Ñ", "Ø", "Ù", "ã€", "ï¼", "Å")
+def _has_mojibake_lead(text: str) -> bool:
+    return (
+        "Ã" in text
+        or "Â" in text
+        or "â€" in text
+        or "Ð" in text
+        or "Ñ" in text
+        or "Ø" in text
+        or "Ù" in text
+        or "ã€" in text
+        or "ï¼" in text
+        or "Å" in text
+    )
+
+
 _SINGLE_BYTE_WESTERN = {"latin-1", "iso8859-1", "cp1252", "ascii"}
 
 
@@ -61,7 +77,7 @@ def _repair(text: str) -> str:
     # ftfy is slow on long texts; only pay for it when the text looks broken.
     if (
         not text.isascii()
-        and any(lead in text for lead in _MOJIBAKE_LEADS)
+        and _has_mojibake_lead(text)
         and _MOJIBAKE_HINT.search(text)
         and ftfy.badness.is_bad(text)
     ):

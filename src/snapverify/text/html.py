@@ -132,7 +132,7 @@ _HIDDEN_CLASSES = frozenset(
     }
 )
 # Substrings without which no class name is one of the hidden or button ones.
-_HIDDEN_HINTS = ("hid", "sr-only", "screen-reader", "d-none", "offscreen", "btn", "button")
+_HIDDEN_HINT = re.compile(r"hid|sr-only|screen-reader|d-none|offscreen|btn|button")
 _INLINE_CONTROLS = frozenset({"a", "span", "i", "em", "b", "strong"})
 _BUTTON_WORDS = frozenset({"btn", "button"})
 _CLASS_WORDS = re.compile(r"[\s_-]+")
@@ -142,7 +142,7 @@ _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 def _hidden(element: HtmlElement) -> bool:
     get = element.get  # element.get is C; building element.attrib costs more
     classes = get("class")
-    if classes is not None and any(hint in classes for hint in _HIDDEN_HINTS):
+    if classes is not None and _HIDDEN_HINT.search(classes) is not None:
         if not _HIDDEN_CLASSES.isdisjoint(classes.split()):
             return True
         # An inline button inside a paragraph ("Click To Tweet") is a control, not text.
