@@ -294,14 +294,22 @@ def is_boilerplate_element(element: HtmlElement) -> bool:
 def _prepare(root: HtmlElement) -> None:
     etree.strip_elements(root, *_JUNK_TAGS, with_tail=False)
     # One pass (an XPath over every attribute costs several times more).
+    for element in root.iter("br", "td", "th"):
+        # A line break ends a line; table cells are words of their row, kept apart.
+        element.tail = ("\n" if element.tag == "br" else " ") + (element.tail or "")
+    hint = _HIDDEN_HINT.search
     hidden = []
     for element in root.iter():
-        tag = element.tag
-        if tag == "br":
-            element.tail = "\n" + (element.tail or "")  # a line break ends a line
-        elif tag == "td" or tag == "th":
-            element.tail = " " + (element.tail or "")  # cells are words of their row
-        if _hidden(element):
+        get = element.get
+        classes = get("class")
+        style = get("style")
+        # Most elements fail these cheap tests; only the rest pay for _hidden().
+        if (
+            (classes is not None and hint(classes) is not None)
+            or (style is not None and ("none" in style or "hidden" in style))
+            or get("hidden") is not None
+            or get("id") in _TOOLBAR_IDS
+        ) and _hidden(element):
             hidden.append(element)
     for element in hidden:
         drop(element)
