@@ -22,7 +22,6 @@ __all__ = [
     "candidate_blocks",
     "drop",
     "element_text",
-    "elements",
     "is_boilerplate_element",
     "parse_html",
     "resolve_url",
@@ -181,7 +180,6 @@ _BOILERPLATE_ROLES = frozenset(
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
-_SPACE = re.compile(r"\s+")
 
 
 class RawBlock:
@@ -249,13 +247,6 @@ def parse_html(text: str) -> HtmlElement:
     if root is None:
         root = etree.fromstring("<html><body></body></html>", parser=parser)
     return root
-
-
-def elements(result: object) -> list[HtmlElement]:
-    """The elements of an XPath result (which lxml types as any XPath value)."""
-    if not isinstance(result, list):
-        return []
-    return [item for item in result if isinstance(item, etree._Element)]
 
 
 def drop(element: HtmlElement) -> None:

@@ -46,7 +46,6 @@ _TOKEN = re.compile(
 # The same tokens for ASCII-only text, which has no ideographs, marks or invisibles.
 _ASCII_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w+", re.ASCII)
 
-_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 _KEY_TABLE = str.maketrans({c: None for c in _INVISIBLE})
 # One character for one, so offsets survive: lets ASCII-only text take the fast path.
 _SAME_LENGTH = str.maketrans(
@@ -145,8 +144,3 @@ def word_keys(text: str) -> tuple[str, ...]:
     if fast.isascii():
         return tuple(_ASCII_TOKEN.findall(fast.lower()))
     return tuple(_key(word) for word in _TOKEN.findall(text))
-
-
-def strip_invisible(text: str) -> str:
-    """Remove soft hyphens and zero-width characters (for display)."""
-    return _INVISIBLE_RE.sub("", text)
