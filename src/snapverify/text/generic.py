@@ -14,6 +14,9 @@ from snapverify.text.prose import is_non_prose_name, path_excluded
 
 __all__ = ["generic_blocks"]
 
+_LEVELS = 5
+_DIVIDERS = (1, 2, 6, 9, 12)
+
 
 def _near_furniture(element: HtmlElement, levels: int = 3) -> bool:
     node: HtmlElement | None = element
@@ -48,13 +51,15 @@ def generic_blocks(blocks: list[RawBlock], min_words: int = 8) -> list[RawBlock]
         ):
             continue
         score = 1 + block.text.count(",") + block.text.count("，") + min(len(block.text) // 100, 3)
-        parent = block.element.getparent()
-        if parent is None:
-            continue
-        scores[parent] = scores.get(parent, 0.0) + score
-        grandparent = parent.getparent()
-        if grandparent is not None:
-            scores[grandparent] = scores.get(grandparent, 0.0) + score / 2
+        # As Readability does: the parent gets the score, the grandparent half, and
+        # three more ancestors a share that falls with distance (steps of a recipe,
+        # each in its own wrapper, still add up in the list that holds them).
+        node = block.element.getparent()
+        for level in range(_LEVELS):
+            if node is None:
+                break
+            scores[node] = scores.get(node, 0.0) + score / _DIVIDERS[level]
+            node = node.getparent()
     if not scores:
         # No paragraph of prose anywhere (a photo post): score short lines instead.
         return generic_blocks(blocks, 3) if min_words > 3 else []
