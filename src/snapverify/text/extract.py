@@ -152,32 +152,10 @@ def _deepest_holding(blocks: list[RawBlock], masses: list[int], share: float) ->
     return max(holding, key=_depth)
 
 
-def _guided(
-    blocks: list[RawBlock], reference: _Reference, titles: set[tuple[str, ...]]
-) -> list[RawBlock] | None:
-    keys = [word_keys(block.text) for block in blocks]
-    hits_of = [reference.matches(block_keys) for block_keys in keys]
-    # A caption, summary bullet or pull quote repeats part of a paragraph: each
-    # shingle belongs to the block holding most of the reference, the others are repeats.
-    owner: dict[tuple[str, ...], int] = {}
-    for n, hits in enumerate(hits_of):
-        for shingle in hits:
-            held = owner.get(shingle)
-            if held is None or len(hits_of[held]) < len(hits):
-                owner[shingle] = n
-    masses: list[int] = []
-    matched_shingles: set[tuple[str, ...]] = set()
-    for n, (block, block_keys, hits) in enumerate(zip(blocks, keys, hits_of, strict=True)):
-        owned = sum(1 for shingle in hits if owner[shingle] == n)
-        headline = block.element.tag == "h1" or is_headline(block_keys, titles)
-        whole = block_keys in reference.signatures
-        if not hits or (owned * 5 < len(hits) and not whole) or (headline and not whole):
-            masses.append(0)
-            continue
-        masses.append(len(hits))
-        matched_shingles.update(hits)
-    if not reference.shingles or len(matched_shingles) < USABLE_COVERAGE * len(reference.shingles):
-        return None
+def _glue_short_blocks(
+    keys: list[tuple[str, ...]], masses: list[int], reference: _Reference
+) -> None:
+    """Mark short blocks that belong to the reference only together with a neighbour."""
     # A short block (a subhead, a credit) that the local copy runs into its neighbour:
     # the words across the seam are in the reference.
     for n, block_keys in enumerate(keys):
@@ -206,6 +184,35 @@ def _guided(
                 for k in range(n, m):
                     masses[k] = 1
         n = max(m, n + 1)
+
+
+def _guided(
+    blocks: list[RawBlock], reference: _Reference, titles: set[tuple[str, ...]]
+) -> list[RawBlock] | None:
+    keys = [word_keys(block.text) for block in blocks]
+    hits_of = [reference.matches(block_keys) for block_keys in keys]
+    # A caption, summary bullet or pull quote repeats part of a paragraph: each
+    # shingle belongs to the block holding most of the reference, the others are repeats.
+    owner: dict[tuple[str, ...], int] = {}
+    for n, hits in enumerate(hits_of):
+        for shingle in hits:
+            held = owner.get(shingle)
+            if held is None or len(hits_of[held]) < len(hits):
+                owner[shingle] = n
+    masses: list[int] = []
+    matched_shingles: set[tuple[str, ...]] = set()
+    for n, (block, block_keys, hits) in enumerate(zip(blocks, keys, hits_of, strict=True)):
+        owned = sum(1 for shingle in hits if owner[shingle] == n)
+        headline = block.element.tag == "h1" or is_headline(block_keys, titles)
+        whole = block_keys in reference.signatures
+        if not hits or (owned * 5 < len(hits) and not whole) or (headline and not whole):
+            masses.append(0)
+            continue
+        masses.append(len(hits))
+        matched_shingles.update(hits)
+    if not reference.shingles or len(matched_shingles) < USABLE_COVERAGE * len(reference.shingles):
+        return None
+    _glue_short_blocks(keys, masses, reference)
     container = _deepest_holding(blocks, masses, REGION_SHARE)
     if any(block.element is container for block in blocks):
         # One matched paragraph holds it all (a short article): the region is its parent.
