@@ -10,7 +10,7 @@ import charset_normalizer
 import ftfy
 import ftfy.badness
 
-__all__ = ["NotADocument", "decode_document", "decode_html"]
+__all__ = ["NotADocument", "decode_document", "decode_html", "repair_mojibake"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,23 +34,30 @@ _MOJIBAKE_HINT = re.compile(
 
 
 # Substrings every common kind of such mojibake leaves (Latin, punctuation, Cyrillic,
-# Arabic, CJK punctuation, full-width forms); looking for them costs a memchr each.
+# Arabic, CJK punctuation, full-width forms), read as cp1252 ("â€") or as Latin-1
+# ("â" + a C1 control); looking for them costs a memchr each.
 def _has_mojibake_lead(text: str) -> bool:
     return (
         "Ã" in text
         or "Â" in text
         or "â€" in text
+        or "â\x80" in text
         or "Ð" in text
         or "Ñ" in text
         or "Ø" in text
         or "Ù" in text
         or "ã€" in text
+        or "ã\x80" in text
         or "ï¼" in text
         or "Å" in text
     )
 
 
 _SINGLE_BYTE_WESTERN = {"latin-1", "iso8859-1", "cp1252", "ascii"}
+
+
+def _same(text: str) -> str:
+    return text
 
 
 class NotADocument(ValueError):
@@ -73,14 +80,12 @@ def _bom(data: bytes) -> str | None:
     return None
 
 
-def _repair(text: str) -> str:
+def repair_mojibake(text: str) -> str:
+    """Undo mojibake (UTF-8 read as Latin-1 or cp1252) when the text shows it."""
     # ftfy is slow on long texts; only pay for it when the text looks broken.
-    if (
-        not text.isascii()
-        and _has_mojibake_lead(text)
-        and _MOJIBAKE_HINT.search(text)
-        and ftfy.badness.is_bad(text)
-    ):
+    if not text.isascii() and _has_mojibake_lead(text) and _MOJIBAKE_HINT.search(text):
+        # ftfy.fix_encoding changes nothing it is not confident of; its badness
+        # test would miss a lone "â€™" in one short block.
         repaired: str = ftfy.fix_encoding(text)
         if repaired != text:
             logger.debug("repaired mojibake")
@@ -88,18 +93,19 @@ def _repair(text: str) -> str:
     return text
 
 
-def _decode(data: bytes, declared: str | None, *, strict: bool) -> str:
+def _decode(data: bytes, declared: str | None, *, strict: bool, repair: bool = True) -> str:
+    fix = repair_mojibake if repair else _same
     bom = _bom(data)
     if bom:
         # FF FE 00 00 opens UTF-32-LE, and also UTF-16-LE text that starts with NUL.
         for name in (bom, "utf-16") if data.startswith(codecs.BOM_UTF16_LE) else (bom,):
             try:
-                return _repair(data.decode(name))
+                return fix(data.decode(name))
             except UnicodeDecodeError:
                 continue
         if strict:
             raise NotADocument("undecodable: the bytes do not fit their byte order mark")
-        return _repair(data.decode(bom, errors="replace"))
+        return fix(data.decode(bom, errors="replace"))
     candidates: list[str] = []
     codec = _codec(declared)
     if codec:
@@ -110,18 +116,18 @@ def _decode(data: bytes, declared: str | None, *, strict: bool) -> str:
     candidates.append("utf-8")
     for name in candidates:
         try:
-            return _repair(data.decode(name))
+            return fix(data.decode(name))
         except (UnicodeDecodeError, LookupError):
             continue
     best = charset_normalizer.from_bytes(data[:200_000]).best()
     if best is not None and best.encoding:
         try:
-            return _repair(data.decode(best.encoding))
+            return fix(data.decode(best.encoding))
         except (UnicodeDecodeError, LookupError):
             pass
     if strict:
         raise NotADocument("undecodable: no character encoding fits its bytes")
-    return _repair(data.decode(codec or "utf-8", errors="replace"))
+    return fix(data.decode(codec or "utf-8", errors="replace"))
 
 
 def decode_document(data: bytes) -> str:
@@ -153,7 +159,7 @@ def decode_document(data: bytes) -> str:
     return text
 
 
-def decode_html(data: bytes, charset: str | None = None) -> str:
+def decode_html(data: bytes, charset: str | None = None, *, repair: bool = True) -> str:
     """Decode an HTML page; never raises.
 
     Args:
@@ -161,6 +167,8 @@ def decode_html(data: bytes, charset: str | None = None) -> str:
         charset: the charset from the HTTP ``Content-Type`` header, if any; it is
             honoured unless the bytes contradict it, then the ``<meta>`` charset,
             then detection.
+        repair: repair mojibake in the whole page; :func:`~snapverify.text.extract.extract`
+            turns it off and repairs only the text it keeps, which is cheaper.
 
     Returns:
         The decoded text (undecodable bytes replaced).
@@ -169,4 +177,4 @@ def decode_html(data: bytes, charset: str | None = None) -> str:
     if not _codec(declared):
         match = _META_CHARSET.search(data[:4096])
         declared = match.group(1).decode("ascii", "replace") if match else None
-    return _decode(data, declared, strict=False)
+    return _decode(data, declared, strict=False, repair=repair)

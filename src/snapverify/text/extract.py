@@ -348,7 +348,9 @@ def _extract(
     reference: Document | None,
     charset: str | None,
 ) -> Document:
-    text = html if isinstance(html, str) else decode_html(html, charset)
+    # Mojibake is repaired block by block (text.html, text.metadata), not in the whole
+    # page: most of a page's characters are markup, scripts and styles.
+    text = html if isinstance(html, str) else decode_html(html, charset, repair=False)
     root = parse_html(text)
     base = _base_url(root, url)
     metadata = read_metadata(root, base)

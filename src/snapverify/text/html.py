@@ -13,6 +13,7 @@ import re
 import lxml.etree as etree
 
 from snapverify.models import BlockKind
+from snapverify.text.decode import repair_mojibake
 from snapverify.text.urls import resolve_url, unwrap_archive_url
 
 __all__ = [
@@ -363,6 +364,9 @@ class _Collector:
         self.sources = []
 
     def emit(self, text: str, element: HtmlElement, sources: tuple[HtmlElement, ...]) -> None:
+        if not text.isascii():
+            # Before spaces collapse: "Ã" + a no-break space is how "à" breaks.
+            text = repair_mojibake(text)
         kind = _KIND_BY_TAG.get(element.tag, BlockKind.PARAGRAPH)
         if (
             kind is BlockKind.PARAGRAPH

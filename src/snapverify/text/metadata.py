@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from snapverify.text.decode import repair_mojibake
 from snapverify.text.html import HtmlElement, element_text
 from snapverify.text.urls import resolve_url
 
@@ -40,6 +41,8 @@ class PageMetadata:
 def _clean(value: object) -> str | None:
     if not isinstance(value, str):
         return None
+    if not value.isascii():
+        value = repair_mojibake(value)
     value = _SPACE.sub(" ", value).strip()
     return value or None
 
