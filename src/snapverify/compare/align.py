@@ -99,6 +99,7 @@ class Alignment:
     local_match: tuple[int, ...]
     source_match: tuple[int, ...]
     moves: tuple[tuple[int, int], ...]
+    same: tuple[tuple[int, int], ...] = ()  # block pairs matched whole, word for word
 
     @property
     def matched_words(self) -> int:
@@ -228,10 +229,12 @@ def align(local: Side, source: Side) -> Alignment:
     source_ids = [ids.setdefault(source.signature(b), len(ids)) for b in range(len(source.texts))]
 
     spans: list[list[int]] = []
+    same: list[tuple[int, int]] = []
     for op in Indel.opcodes(local_ids, source_ids):
         if op.tag == "equal":
             for offset in range(op.src_end - op.src_start):
                 lb, sb = op.src_start + offset, op.dest_start + offset
+                same.append((lb, sb))
                 for lt, st in zip(local.block_range(lb), source.block_range(sb), strict=True):
                     local_match[lt] = st
                     source_match[st] = lt
@@ -276,4 +279,6 @@ def align(local: Side, source: Side) -> Alignment:
             for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
                 local_match[local_words[i]] = source_words[j]
                 source_match[source_words[j]] = local_words[i]
-    return Alignment(local, source, tuple(local_match), tuple(source_match), tuple(moves))
+    return Alignment(
+        local, source, tuple(local_match), tuple(source_match), tuple(moves), tuple(same)
+    )

@@ -132,10 +132,17 @@ def classify(alignment: Alignment) -> Classified:
     moved_local = {lb for lb, _ in alignment.moves}
     moved_source = {sb for _, sb in alignment.moves}
 
+    # Blocks matched whole need no word-by-word look (most of an unchanged article).
+    same_local = dict(alignment.same)
+    same_source = {sb for _, sb in alignment.same}
     source_hits = [0] * len(source.texts)
-    for word, target in enumerate(alignment.source_match):
-        if target >= 0:
-            source_hits[source.owner[word]] += 1
+    for sb in range(len(source.texts)):
+        if sb in same_source:
+            source_hits[sb] = len(source.signature(sb))
+            continue
+        for word in source.block_range(sb):
+            if alignment.source_match[word] >= 0:
+                source_hits[sb] += 1
     added = [
         sb for sb in range(len(source.texts)) if not source_hits[sb] and sb not in moved_source
     ]
@@ -144,7 +151,7 @@ def classify(alignment: Alignment) -> Classified:
     # Inserted words of partly matched source blocks belong to the local block they touch.
     inserts: dict[int, list[int]] = defaultdict(list)
     for sb in range(len(source.texts)):
-        if sb in added_set or sb in moved_source:
+        if sb in added_set or sb in moved_source or sb in same_source:
             continue
         previous: int | None = None
         pending: list[int] = []
@@ -165,6 +172,12 @@ def classify(alignment: Alignment) -> Classified:
     missing: list[int] = []
     for lb in range(len(local.texts)):
         if lb in moved_local:
+            continue
+        if lb in same_local and lb not in inserts:
+            # The same block, word for word; only typography may differ.
+            remote = source.texts[same_local[lb]]
+            if remote != local.texts[lb] and normalise(local.texts[lb]) != normalise(remote):
+                found.append(_cosmetic(local, lb, remote))
             continue
         words = local.block_range(lb)
         matched = [alignment.local_match[w] for w in words if alignment.local_match[w] >= 0]
