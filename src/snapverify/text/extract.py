@@ -105,13 +105,14 @@ class _Reference:
 
     def matches(self, keys: tuple[str, ...]) -> list[tuple[str, ...]]:
         """The block's shingles found in the reference, if it belongs to it."""
-        shingles = _shingles(keys)
-        if not shingles:
+        if not keys:
             return []
+        count = max(len(keys) - SHINGLE + 1, 1)
         known = self.shingles
-        allowed = len(shingles) * (1 - MATCH_SHARE)  # misses a matching block may have
+        allowed = count * (1 - MATCH_SHARE)  # misses a matching block may have
         hits = []
         misses = 0
+        shingles = _shingles(keys) if count == 1 else zip(keys, keys[1:], keys[2:], strict=False)
         for shingle in shingles:
             if shingle in known:
                 hits.append(shingle)
@@ -119,7 +120,7 @@ class _Reference:
                 misses += 1
                 if misses > allowed:
                     return []  # most page furniture stops here, after a few shingles
-        if len(hits) < MATCH_SHARE * len(shingles):
+        if len(hits) < MATCH_SHARE * count:
             return []
         # Short text (a caption naming someone) must be a whole block of the reference.
         if len(hits) < MIN_HITS and keys not in self.signatures:
@@ -214,10 +215,13 @@ def _guided(
     masses: list[int] = []
     matched_shingles: set[tuple[str, ...]] = set()
     for n, (block, block_keys, hits) in enumerate(zip(blocks, keys, hits_of, strict=True)):
+        if not hits:
+            masses.append(0)
+            continue
         owned = sum(1 for shingle in hits if owner[shingle] == n)
         headline = block.element.tag == "h1" or is_headline(block_keys, titles)
         whole = block_keys in reference.signatures
-        if not hits or (owned * 5 < len(hits) and not whole) or (headline and not whole):
+        if (owned * 5 < len(hits) and not whole) or (headline and not whole):
             masses.append(0)
             continue
         masses.append(len(hits))
