@@ -76,10 +76,12 @@ def _shingles(keys: tuple[str, ...]) -> list[tuple[str, ...]]:
 class _Reference:
     def __init__(self, document: Document) -> None:
         self.shingles: set[tuple[str, ...]] = set()
+        self.words: set[str] = set()
         self.signatures: Counter[tuple[str, ...]] = Counter()
         for block in document.blocks:
             keys = word_keys(block.text)
             self.shingles.update(_shingles(keys))
+            self.words.update(keys)
             self.signatures[keys] += 1
         self.short = Counter(
             {keys: n for keys, n in self.signatures.items() if 0 < len(keys) <= SHORT_BLOCK + 2}
@@ -171,8 +173,13 @@ def _glue_short_blocks(
     """Mark short blocks that belong to the reference only together with a neighbour."""
     # A short block (a subhead, a credit) that the local copy runs into its neighbour:
     # the words across the seam are in the reference.
+    words = reference.words
+    glueable = [
+        not masses[n] and 0 < len(k) <= 2 * SHINGLE and all(key in words for key in k)
+        for n, k in enumerate(keys)
+    ]
     for n, block_keys in enumerate(keys):
-        if masses[n] or not block_keys or len(block_keys) > 2 * SHINGLE:
+        if not glueable[n]:
             continue
         if len(block_keys) >= SHINGLE and not all(
             shingle in reference.shingles for shingle in _shingles(block_keys)
@@ -189,7 +196,7 @@ def _glue_short_blocks(
     n = 0
     while n < len(keys):
         m = n
-        while m < len(keys) and not masses[m] and 0 < len(keys[m]) <= 2 * SHINGLE:
+        while m < len(keys) and glueable[m] and not masses[m]:
             m += 1
         if m - n >= 2:
             run = tuple(key for k in range(n, m) for key in keys[k])

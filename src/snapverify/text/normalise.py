@@ -140,6 +140,8 @@ def tokenize(text: str) -> Tokens:
 @lru_cache(maxsize=32768)
 def word_keys(text: str) -> tuple[str, ...]:
     """Return only the word keys of ``text``: the same as ``tokenize(text).keys``, faster."""
+    if text.isascii():
+        return tuple(_ASCII_TOKEN.findall(text.lower()))
     fast = text.translate(_SAME_LENGTH)
     if fast.isascii():
         return tuple(_ASCII_TOKEN.findall(fast.lower()))
