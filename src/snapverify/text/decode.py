@@ -10,7 +10,7 @@ import charset_normalizer
 import ftfy
 import ftfy.badness
 
-__all__ = ["NotADocument", "decode_document", "decode_html", "repair_mojibake"]
+__all__ = ["NotADocument", "decode_document", "decode_html", "is_utf8_page", "repair_mojibake"]
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +159,32 @@ def decode_document(data: bytes) -> str:
     return text
 
 
+def is_utf8_page(data: bytes, charset: str | None = None) -> bool:
+    """Whether :func:`decode_html` would read ``data`` as UTF-8 (no byte order mark).
+
+    Lets a parser take the bytes as they are, which is cheaper than decoding them
+    to text and handing the text over.
+    """
+    if _bom(data) is not None:
+        return False
+    declared = _declared(data, charset)
+    codec = _codec(declared)
+    if codec is not None and codec != "utf-8" and codec not in _SINGLE_BYTE_WESTERN:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _declared(data: bytes, charset: str | None) -> str | None:
+    if _codec(charset):
+        return charset
+    match = _META_CHARSET.search(data[:4096])
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
 def decode_html(data: bytes, charset: str | None = None, *, repair: bool = True) -> str:
     """Decode an HTML page; never raises.
 
@@ -173,8 +199,4 @@ def decode_html(data: bytes, charset: str | None = None, *, repair: bool = True)
     Returns:
         The decoded text (undecodable bytes replaced).
     """
-    declared = charset
-    if not _codec(declared):
-        match = _META_CHARSET.search(data[:4096])
-        declared = match.group(1).decode("ascii", "replace") if match else None
-    return _decode(data, declared, strict=False, repair=repair)
+    return _decode(data, _declared(data, charset), strict=False, repair=repair)

@@ -179,6 +179,20 @@ _BOILERPLATE_TAGS = frozenset({"nav", "aside", "footer", "header", "menu", "form
 _BOILERPLATE_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "menu", "dialog", "alert"}
 )
+# libxml2's default depth limit (256) silently drops the rest of a page: huge_tree.
+_TEXT_PARSER = etree.HTMLParser(
+    remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=True
+)
+# An explicit encoding also overrides whatever <meta charset> the page declares.
+_UTF8_PARSER = etree.HTMLParser(
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    no_network=True,
+    recover=True,
+    huge_tree=True,
+)
+_TOOLBARS_BYTES = re.compile(_TOOLBARS.pattern.encode(), _TOOLBARS.flags & ~re.UNICODE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
 
@@ -232,21 +246,29 @@ class RawBlock:
         return self._read_links()[1]
 
 
-def parse_html(text: str) -> HtmlElement:
-    """Parse HTML leniently into an lxml tree (archive toolbars removed)."""
-    # lxml refuses text that still declares an encoding (it has been decoded already).
-    text = _XML_DECLARATION.sub("", text, count=1)
-    if "TOOLBAR INSERT" in text or "WB Insert" in text:
-        text = _TOOLBARS.sub("", text)
-    parser = etree.HTMLParser(
-        remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=True
-    )
+def parse_html(page: str | bytes) -> HtmlElement:
+    """Parse HTML leniently into an lxml tree (archive toolbars removed).
+
+    Args:
+        page: decoded text, or bytes known to be UTF-8 (see
+            :func:`~snapverify.text.decode.is_utf8_page`), which parse faster.
+    """
+    if isinstance(page, bytes):
+        if b"TOOLBAR INSERT" in page or b"WB Insert" in page:
+            page = _TOOLBARS_BYTES.sub(b"", page)
+        parser = _UTF8_PARSER
+    else:
+        # lxml refuses text that still declares an encoding (it has been decoded already).
+        page = _XML_DECLARATION.sub("", page, count=1)
+        if "TOOLBAR INSERT" in page or "WB Insert" in page:
+            page = _TOOLBARS.sub("", page)
+        parser = _TEXT_PARSER
     try:
-        root = etree.fromstring(text, parser=parser)
+        root = etree.fromstring(page, parser=parser)
     except (etree.ParserError, ValueError):
         root = None
     if root is None:
-        root = etree.fromstring("<html><body></body></html>", parser=parser)
+        root = etree.fromstring("<html><body></body></html>", parser=_TEXT_PARSER)
     return root
 
 
