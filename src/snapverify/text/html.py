@@ -365,6 +365,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.blocks: list[RawBlock] = []
+        self.quotes = 0  # block quotes open around the current position
         self.parts: list[str] = []
         self.sources: list[HtmlElement] = []
 
@@ -390,11 +391,7 @@ class _Collector:
             # Before spaces collapse: "Ã" + a no-break space is how "à" breaks.
             text = repair_mojibake(text)
         kind = _KIND_BY_TAG.get(element.tag, BlockKind.PARAGRAPH)
-        if (
-            kind is BlockKind.PARAGRAPH
-            and element.tag == "p"
-            and next(element.iterancestors("blockquote"), None) is not None
-        ):
+        if kind is BlockKind.PARAGRAPH and element.tag == "p" and self.quotes > 0:
             kind = BlockKind.QUOTE
         if "\n" not in text:
             collapsed = " ".join(text.split())
@@ -443,6 +440,8 @@ def candidate_blocks(root: HtmlElement) -> list[RawBlock]:
                     collector.flush(stack[-1])
                 if element in containers:
                     stack.append(element)
+                    if tag == "blockquote":
+                        collector.quotes += 1
                     collector.add(element.text)
                 else:
                     collector.emit(_text(element), element, (element,))
@@ -456,6 +455,8 @@ def candidate_blocks(root: HtmlElement) -> list[RawBlock]:
             if tag in BLOCK_TAGS and stack and stack[-1] is element:
                 collector.flush(element)
                 stack.pop()
+                if tag == "blockquote":
+                    collector.quotes -= 1
             if element is not start:
                 collector.add(element.tail)
     if stack:
