@@ -383,8 +383,8 @@ class _Collector:
             text = "".join(self.parts)
             if not text.isspace():
                 self.emit(text, container, tuple(self.sources))
-        self.parts = []
-        self.sources = []
+            self.parts.clear()  # in place: the walk holds this list under a local name
+        self.sources.clear()
 
     def emit(self, text: str, element: HtmlElement, sources: tuple[HtmlElement, ...]) -> None:
         if not text.isascii():
@@ -428,37 +428,43 @@ def candidate_blocks(root: HtmlElement) -> list[RawBlock]:
     collector = _Collector()
     stack: list[HtmlElement] = []
     walker = etree.iterwalk(start, events=("start", "end"))
+    # Local names: this loop runs once or twice for every element of the page.
+    parts = collector.parts
+    add_inline, emit, flush = collector.add_inline, collector.emit, collector.flush
+    skip, block_tags, text_of = walker.skip_subtree, BLOCK_TAGS, _text
     for event, element in walker:
         tag = element.tag
         if not isinstance(tag, str):
-            if event == "end" and stack:
-                collector.add(element.tail)
+            if event == "end" and stack and element.tail:
+                parts.append(element.tail)
             continue
         if event == "start":
-            if tag in BLOCK_TAGS:
+            if tag in block_tags:
                 if stack:
-                    collector.flush(stack[-1])
+                    flush(stack[-1])
                 if element in containers:
                     stack.append(element)
                     if tag == "blockquote":
                         collector.quotes += 1
-                    collector.add(element.text)
+                    if element.text:
+                        parts.append(element.text)
                 else:
-                    collector.emit(_text(element), element, (element,))
-                    walker.skip_subtree()
+                    emit(text_of(element), element, (element,))
+                    skip()
             elif element in containers:
-                collector.add(element.text)
+                if element.text:
+                    parts.append(element.text)
             else:
-                collector.add_inline(element)
-                walker.skip_subtree()
+                add_inline(element)
+                skip()
         else:
-            if tag in BLOCK_TAGS and stack and stack[-1] is element:
-                collector.flush(element)
+            if tag in block_tags and stack and stack[-1] is element:
+                flush(element)
                 stack.pop()
                 if tag == "blockquote":
                     collector.quotes -= 1
-            if element is not start:
-                collector.add(element.tail)
+            if element is not start and element.tail:
+                parts.append(element.tail)
     if stack:
-        collector.flush(stack[-1])
+        flush(stack[-1])
     return collector.blocks
