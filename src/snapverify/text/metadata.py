@@ -24,6 +24,7 @@ _ARTICLE_TYPES = re.compile(
 )
 _SPACE = re.compile(r"\s+")
 _BYLINE_CLASS = re.compile(r"byline|author", re.I)
+_TAGS = ("meta", "script", "h1", "title", "time", "link")
 _BY_PREFIX = re.compile(r"^\s*(?:by|von|par|por|di|door|av)\s+", re.I)
 
 
@@ -47,9 +48,9 @@ def _clean(value: object) -> str | None:
     return value or None
 
 
-def _json_ld_objects(root: HtmlElement) -> list[dict[str, Any]]:
+def _json_ld_objects(scripts: list[HtmlElement]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    for script in root.iter("script"):
+    for script in scripts:
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
         try:
@@ -85,9 +86,9 @@ def _names(value: Any) -> list[str]:
     return []
 
 
-def _meta(root: HtmlElement) -> dict[str, str]:
+def _meta(metas: list[HtmlElement]) -> dict[str, str]:
     values: dict[str, str] = {}
-    for meta in root.iter("meta"):
+    for meta in metas:
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         content = _clean(meta.get("content"))
         if key and content and key not in values:
@@ -131,9 +132,13 @@ def read_metadata(root: HtmlElement, base: str | None) -> PageMetadata:
     Returns:
         What the page says about itself; fields it does not give are ``None``.
     """
-    meta = _meta(root)
+    # One pass over the tree gathers every element read below.
+    found: dict[str, list[HtmlElement]] = {tag: [] for tag in _TAGS}
+    for element in root.iter(*_TAGS):
+        found[element.tag].append(element)
+    meta = _meta(found["meta"])
     article: dict[str, Any] = {}
-    for item in _json_ld_objects(root):
+    for item in _json_ld_objects(found["script"]):
         if _type_matches(item):
             article = item
             break
@@ -144,11 +149,11 @@ def read_metadata(root: HtmlElement, base: str | None) -> PageMetadata:
     byline = ", ".join(ld_authors) if ld_authors else _first(meta_author, _visible_byline(root))
 
     h1 = None
-    for heading in root.iter("h1"):
+    for heading in found["h1"]:
         h1 = _clean(element_text(heading))
         if h1:
             break
-    title_element = root.find(".//title")
+    title_element = found["title"][0] if found["title"] else None
     page_title = _clean(element_text(title_element)) if title_element is not None else None
     candidates = [
         _clean(article.get("headline")),
@@ -161,7 +166,7 @@ def read_metadata(root: HtmlElement, base: str | None) -> PageMetadata:
     titles = tuple(dict.fromkeys(title for title in candidates if title))
 
     time_published = None
-    for time in root.iter("time"):
+    for time in found["time"]:
         if time.get("itemprop") == "datePublished" or time.get("pubdate") is not None:
             time_published = _clean(time.get("datetime"))
             break
@@ -183,7 +188,7 @@ def read_metadata(root: HtmlElement, base: str | None) -> PageMetadata:
         meta.get("last-modified"),
     )
     canonical = None
-    for link in root.iter("link"):
+    for link in found["link"]:
         if (link.get("rel") or "").lower() == "canonical":
             canonical = resolve_url(link.get("href"), base)
             break
