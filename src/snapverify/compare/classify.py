@@ -260,8 +260,10 @@ def _common_words(a: tuple[str, ...], b: list[str]) -> int:
 
 
 def _edited(alignment: Alignment, lb: int, remote: str, inserts: list[int]) -> Keyed:
-    local = alignment.local
-    ops = _block_ops(alignment, lb, inserts)
+    return _edited_finding(alignment.local, lb, remote, _block_ops(alignment, lb, inserts))
+
+
+def _edited_finding(local: Side, lb: int, remote: str, ops: Ops) -> Keyed:
     return Keyed(
         ("edited", local.indices[lb], normalise(remote).casefold()),
         Finding(
@@ -340,19 +342,5 @@ def _moved_changed(alignment: Alignment, lb: int, run: list[int]) -> list[Keyed]
             ops.extend(_runs(local, old[op.src_start : op.src_end], op.tag))
         if op.tag == "insert":
             ops.extend(_runs(source, new[op.dest_start : op.dest_end], "insert"))
-    merged = merge_ops(ops)
-    found.append(
-        Keyed(
-            ("edited", local.indices[lb], normalise(remote).casefold()),
-            Finding(
-                kind=FindingKind.EDITED,
-                substantive=True,
-                detail=describe(merged),
-                local_block=local.indices[lb],
-                local_text=local.texts[lb],
-                remote_text=remote,
-                diff=merged,
-            ),
-        )
-    )
+    found.append(_edited_finding(local, lb, remote, merge_ops(ops)))
     return found
