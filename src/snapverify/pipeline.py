@@ -16,8 +16,8 @@ from pathlib import Path
 from snapverify.compare import compare_documents
 from snapverify.errors import InputError, UsageError
 from snapverify.models import CheckResult, Document, SnapshotInfo, Source, SourceKind
-from snapverify.snapshot import read_local_copy
-from snapverify.text.decode import NotADocument, decode_document
+from snapverify.snapshot import HTML_SUFFIXES, read_file, read_local_copy
+from snapverify.text.decode import NotADocument, check_document, decode_document
 from snapverify.text.extract import extract
 from snapverify.text.markdown import read_markdown
 from snapverify.timestamps import parse_timestamp
@@ -26,9 +26,6 @@ __all__ = ["compare_files", "parse_source_spec"]
 
 logger = logging.getLogger(__name__)
 
-_HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
-_COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"PK\x03\x04", b"\x28\xb5\x2f\xfd")
-_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _SPEC = re.compile(r"^(?P<path>.+)@(?P<ts>\d{4,14})$")
 
 
@@ -45,32 +42,21 @@ def parse_source_spec(spec: str) -> tuple[Path, str | None]:
 
 
 def _looks_like_html(path: Path, data: bytes) -> bool:
-    if path.suffix.lower() in _HTML_SUFFIXES:
+    if path.suffix.lower() in HTML_SUFFIXES:
         return True
     head = data[:1024].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head
 
 
 def _read_source(path: Path, reference: Document, url: str | None) -> tuple[bytes, Document]:
+    data = read_file(path)
     try:
-        data = path.read_bytes()
-    except IsADirectoryError as exc:
-        raise InputError(f"{path}: is a directory, not a file", url=str(path)) from exc
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}", url=str(path)) from exc
-    if not data.strip():
-        raise InputError(f"{path}: empty: the file holds no text", url=str(path))
-    if data.startswith(_COMPRESSED):
-        raise InputError(f"{path}: compressed: decompress it first", url=str(path))
-    if b"\x00" in data[:65536] and not data.startswith(_UTF16_32_BOMS):
-        raise InputError(f"{path}: binary: the file holds NUL bytes, not text", url=str(path))
-    if _looks_like_html(path, data):
-        return data, extract(data, url=url, reference=reference)
-    try:
-        text = decode_document(data)
+        check_document(data)
+        if _looks_like_html(path, data):
+            return data, extract(data, url=url, reference=reference)
+        return data, read_markdown(decode_document(data))
     except NotADocument as exc:
         raise InputError(f"{path}: {exc}", url=str(path)) from exc
-    return data, read_markdown(text)
 
 
 def compare_files(

@@ -31,10 +31,12 @@ from snapverify.text.decode import NotADocument, decode_document
 from snapverify.text.markdown import read_markdown
 
 __all__ = [
+    "HTML_SUFFIXES",
     "LOCAL_COPY_SUFFIXES",
     "LocalCopy",
     "find_local_copies",
     "find_store",
+    "read_file",
     "read_local_copy",
 ]
 
@@ -43,7 +45,7 @@ logger = logging.getLogger(__name__)
 METADATA_FILE = "snapshot.toml"
 STORE_DIR = ".snapverify"
 ARCHIVE_DIR = "archive"
-HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt")
 # What a snapshot folder's local copy may be (WARC local copies come later).
 LOCAL_COPY_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
@@ -98,7 +100,8 @@ def _read_metadata(folder: Path) -> _Metadata:
     return _Metadata(url=url or None, title=title or None, ignore=tuple(ignore))
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_file(path: Path) -> bytes:
+    """Read a file's bytes; any failure is an InputError naming the file."""
     try:
         return path.read_bytes()
     except FileNotFoundError as exc:
@@ -134,7 +137,7 @@ def read_local_copy(path: Path, *, url: str | None = None) -> LocalCopy:
             undecodable, or ``snapshot.toml`` is invalid; the message is one line
             naming the file.
     """
-    data = _read_bytes(path)
+    data = read_file(path)
     sha256 = hashlib.sha256(data).hexdigest()
     metadata = _read_metadata(path.parent)
     url = url or metadata.url

@@ -10,7 +10,14 @@ import charset_normalizer
 import ftfy
 import ftfy.badness
 
-__all__ = ["NotADocument", "decode_document", "decode_html", "is_utf8_page", "repair_mojibake"]
+__all__ = [
+    "NotADocument",
+    "check_document",
+    "decode_document",
+    "decode_html",
+    "is_utf8_page",
+    "repair_mojibake",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +60,8 @@ def _has_mojibake_lead(text: str) -> bool:
     )
 
 
+# gzip, bzip2, xz, zip and zstd files start with these.
+_COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"PK\x03\x04", b"\x28\xb5\x2f\xfd")
 _SINGLE_BYTE_WESTERN = {"latin-1", "iso8859-1", "cp1252", "ascii"}
 
 
@@ -130,6 +139,21 @@ def _decode(data: bytes, declared: str | None, *, strict: bool, repair: bool = T
     return fix(data.decode(codec or "utf-8", errors="replace"))
 
 
+def check_document(data: bytes) -> None:
+    """Refuse bytes that cannot be a document, before anything reads them.
+
+    Raises:
+        NotADocument: empty or blank, compressed, or binary (NUL bytes outside
+            UTF-16/32 with a byte order mark).
+    """
+    if not data.strip():
+        raise NotADocument("empty: the file holds no text")
+    if data.startswith(_COMPRESSED):
+        raise NotADocument("compressed: decompress it first")
+    if _bom(data) is None and b"\x00" in data:
+        raise NotADocument("binary: the file holds NUL bytes, not text")
+
+
 def decode_document(data: bytes) -> str:
     """Decode a local copy, refusing what is not a document.
 
@@ -143,10 +167,7 @@ def decode_document(data: bytes) -> str:
         NotADocument: empty or blank, binary (NUL bytes outside UTF-16/32), or
             undecodable after charset detection.
     """
-    if not data.strip():
-        raise NotADocument("empty: the file holds no text")
-    if _bom(data) is None and b"\x00" in data:
-        raise NotADocument("binary: the file holds NUL bytes, not text")
+    check_document(data)
     declared = None
     match = _META_CHARSET.search(data[:4096])
     if match:
