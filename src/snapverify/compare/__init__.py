@@ -40,7 +40,7 @@ def _blocks(document: Document, patterns: Sequence[re.Pattern[str]]) -> list[tup
         for pattern in patterns:
             text = pattern.sub(" ", text)
         if text.strip():
-            blocks.append((index, text if patterns else block.text))
+            blocks.append((index, text))
     return blocks
 
 
