@@ -12,16 +12,9 @@ from snapverify.snapshot import read_local_copy
 from snapverify.text.extract import extract
 from snapverify.text.html import resolve_url, unwrap_archive_url
 from snapverify.text.normalise import word_keys
+from support import FIXTURES, SEED, SEED_URL
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "tests" / "fixtures" / "moscowtimes"
-SEED = (
-    ROOT
-    / "snapshots"
-    / "themoscowtimes-2012-05-27-kazakh-massacre-cover-up"
-    / "000_f88a3d9426c2e04a.txt"
-)
-ARTICLE_URL = "https://www.themoscowtimes.com/2012/05/27/kazakh-massacre-cover-up-a15040"
+ARTICLE_URL = SEED_URL
 YOUTUBE = "http://www.youtube.com/watch?v=Yx5Vn0bQv2A"
 HRW = "http://www.hrw.org/news/2012/04/17/kazakhstan-suspend-trial-investigate-torture-claims"
 SAME_ARTICLE = ["capture-original", "capture-boilerplate", "capture-toolbar"]

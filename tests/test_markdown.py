@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
 from snapverify.models import BlockKind, Extraction, Link
 from snapverify.text.markdown import parse_date_line, read_markdown
-
-SEED = (
-    Path(__file__).parents[1]
-    / "snapshots"
-    / "themoscowtimes-2012-05-27-kazakh-massacre-cover-up"
-    / "000_f88a3d9426c2e04a.txt"
-)
-SEED_URL = "https://www.themoscowtimes.com/2012/05/27/kazakh-massacre-cover-up-a15040"
+from support import SEED, SEED_URL
 
 
 def test_seed_parses_to_its_pinned_document() -> None:

@@ -22,59 +22,22 @@ from snapverify.models import (
 )
 from snapverify.pipeline import compare_files, parse_source_spec
 from snapverify.timestamps import parse_timestamp
-
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "tests" / "fixtures" / "moscowtimes"
-SEED = (
-    ROOT
-    / "snapshots"
-    / "themoscowtimes-2012-05-27-kazakh-massacre-cover-up"
-    / "000_f88a3d9426c2e04a.txt"
+from support import (
+    FINDING_KEYS,
+    FINDING_KINDS,
+    FIXTURES,
+    RESULT_KEYS,
+    SEED,
+    SEED_URL,
+    SNAPSHOT_KEYS,
+    SOURCE_KEYS,
 )
-ARTICLE_URL = "https://www.themoscowtimes.com/2012/05/27/kazakh-massacre-cover-up-a15040"
+
+ARTICLE_URL = SEED_URL
 ORIGINAL = FIXTURES / "capture-original.html"
 EDITED = FIXTURES / "capture-edited.html"
 REMOVED_ADDED = FIXTURES / "capture-removed-added.html"
 SOFT404 = FIXTURES / "soft404.html"
-
-# The check-v1 contract (DESIGN.md, "The check report"): keys may be added, not removed.
-TOP_KEYS = {"schema", "snapshot", "verdict", "exit_code", "sources", "findings", "provenance"}
-SNAPSHOT_KEYS = {"path", "url", "title", "sha256"}
-SOURCE_KEYS = {
-    "id",
-    "kind",
-    "url",
-    "timestamp",
-    "status",
-    "outcome",
-    "similarity",
-    "sha256",
-    "digest",
-}
-FINDING_KEYS = {
-    "kind",
-    "local_block",
-    "insert_after",
-    "field",
-    "local_text",
-    "remote_text",
-    "diff",
-    "sources",
-    "first_seen",
-    "last_seen",
-    "substantive",
-    "detail",
-}
-FINDING_KINDS = {
-    "edited",
-    "missing",
-    "added",
-    "moved",
-    "metadata",
-    "link_rot",
-    "dead_link",
-    "lost_link_target",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -263,20 +226,20 @@ def test_ignore_pattern_is_applied() -> None:
 
 def _check_contract(result: CheckResult) -> dict[str, object]:
     data = json.loads(json.dumps(result.as_dict()))
-    assert set(data) >= TOP_KEYS
+    assert set(data) >= set(RESULT_KEYS)
     assert data["schema"] == SCHEMA == "snapverify/check-v1"
-    assert set(data["snapshot"]) >= SNAPSHOT_KEYS
+    assert set(data["snapshot"]) >= set(SNAPSHOT_KEYS)
     assert data["verdict"] in {"unchanged", "changed", "unverifiable"}
     assert isinstance(data["exit_code"], int)
     for source in data["sources"]:
-        assert set(source) >= SOURCE_KEYS
+        assert set(source) >= set(SOURCE_KEYS)
         assert source["kind"] in {"live", "archive", "warc", "file"}
         assert source["timestamp"] is None or (
             len(source["timestamp"]) == 14 and source["timestamp"].isdigit()
         )
         assert source["similarity"] is None or 0.0 <= source["similarity"] <= 1.0
     for finding in data["findings"]:
-        assert set(finding) >= FINDING_KEYS
+        assert set(finding) >= set(FINDING_KEYS)
         assert finding["kind"] in FINDING_KINDS
         assert isinstance(finding["substantive"], bool)
         assert isinstance(finding["detail"], str) and finding["detail"]

@@ -32,42 +32,21 @@ from snapverify.report import (
 from snapverify.report.json import render_json, render_json_lines
 from snapverify.report.markdown import escape, link, render_markdown
 from snapverify.report.terminal import render_terminal
+from support import (
+    FINDING_KEYS,
+    LINK_KEYS,
+    RESULT_KEYS,
+    SEED_URL,
+    SNAPSHOT_KEYS,
+    SOURCE_KEYS,
+)
 
-URL = "https://www.themoscowtimes.com/2012/05/27/kazakh-massacre-cover-up-a15040"
+URL = SEED_URL
 T2012 = datetime(2012, 5, 27, 18, 30, tzinfo=UTC)
 T2016 = datetime(2016, 3, 1, 9, 0, 5, tzinfo=UTC)
 T2024 = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 WIDE = 400  # wide enough that nothing wraps in the assertions below
 
-# The keys DESIGN.md promises ("The check report (JSON)"), in order.
-RESULT_KEYS = ["schema", "snapshot", "verdict", "exit_code", "sources", "findings", "provenance"]
-SNAPSHOT_KEYS = ["path", "url", "title", "sha256"]
-SOURCE_KEYS = [
-    "id",
-    "kind",
-    "url",
-    "timestamp",
-    "status",
-    "outcome",
-    "similarity",
-    "sha256",
-    "digest",
-]
-FINDING_KEYS = [
-    "kind",
-    "local_block",
-    "insert_after",
-    "field",
-    "local_text",
-    "remote_text",
-    "diff",
-    "sources",
-    "first_seen",
-    "last_seen",
-    "substantive",
-    "detail",
-]
-LINK_KEYS = ["url", "status", "outcome", "archive_url"]
 # Keys added since (the contract allows additions); listed so any further change
 # to the report is a deliberate one.
 RESULT_EXTRA = {"notes"}

@@ -11,12 +11,8 @@ import pytest
 
 from snapverify.errors import InputError
 from snapverify.snapshot import LocalCopy, find_local_copies, find_store, read_local_copy
+from support import FIXTURES, ROOT, SEED, SEED_URL
 
-ROOT = Path(__file__).parents[1]
-SNAPSHOT = ROOT / "snapshots" / "themoscowtimes-2012-05-27-kazakh-massacre-cover-up"
-SEED = SNAPSHOT / "000_f88a3d9426c2e04a.txt"
-SEED_URL = "https://www.themoscowtimes.com/2012/05/27/kazakh-massacre-cover-up-a15040"
-FIXTURES = Path(__file__).parent / "fixtures" / "moscowtimes"
 RUSSIAN = (
     "Заголовок статьи\n\n"
     "Шесть человек были осуждены на прошлой неделе за организацию беспорядков "

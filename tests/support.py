@@ -1,0 +1,52 @@
+"""What several test modules share: the seed, the fixtures, the report contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAPSHOT = ROOT / "snapshots" / "themoscowtimes-2012-05-27-kazakh-massacre-cover-up"
+SEED = SNAPSHOT / "000_f88a3d9426c2e04a.txt"
+SEED_URL = "https://www.themoscowtimes.com/2012/05/27/kazakh-massacre-cover-up-a15040"
+FIXTURES = ROOT / "tests" / "fixtures" / "moscowtimes"
+
+# The keys DESIGN.md promises ("The check report (JSON)"), in order; keys may be
+# added, never removed or renamed.
+RESULT_KEYS = ["schema", "snapshot", "verdict", "exit_code", "sources", "findings", "provenance"]
+SNAPSHOT_KEYS = ["path", "url", "title", "sha256"]
+SOURCE_KEYS = [
+    "id",
+    "kind",
+    "url",
+    "timestamp",
+    "status",
+    "outcome",
+    "similarity",
+    "sha256",
+    "digest",
+]
+FINDING_KEYS = [
+    "kind",
+    "local_block",
+    "insert_after",
+    "field",
+    "local_text",
+    "remote_text",
+    "diff",
+    "sources",
+    "first_seen",
+    "last_seen",
+    "substantive",
+    "detail",
+]
+LINK_KEYS = ["url", "status", "outcome", "archive_url"]
+FINDING_KINDS = [
+    "edited",
+    "missing",
+    "added",
+    "moved",
+    "metadata",
+    "link_rot",
+    "dead_link",
+    "lost_link_target",
+]
