@@ -7,8 +7,10 @@ Hierarchy::
     ├── InputError (2)             a local copy or source file that is not a document
     ├── AddressRefused (3)         a URL refused by the address policy
     ├── Unverifiable (4)           no source could be compared (includes being offline)
+    │   └── FetchError (4)         a request failed (carries ``outcome`` and ``reason``)
     ├── IntegrityError (5)         stored data failed its integrity check
     └── TryLater (75)              another run holds the lock, or rate-limited
+        └── RateLimited (75)       an archive answered 429; it is not used again this run
 
 Only ``cli.py`` turns these into messages and exit codes.
 """
@@ -17,8 +19,10 @@ from __future__ import annotations
 
 __all__ = [
     "AddressRefused",
+    "FetchError",
     "InputError",
     "IntegrityError",
+    "RateLimited",
     "SnapverifyError",
     "TryLater",
     "Unverifiable",
@@ -77,3 +81,32 @@ class IntegrityError(SnapverifyError):
 
 class TryLater(SnapverifyError):
     exit_code = 75
+
+
+class FetchError(Unverifiable):
+    """A request that failed: no answer, a broken answer, or a redirect loop.
+
+    Attributes:
+        outcome: the outcome a source or link gets for it (an ``Outcome`` value:
+            ``unreachable``, ``redirect_loop`` or ``error``).
+        reason: a short machine word: ``timeout``, ``dns``, ``connect``, ``tls``,
+            ``reset``, ``truncated``, ``too_large``, ``encoding``,
+            ``too_many_redirects``, ``loop``, ``scheme``, ``deadline`` or ``http``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        outcome: str = "unreachable",
+        reason: str = "connect",
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message, url=url, status=status)
+        self.outcome = outcome
+        self.reason = reason
+
+
+class RateLimited(TryLater):
+    """An archive answered 429 and is not asked again during this run."""

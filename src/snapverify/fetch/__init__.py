@@ -1,0 +1,1 @@
+"""Fetch layer: the one HTTP client, the address policy and the archives."""

@@ -1,0 +1,1 @@
+"""Store layer: everything snapverify writes to disk."""
