@@ -1,9 +1,4 @@
-"""Orchestration: read the files, run the core, assemble a :class:`CheckResult`.
-
-``compare_files`` is what ``snapverify compare`` runs: a local copy against saved
-files (HTML, Markdown, text). The networked check (live page and archives) will
-join it here.
-"""
+"""Compare a local copy with saved files (HTML, Markdown, text): ``snapverify compare``."""
 
 from __future__ import annotations
 

@@ -1,0 +1,106 @@
+"""The capture cache: content-addressed, definitive answers only, damage-proof."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from snapverify.store.cache import CachedCapture, CaptureCache
+
+
+def _record(
+    payload: bytes, outcome: str = "ok", timestamp: str = "20120527183000"
+) -> CachedCapture:
+    return CachedCapture(
+        outcome=outcome,
+        status=200,
+        timestamp=timestamp,
+        url=f"http://127.0.0.1:1/coll/{timestamp}id_/https://example.org/a",
+        sha256=hashlib.sha256(payload).hexdigest(),
+        sha1="SHA1",
+        raw_sha1="RAW",
+        content_type="text/html; charset=utf-8",
+    )
+
+
+def test_a_capture_is_found_again_by_timestamp_and_by_digest(tmp_path: Path) -> None:
+    cache = CaptureCache(tmp_path / "cache")
+    payload = b"<html><p>Hello</p></html>"
+    record = _record(payload)
+    assert cache.remember("coll", record.timestamp, "https://example.org/a", record, payload, "D1")
+    assert cache.lookup("coll", record.timestamp, "https://example.org/a") == (record, payload)
+    # Another timestamp with the same digest: found without fetching.
+    assert cache.lookup("coll", "20130101000000", "https://example.org/a", "D1") == (
+        record,
+        payload,
+    )
+    # Same digest in another archive: not the same capture.
+    assert cache.lookup("other", "20130101000000", "https://example.org/a", "D1") is None
+    assert cache.lookup("coll", "20130101000000", "https://example.org/a", "D2") is None
+
+
+@pytest.mark.parametrize("outcome", ["error", "not_archived", "excluded", "blocked"])
+def test_transient_or_archive_state_answers_are_not_kept(tmp_path: Path, outcome: str) -> None:
+    cache = CaptureCache(tmp_path)
+    payload = b"x"
+    record = _record(payload, outcome)
+    assert not cache.remember("coll", record.timestamp, "u", record, payload, "D")
+    assert cache.lookup("coll", record.timestamp, "u", "D") is None
+    assert not any(tmp_path.rglob("*"))
+
+
+def test_a_redirect_capture_is_not_reused_by_digest(tmp_path: Path) -> None:
+    cache = CaptureCache(tmp_path)
+    payload = b"target page"
+    record = _record(payload, "redirected")
+    cache.remember("coll", record.timestamp, "u", record, payload, "D")
+    assert cache.lookup("coll", record.timestamp, "u") is not None
+    assert cache.lookup("coll", "20200101000000", "u", "D") is None
+
+
+def test_a_damaged_payload_is_treated_as_absent(tmp_path: Path) -> None:
+    cache = CaptureCache(tmp_path)
+    payload = b"<p>article</p>"
+    record = _record(payload)
+    cache.remember("coll", record.timestamp, "u", record, payload)
+    (obj,) = [p for p in (tmp_path / "objects").rglob("*") if p.is_file()]
+    obj.write_bytes(b"<p>articlf</p>")
+    assert cache.lookup("coll", record.timestamp, "u") is None
+    # A damaged record file too.
+    cache.remember("coll", record.timestamp, "u", record, payload)
+    assert cache.lookup("coll", record.timestamp, "u") is not None
+    (entry,) = [p for p in (tmp_path / "captures").rglob("*") if p.is_file()]
+    entry.write_text("{not json", "utf-8")
+    assert cache.lookup("coll", record.timestamp, "u") is None
+
+
+def test_a_record_must_match_its_payload(tmp_path: Path) -> None:
+    cache = CaptureCache(tmp_path)
+    with pytest.raises(ValueError, match="sha256"):
+        cache.remember("coll", "20120101000000", "u", _record(b"a"), b"b")
+
+
+def test_stale_temporaries_go_and_fresh_ones_stay(tmp_path: Path) -> None:
+    cache = CaptureCache(tmp_path)
+    folder = tmp_path / "objects" / "ab"
+    folder.mkdir(parents=True)
+    stale, fresh = folder / ".tmp-old.part", folder / ".tmp-new.part"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    old = time.time() - 7200
+    os.utime(stale, (old, old))
+    assert cache.remove_stale_temporaries() == 1
+    assert not stale.exists() and fresh.exists()
+
+
+def test_archive_names_cannot_escape_the_cache(tmp_path: Path) -> None:
+    cache = CaptureCache(tmp_path / "cache")
+    payload = b"p"
+    record = _record(payload)
+    cache.remember("../../evil", record.timestamp, "u", record, payload)
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written and all((tmp_path / "cache") in p.parents for p in written)
