@@ -504,7 +504,11 @@ def test_markdown_report() -> None:
     assert f"[{escape(URL)}]({URL})" in md
     assert "- **Closest source:** wayback:20120527183000, similarity 0.97" in md
     assert "| time (UTC) | source | kind | outcome | similarity | note |" in md
-    assert "| 2012-05-27 18:30:00 | wayback:20120527183000 | archive | ok | 0.97 |  |" in md
+    capture = "https://web.archive.org/web/20120527183000id_/" + URL
+    assert (
+        f"| 2012-05-27 18:30:00 | [wayback:20120527183000]({capture}) | archive | ok | 0.97 |  |"
+        in md
+    )
     assert "killed ~~15~~ **16** people" in md
     assert md.index("#### Cosmetic (4)") > md.index("**link_rot**")
     html = _html(md)
@@ -515,7 +519,7 @@ def test_markdown_report() -> None:
 def test_markdown_timeline_is_in_time_order() -> None:
     md = render_markdown([_result()])
     rows = [line for line in md.splitlines() if line.startswith("| 20") or "file:" in line]
-    assert [row.split(" | ")[1] for row in rows] == [
+    assert [re.sub(r"^\[(.*)\]\(.*\)$", r"\1", row.split(" | ")[1]) for row in rows] == [
         "wayback:20120527183000",
         "wayback:20160301090005",
         "live",

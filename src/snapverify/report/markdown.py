@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
 
-from snapverify.models import CheckResult, Finding, FindingKind, Source
+from snapverify.models import CheckResult, Finding, FindingKind, Source, SourceKind
 from snapverify.report import (
     clean_text,
     describe_location,
@@ -147,7 +147,7 @@ def _timeline(sources: Sequence[Source]) -> list[str]:
             outcome += f" ({source.status})"
         cells = [
             format_time(source.timestamp),
-            escape(source.id),
+            _source_cell(source),
             str(source.kind),
             outcome,
             format_similarity(source.similarity),
@@ -156,6 +156,13 @@ def _timeline(sources: Sequence[Source]) -> list[str]:
             cells.append(escape(truncate(source.note or "", 160)))
         lines.append(_row(cells))
     return lines
+
+
+def _source_cell(source: Source) -> str:
+    # Captures and the live page link to where a reader can see them (http(s) only).
+    if source.kind in (SourceKind.ARCHIVE, SourceKind.LIVE):
+        return link(source.url, source.id)
+    return escape(source.id)
 
 
 def _row(cells: Sequence[str]) -> str:

@@ -1,0 +1,84 @@
+"""Settings from the store's ``config.toml``, under the command line's.
+
+Each key mirrors the command-line option of the same name (``archive``,
+``timeout``, ``rate_limit``, ``allow_private_addresses``, ``allow_network``,
+``max_captures``); an option given on the command line wins, then the
+environment (``SNAPVERIFY_ALLOW_PRIVATE``), then the file, then the defaults.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from snapverify.errors import UsageError
+
+__all__ = ["Settings", "load_settings"]
+
+CONFIG_NAME = "config.toml"
+_KEYS = frozenset(
+    {"archive", "timeout", "rate_limit", "allow_private_addresses", "allow_network", "max_captures"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What a ``config.toml`` says (None or empty: not said)."""
+
+    archive: tuple[str, ...] = ()
+    timeout: float | None = None
+    rate_limit: dict[str, str] = field(default_factory=dict)
+    allow_private_addresses: bool | None = None
+    allow_network: tuple[str, ...] = ()
+    max_captures: int | None = None
+
+
+def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{path}: {key} must be a string or a list of strings")
+    return tuple(value)
+
+
+def load_settings(store: Path) -> Settings:
+    """Read ``store/config.toml``; an absent file gives empty settings.
+
+    Raises:
+        UsageError: a file that is not valid TOML, an unknown key or a wrong type,
+            naming the file.
+    """
+    path = store / CONFIG_NAME
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read settings: {exc}") from exc
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise UsageError(f"{path}: unknown setting {unknown[0]!r}")
+    timeout = data.get("timeout")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
+    ):
+        raise UsageError(f"{path}: timeout must be a positive number of seconds")
+    rates = data.get("rate_limit", {})
+    if not isinstance(rates, dict) or not all(isinstance(v, str) for v in rates.values()):
+        raise UsageError(f'{path}: rate_limit must be a table like cdx = "24/min"')
+    allow = data.get("allow_private_addresses")
+    if allow is not None and not isinstance(allow, bool):
+        raise UsageError(f"{path}: allow_private_addresses must be true or false")
+    limit = data.get("max_captures")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise UsageError(f"{path}: max_captures must be a positive whole number")
+    return Settings(
+        archive=_strings(path, "archive", data.get("archive", [])),
+        timeout=None if timeout is None else float(timeout),
+        rate_limit={str(k): v for k, v in rates.items()},
+        allow_private_addresses=allow,
+        allow_network=_strings(path, "allow_network", data.get("allow_network", [])),
+        max_captures=limit,
+    )
