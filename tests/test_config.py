@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.support import ROOT
 
 from snapverify.config import Settings, load_settings
 from snapverify.errors import UsageError
+from support import ROOT
 
 
 def test_the_shipped_config_is_all_defaults() -> None:
