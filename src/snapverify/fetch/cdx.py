@@ -1,0 +1,424 @@
+"""Archive listings, parsed: CDX answers (IA JSON, IA text, pywb NDJSON) and TimeMaps.
+
+Pure functions: text in, rows out. Nothing here raises on a bad line; a line that
+cannot be read is skipped and described in the returned warnings, because one broken
+row in a listing of thousands must not cost the other captures (RELIABILITY B21).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from snapverify.timestamps import format_timestamp, parse_timestamp
+
+__all__ = [
+    "IA_FIELDS",
+    "IA_FIELDS_11",
+    "CdxEntry",
+    "Row",
+    "entries_from_rows",
+    "parse_cdx",
+    "parse_cdx_json",
+    "parse_cdx_text",
+    "parse_http_datetime",
+    "parse_timemap_link",
+    "raw_memento_url",
+    "split_playback_url",
+    "timemap_original",
+]
+
+Row = dict[str, str]
+Parsed = tuple[list[Row], str | None, list[str]]
+
+# IA's default fields (`/cdx/search/cdx`), and the 11 of CDX11 files and `/web/timemap/json`.
+IA_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
+IA_FIELDS_11 = (
+    "urlkey",
+    "timestamp",
+    "original",
+    "mimetype",
+    "statuscode",
+    "digest",
+    "redirect",
+    "robotflags",
+    "length",
+    "offset",
+    "filename",
+)
+# pywb's JSON keys for the fields IA names differently.
+_ALIASES = {"url": "original", "mime": "mimetype", "status": "statuscode"}
+_SAMPLE = 80  # characters of a bad line quoted in a warning (some are kilobytes of base64)
+_BASE32_SHA1 = re.compile(r"[A-Z2-7]{32}")
+_HEX_SHA1 = re.compile(r"[0-9a-fA-F]{40}")
+# Link format (RFC 8288): `<target>` then `; name="quoted"` or `; name=token` params.
+_PARAM = re.compile(r';\s*([^;,=\s<]+)(?:\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;,<]*)))?')
+_LINK = re.compile(r'<([^<>]*)>((?:\s*;\s*[^;,=\s<]+(?:\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^;,<]*))?)*)')
+_ESCAPE = re.compile(r"\\(.)")
+# `{prefix}{14 digits}{modifier}/{original}`: the first such segment is the playback one.
+_PLAYBACK = re.compile(
+    r"^(?P<prefix>https?://[^?#]*?/)(?P<ts>[0-9]{14})(?P<mod>[a-z]{2}_)?/(?P<target>.+)$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CdxEntry:
+    """One capture as a listing describes it, checked and normalised.
+
+    Attributes:
+        timestamp: 14 digits, UTC.
+        original: the archived URL (absolute http or https).
+        status: the archived HTTP status, None for ``-`` (revisits).
+        mimetype: None for ``-``.
+        digest: base32 SHA-1 of the payload, None when absent or not SHA-1.
+        length: the record's length in the archive's files (not the payload's).
+        alt_digests: other digests listed for the same timestamp and URL (the archive
+            holds several records of that second; playback serves one of them).
+    """
+
+    timestamp: str
+    original: str
+    status: int | None
+    mimetype: str | None
+    digest: str | None
+    length: int | None
+    alt_digests: tuple[str, ...] = ()
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _SAMPLE else text[:_SAMPLE] + "..."
+
+
+def _normalise(row: dict[str, Any]) -> Row:
+    out: Row = {}
+    for key, value in row.items():
+        name = _ALIASES.get(key, key)
+        # IA names win over pywb aliases when both appear.
+        if name in out and name != key:
+            continue
+        out[name] = value if isinstance(value, str) else json.dumps(value)
+    return out
+
+
+def parse_cdx_json(text: str) -> Parsed:
+    """Parse a JSON CDX answer: IA's array with a header row, or pywb's NDJSON.
+
+    IA: ``[["urlkey","timestamp",...], [row], ..., [], ["resume key"]]`` (7 fields from
+    ``/cdx/search/cdx``, 11 from ``/web/timemap/json``; the resume key follows an empty
+    row when ``showResumeKey=true``). pywb: one JSON object a line, with keys ``url``,
+    ``mime``, ``status``, ``digest``, ``length``, ``timestamp``... Fields are read by
+    name; pywb's names are mapped to IA's (``url`` -> ``original``, ``mime`` ->
+    ``mimetype``, ``status`` -> ``statuscode``).
+
+    Args:
+        text: the answer's body.
+
+    Returns:
+        ``(rows, resume_key, warnings)``: each row a dict of field name to value.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return [], None, []
+    if stripped.startswith("["):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            return _parse_json_array_lines(stripped)
+        if not isinstance(data, list):
+            return [], None, ["CDX JSON is not an array"]
+        return _rows_from_array(data, [])
+    return _parse_ndjson(stripped)
+
+
+def _rows_from_array(data: list[Any], warnings: list[str]) -> Parsed:
+    rows: list[Row] = []
+    if not data:
+        return rows, None, warnings
+    header = data[0]
+    if not (isinstance(header, list) and header and all(isinstance(h, str) for h in header)):
+        return rows, None, [*warnings, f"CDX JSON has no header row: {_clip(str(header))}"]
+    resume_key: str | None = None
+    for index, item in enumerate(data[1:], start=2):
+        if item == []:
+            # The resume key row follows the empty row; nothing after it is data.
+            rest = data[index:]
+            if rest and isinstance(rest[0], list) and len(rest[0]) == 1:
+                resume_key = str(rest[0][0]) or None
+            break
+        if not isinstance(item, list) or len(item) != len(header):
+            warnings.append(
+                f"CDX row {index}: expected {len(header)} fields, skipped: {_clip(str(item))}"
+            )
+            continue
+        if not all(isinstance(value, str | int) for value in item):
+            warnings.append(f"CDX row {index}: non-text field, skipped: {_clip(str(item))}")
+            continue
+        rows.append(dict(zip(header, (str(value) for value in item), strict=True)))
+    return rows, resume_key, warnings
+
+
+def _parse_json_array_lines(text: str) -> Parsed:
+    # IA writes one row a line; when one row is broken, the others still parse.
+    items: list[Any] = []
+    warnings: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        chunk = line.strip().rstrip(",")
+        if chunk.startswith("[["):
+            chunk = chunk[1:]
+        if chunk.endswith("]]"):
+            chunk = chunk[:-1]
+        if not chunk or chunk in ("[", "]"):
+            continue
+        try:
+            items.append(json.loads(chunk))
+        except ValueError:
+            warnings.append(f"CDX line {number}: not JSON, skipped: {_clip(line)}")
+    return _rows_from_array(items, warnings)
+
+
+def _parse_ndjson(text: str) -> Parsed:
+    rows: list[Row] = []
+    warnings: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            warnings.append(f"CDX line {number}: not JSON, skipped: {_clip(line)}")
+            continue
+        if not isinstance(item, dict):
+            warnings.append(f"CDX line {number}: not an object, skipped: {_clip(line)}")
+            continue
+        rows.append(_normalise(item))
+    return rows, None, warnings
+
+
+def parse_cdx_text(text: str) -> Parsed:
+    """Parse a space-separated CDX answer (IA's default output, pywb's ``output=text``).
+
+    Lines of 7 fields are IA's default order, 11 fields CDX11's; longer lines (pywb adds
+    offset, filename, source...) are read by IA's first 7 positions. A blank line
+    followed by a one-word line is the resume key (``showResumeKey=true``).
+
+    Args:
+        text: the answer's body.
+
+    Returns:
+        ``(rows, resume_key, warnings)``.
+    """
+    rows: list[Row] = []
+    warnings: list[str] = []
+    resume_key: str | None = None
+    after_blank = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        fields = line.split()
+        if not fields:
+            after_blank = True
+            continue
+        if after_blank and len(fields) == 1:
+            resume_key = fields[0]
+            break
+        names = IA_FIELDS_11 if len(fields) == 11 else IA_FIELDS
+        if len(fields) < len(IA_FIELDS):
+            warnings.append(
+                f"CDX line {number}: {len(fields)} fields, expected 7, skipped: {_clip(line)}"
+            )
+            continue
+        rows.append(dict(zip(names, fields, strict=False)))
+    return rows, resume_key, warnings
+
+
+def parse_cdx(text: str) -> Parsed:
+    """Parse a CDX answer in whichever format it came: JSON array, NDJSON or text."""
+    head = text.lstrip()[:1]
+    if head in ("[", "{"):
+        return parse_cdx_json(text)
+    return parse_cdx_text(text)
+
+
+def _digest(value: str | None) -> str | None:
+    if not value or value == "-":
+        return None
+    algorithm, _, rest = value.rpartition(":")
+    if algorithm and algorithm.lower() != "sha1":
+        return None  # another hash: nothing to compare a SHA-1 with
+    if _HEX_SHA1.fullmatch(rest):
+        return base64.b32encode(binascii.unhexlify(rest)).decode("ascii")
+    rest = rest.upper()
+    return rest if _BASE32_SHA1.fullmatch(rest) else None
+
+
+def _optional_int(value: str | None) -> int | None:
+    if value is None or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)
+
+
+def _entry(row: Row) -> CdxEntry | str:
+    """A checked entry, or the reason the row is skipped."""
+    raw_ts = row.get("timestamp", "")
+    try:
+        timestamp = format_timestamp(parse_timestamp(raw_ts))
+    except ValueError:
+        return f"bad timestamp {raw_ts!r}"
+    original = row.get("original", "")
+    parts = urlsplit(original)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return f"original is not an http(s) URL: {_clip(original)!r}"
+    raw_status = row.get("statuscode", "-")
+    status = _optional_int(raw_status)
+    if status is None and raw_status not in ("-", ""):
+        return f"bad status {_clip(raw_status)!r}"
+    if status is not None and not 100 <= status <= 599:
+        return f"bad status {raw_status!r}"
+    mimetype = row.get("mimetype") or None
+    return CdxEntry(
+        timestamp=timestamp,
+        original=original,
+        status=status,
+        mimetype=None if mimetype == "-" else mimetype,
+        digest=_digest(row.get("digest")),
+        length=_optional_int(row.get("length")),
+    )
+
+
+def entries_from_rows(rows: list[Row]) -> tuple[list[CdxEntry], list[str]]:
+    """Check rows, drop duplicates, and sort them by time.
+
+    A row is skipped (with a warning) when its timestamp is not a real date, its URL is
+    not absolute http(s), or its status is junk. Rows of the same timestamp and URL are
+    one capture (IA lists each copy of a record, and sometimes two records of the same
+    second); the first row describes it, the other rows' digests go to ``alt_digests``.
+
+    Args:
+        rows: parsed rows, as ``parse_cdx`` returns them.
+
+    Returns:
+        ``(entries, warnings)``.
+    """
+    warnings: list[str] = []
+    found: dict[tuple[str, str], CdxEntry] = {}
+    for number, row in enumerate(rows, start=1):
+        entry = _entry(row)
+        if isinstance(entry, str):
+            warnings.append(f"CDX row {number}: {entry}; skipped")
+            continue
+        key = (entry.timestamp, entry.original)
+        first = found.get(key)
+        if first is None:
+            found[key] = entry
+        elif first.digest is None:
+            found[key] = replace(first, digest=entry.digest)
+        elif (
+            entry.digest and entry.digest != first.digest and entry.digest not in first.alt_digests
+        ):
+            found[key] = replace(first, alt_digests=(*first.alt_digests, entry.digest))
+    entries = sorted(found.values(), key=lambda item: item.timestamp)
+    return entries, warnings
+
+
+def parse_http_datetime(value: str) -> str | None:
+    """An HTTP date (RFC 1123, e.g. ``Sun, 27 May 2012 10:00:00 GMT``) as 14 digits.
+
+    Returns None when the value is not a date with a time zone.
+    """
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        return None  # RFC 850/asctime without zone: HTTP dates are GMT, but be strict
+    return format_timestamp(moment)
+
+
+def _link_values(text: str) -> list[tuple[str, dict[str, str]]]:
+    """Split link-format text into ``(target, {param: value})`` pairs.
+
+    Not a split on commas: URIs hold commas and semicolons, and quoted values both.
+    """
+    links: list[tuple[str, dict[str, str]]] = []
+    for match in _LINK.finditer(text):
+        params: dict[str, str] = {}
+        for param in _PARAM.finditer(match[2]):
+            quoted, bare = param[2], param[3]
+            value = _ESCAPE.sub(r"\1", quoted) if quoted is not None else (bare or "").strip()
+            params.setdefault(param[1].lower(), value)
+        links.append((match[1].strip(), params))
+    return links
+
+
+def parse_timemap_link(
+    text: str, *, base: str | None = None, warnings: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """Read the mementos of a TimeMap in link format (RFC 7089).
+
+    Every link whose ``rel`` holds the token ``memento`` counts (``first memento``,
+    ``prev memento``, ``first last memento``...); attributes may come in any order and
+    links may span lines. Relative and scheme-less URI-Ms resolve against ``base``.
+
+    Args:
+        text: the TimeMap body (or a ``Link`` header's value).
+        base: the TimeMap's URL, to resolve relative URI-Ms.
+        warnings: a list that receives one line per memento skipped.
+
+    Returns:
+        ``(uri_m, timestamp)`` pairs, timestamps as 14 digits, sorted by time, each URI-M
+        once.
+    """
+    seen: set[str] = set()
+    found: list[tuple[str, str]] = []
+    for target, params in _link_values(text):
+        if "memento" not in params.get("rel", "").lower().split():
+            continue
+        uri = urljoin(base, target) if base else target
+        timestamp = parse_http_datetime(params.get("datetime", ""))
+        if timestamp is None:
+            if warnings is not None:
+                warnings.append(f"memento {_clip(uri)} has no valid datetime; skipped")
+            continue
+        if uri in seen:
+            continue
+        seen.add(uri)
+        found.append((uri, timestamp))
+    return sorted(found, key=lambda pair: pair[1])
+
+
+def timemap_original(text: str) -> str | None:
+    """The ``rel="original"`` URL a TimeMap names, if any."""
+    for target, params in _link_values(text):
+        if "original" in params.get("rel", "").lower().split():
+            return target
+    return None
+
+
+def split_playback_url(url: str) -> tuple[str, str, str, str] | None:
+    """Split a Wayback-style playback URL into ``(prefix, timestamp, modifier, target)``.
+
+    ``https://web.archive.org/web/20120527100000id_/https://example.org/`` gives
+    ``("https://web.archive.org/web/", "20120527100000", "id_", "https://example.org/")``;
+    None when the URL has no ``/{14 digits}{modifier}/`` segment.
+    """
+    match = _PLAYBACK.match(url)
+    if match is None:
+        return None
+    return match["prefix"], match["ts"], match["mod"] or "", match["target"]
+
+
+def raw_memento_url(uri_m: str) -> str:
+    """The raw (``id_``) form of a URI-M, or the URI-M itself when it has no such form.
+
+    URI-Ms with a ``/{14 digits}/`` segment (IA, pywb, OpenWayback) get ``id_`` after the
+    timestamp, replacing another modifier (pywb lists ``mp_`` URI-Ms).
+    """
+    parts = split_playback_url(uri_m)
+    if parts is None:
+        return uri_m
+    prefix, timestamp, _, target = parts
+    return f"{prefix}{timestamp}id_/{target}"
