@@ -1,0 +1,97 @@
+"""Fixtures of the end-to-end harness (tests/servers.py): real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from servers import (
+    Capture,
+    OriginServer,
+    PywbServer,
+    RealdataSet,
+    moscow_times_captures,
+    quirk_captures,
+    realdata_missing,
+    realdata_set,
+)
+
+
+@pytest.fixture(scope="session")
+def pywb_mt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PywbServer]:
+    """pywb serving the Moscow Times set as collection ``mt`` (``pywb_mt.base``).
+
+    A second collection, ``quirks``, holds the self-redirect captures that show how pywb
+    replays them (``pywb_mt.base_of("quirks")``). Started once per session: compare access
+    log counts from a :meth:`PywbServer.mark`, not from zero.
+    """
+    server = PywbServer(
+        {"mt": moscow_times_captures(), "quirks": quirk_captures()},
+        root=tmp_path_factory.mktemp("pywb-mt"),
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def realdata(tmp_path_factory: pytest.TempPathFactory) -> RealdataSet:
+    """The real-page set: local copy (Markdown, in a session temporary folder) and captures.
+
+    Copy ``realdata.local_copy`` into the test's own ``tmp_path`` before a check that writes
+    a store beside it.
+    """
+    reason = realdata_missing()
+    if reason:
+        pytest.skip(reason)
+    return realdata_set(tmp_path_factory.mktemp("realdata") / "politifact-value-of-drugs")
+
+
+@pytest.fixture(scope="session")
+def pywb_realdata(
+    realdata: RealdataSet, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PywbServer]:
+    """pywb serving the real-page captures as collection ``realdata``."""
+    server = PywbServer({"realdata": realdata.captures}, root=tmp_path_factory.mktemp("pywb-rd"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def origin() -> Iterator[OriginServer]:
+    """A loopback origin with no routes yet (every path answers 404 until registered)."""
+    server = OriginServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def make_pywb(tmp_path: Path) -> Iterator[Callable[..., PywbServer]]:
+    """Start pywb with other captures (e.g. of the origin's URLs); stopped after the test.
+
+    ``make_pywb({"coll": captures}, config={"redirect_to_exact": True})`` returns a
+    started :class:`PywbServer`.
+    """
+    started: list[PywbServer] = []
+
+    def make(collections: Mapping[str, Sequence[Capture]], **kwargs: Any) -> PywbServer:
+        kwargs.setdefault("root", tmp_path / f"pywb-{len(started)}")
+        server = PywbServer(collections, **kwargs)
+        started.append(server)
+        return server.start()
+
+    try:
+        yield make
+    finally:
+        for server in started:
+            server.stop()
