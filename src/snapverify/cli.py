@@ -15,6 +15,7 @@ logs go to stderr.
 from __future__ import annotations
 
 import errno
+import ipaddress
 import logging
 import os
 import re
@@ -23,7 +24,8 @@ import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
@@ -34,11 +36,16 @@ from snapverify.report.json import render_json, render_json_lines
 from snapverify.report.markdown import render_markdown
 from snapverify.report.terminal import render_terminal
 
+if TYPE_CHECKING:
+    from snapverify.fetch.http import Rate
+
 __all__ = [
     "REPORT_FORMATS",
+    "combined_exit_code",
     "format_option",
     "ignore_option",
     "main",
+    "network_options",
     "output_option",
     "verbose_option",
 ]
@@ -124,6 +131,152 @@ def ignore_option(f: F) -> F:
         callback=_check_patterns,
         help="Leave out text matching REGEX (Python syntax) when comparing; repeatable.",
     )(f)
+
+
+def _parse_rates(values: Sequence[str], origin: str) -> dict[str, Rate]:
+    from snapverify.fetch.http import Rate
+
+    rates: dict[str, Rate] = {}
+    for value in values:
+        name, sep, spec = value.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"{origin}: rate limit {value!r} is not NAME=N/PERIOD (cdx=24/min)")
+        try:
+            rates[name.strip()] = Rate.parse(spec.strip())
+        except ValueError as exc:
+            raise UsageError(f"{origin}: rate limit {value!r}: {exc}") from exc
+    return rates
+
+
+def network_options(f: F) -> F:
+    """The options every networked command shares (DESIGN.md): archives, addresses,
+    timeout, rate limits and the store."""
+    options = [
+        click.option(
+            "--archive",
+            "archives",
+            metavar="NAME|URL",
+            multiple=True,
+            help="Archive to use, repeatable; replaces the default 'wayback'. A "
+            "Wayback-compatible collection base (http://127.0.0.1:8080/coll, pywb) or "
+            "memento:TIMEMAP_BASE.",
+        ),
+        click.option(
+            "--allow-private-addresses",
+            "allow_private",
+            is_flag=True,
+            default=None,
+            envvar="SNAPVERIFY_ALLOW_PRIVATE",
+            help="Also allow loopback and the --archive hosts (env SNAPVERIFY_ALLOW_PRIVATE=1).",
+        ),
+        click.option(
+            "--allow-network",
+            "allow_networks",
+            metavar="CIDR",
+            multiple=True,
+            callback=_check_networks,
+            help="Allow a further address range (e.g. 10.8.0.0/16); repeatable.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            help="Seconds allowed to connect and between reads of one request [default: 30].",
+        ),
+        click.option(
+            "--deadline",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            help="Seconds allowed for one request in all (every hop and retry, a slow drip "
+            "included) [default: 120].",
+        ),
+        click.option(
+            "--rate-limit",
+            "rate_limits",
+            metavar="NAME=N/PERIOD",
+            multiple=True,
+            help="Requests per period for an endpoint: cdx (CDX and TimeMap, default 24/min), "
+            "playback (captures, 8/s), live (per site, 2/s); repeatable.",
+        ),
+        click.option(
+            "--store",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="The store folder (default: the nearest .snapverify/ above the snapshot).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _check_networks(
+    _ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    for network in value:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise UsageError(f"--allow-network {network!r}: {exc}") from exc
+    return value
+
+
+# exit-code precedence across snapshots (DESIGN.md): the first of these that any has.
+_EXIT_PRECEDENCE: Final = (2, 5, 3, 4, 75, 1, 0)
+
+
+def combined_exit_code(codes: Sequence[int]) -> int:
+    """The process exit code for several snapshots: the first of 2, 5, 3, 4, 75, 1, 0."""
+    for code in _EXIT_PRECEDENCE:
+        if code in codes:
+            return code
+    return max(codes, default=0)
+
+
+def _check_stamp(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"\d{1,14}", value):
+        option = param.opts[0] if param.opts else str(param.name)
+        raise UsageError(f"{option}: {value!r} is not a timestamp of 1-14 digits (UTC)")
+    return value
+
+
+class _Progress:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        try:
+            interactive = sys.stderr.isatty()
+        except ValueError:
+            interactive = False
+        if interactive and os.environ.get("TERM", "") != "dumb":
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self._bar = Progress(
+                TextColumn("checking"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.start()
+        return self
+
+    def start(self, total: int) -> None:
+        if self._bar is not None:
+            self._task = self._bar.add_task("check", total=total)
+
+    def advance(self, _result: CheckResult) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.advance(self._task)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 # -- the group and its error handling -----------------------------------------
@@ -237,6 +390,120 @@ def compare(
     result = compare_files(local, sources, url=url, ignore=ignore)
     _emit(_render([result], fmt, to_terminal=output is None), output)
     raise click.exceptions.Exit(result.exit_code)
+
+
+@main.command(context_settings=_CONTEXT_SETTINGS)
+@click.argument("snapshots", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--from",
+    "start",
+    metavar="TIMESTAMP",
+    callback=_check_stamp,
+    help="Only captures from this time on (1-14 digits, UTC: 2012, 20120527).",
+)
+@click.option(
+    "--to",
+    "end",
+    metavar="TIMESTAMP",
+    callback=_check_stamp,
+    help="Only captures up to this time (1-14 digits, UTC).",
+)
+@click.option(
+    "--max-captures",
+    type=click.IntRange(min=1),
+    default=None,
+    help="At most N captures: the first, the last and captures spread evenly between.",
+)
+@click.option("--no-live", is_flag=True, help="Do not fetch the live page.")
+@click.option("--url", help="The article's original URL, when the local copy does not name it.")
+@network_options
+@ignore_option
+@format_option
+@output_option
+@verbose_option
+def check(
+    snapshots: tuple[Path, ...],
+    start: str | None,
+    end: str | None,
+    max_captures: int | None,
+    no_live: bool,
+    url: str | None,
+    archives: tuple[str, ...],
+    allow_private: bool | None,
+    allow_networks: tuple[str, ...],
+    timeout: float | None,
+    deadline: float | None,
+    rate_limits: tuple[str, ...],
+    store: Path | None,
+    ignore: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Check snapshots against the live page and every archived capture.
+
+    Each SNAPSHOT is a local copy or a folder of snapshot folders (default:
+    snapshots/). The live page and each capture the archives list (the Wayback
+    Machine unless --archive says otherwise) are fetched once per distinct
+    capture, cached on disk, extracted and compared with the local copy. The exit
+    code is the verdict's: 0 unchanged, 1 changed, 3 URL refused, 4 unverifiable
+    (offline, or nothing could be compared), 75 rate-limited: try later.
+
+    \b
+    Example:
+        snapverify check
+        snapverify check snapshots/my-article --max-captures 20 --format json
+        snapverify check article.md --archive http://127.0.0.1:8080/coll \\
+            --allow-private-addresses --no-live --format markdown -o report.md
+    """
+    from snapverify.config import load_settings
+    from snapverify.pipeline import CheckOptions
+    from snapverify.pipeline import check as run_check
+    from snapverify.snapshot import find_store
+
+    paths = list(snapshots) or [Path("snapshots")]
+    if not snapshots and not paths[0].is_dir():
+        raise UsageError("no snapshots/ folder here: name a snapshot or a folder of snapshots")
+    store_dir = store or find_store(paths[0])
+    settings = load_settings(store_dir)
+    rates = _parse_rates(
+        [f"{k}={v}" for k, v in settings.rate_limit.items()], str(store_dir / "config.toml")
+    )
+    rates.update(_parse_rates(rate_limits, "--rate-limit"))
+    options = CheckOptions(
+        archives=archives or settings.archive or ("wayback",),
+        start=start,
+        end=end,
+        max_captures=max_captures or settings.max_captures,
+        live=not no_live,
+        allow_private=bool(
+            allow_private if allow_private is not None else settings.allow_private_addresses
+        ),
+        allow_networks=allow_networks or settings.allow_network,
+        timeout=timeout or settings.timeout or 30.0,
+        deadline=deadline or 120.0,
+        rates=rates,
+        store=store_dir,
+        ignore=ignore,
+        url=url,
+    )
+    with _Progress() as progress:
+        results = run_check(paths, options, on_result=progress.advance, on_start=progress.start)
+    for result in results:
+        for note in result.notes:
+            if note.startswith("error: "):
+                click.echo(f"snapverify: {note}", err=True)
+    code = combined_exit_code([r.exit_code for r in results])
+    offline = [r for r in results if any(n.startswith("offline") for n in r.notes)]
+    if offline and len(offline) == len(results):
+        hosts = sorted({urlsplit(s.url).hostname or s.url for r in results for s in r.sources})
+        line = (
+            f"snapverify: error: offline: no answer from {', '.join(hosts)}; nothing was verified"
+        )
+        if fmt != "terminal" or output is not None:
+            _emit(_render(results, fmt, to_terminal=False), output)
+        _fail(line, 4)
+    _emit(_render(results, fmt, to_terminal=output is None), output)
+    raise click.exceptions.Exit(code)
 
 
 # -- output -------------------------------------------------------------------

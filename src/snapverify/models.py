@@ -75,6 +75,14 @@ class Outcome(StrEnum):
     EXCLUDED = "excluded"
     ARCHIVED_ERROR = "archived_error"
 
+    @classmethod
+    def parse(cls, value: str) -> Outcome:
+        """The outcome named ``value``; ``error`` for a name that is not one."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.ERROR
+
 
 class FindingKind(StrEnum):
     EDITED = "edited"

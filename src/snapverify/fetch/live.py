@@ -1,0 +1,92 @@
+"""Fetch the live page and say what answered, before anyone reads its text.
+
+The outcome here comes from HTTP alone (status, redirects, errors). Whether a
+200 is really the article or a not-found page, a bot wall or the home page is
+decided from its content by the pipeline (:mod:`snapverify.text.pagetype`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from snapverify.errors import AddressRefused, FetchError
+from snapverify.fetch.http import HttpClient, Response
+from snapverify.models import Outcome
+
+__all__ = ["LiveFetch", "fetch_live", "is_root_redirect"]
+
+logger = logging.getLogger(__name__)
+
+_BLOCKED = frozenset({401, 403, 407, 429, 451})
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFetch:
+    """The live page as fetched.
+
+    Attributes:
+        url: the URL asked for.
+        outcome: what answered, from HTTP alone.
+        status: the final HTTP status, when there was an answer.
+        response: the final answer (None when there was none).
+        detail: one line saying what happened, for reports.
+        reason: the fetch layer's reason word when the request failed.
+    """
+
+    url: str
+    outcome: Outcome
+    status: int | None
+    response: Response | None
+    detail: str | None = None
+    reason: str | None = None
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path.rstrip("/")
+
+
+def is_root_redirect(original: str, final: str) -> bool:
+    """True when a redirect took an article URL to the top of a site."""
+    if _path(original) == "":
+        return False
+    return _path(final) == "" and not urlsplit(final).query
+
+
+async def fetch_live(url: str, *, client: HttpClient) -> LiveFetch:
+    """Fetch the article's URL, following redirects hop by hop.
+
+    Args:
+        url: the original URL of the article.
+        client: the HTTP client (address policy, limits, retries).
+
+    Returns:
+        The outcome: ``ok``, ``redirected``, ``redirect_to_root``, ``redirect_loop``,
+        ``not_found``, ``gone``, ``blocked``, ``unreachable``, ``refused`` or ``error``.
+    """
+    try:
+        response = await client.get(url, endpoint="live", follow_redirects=True)
+    except AddressRefused as exc:
+        return LiveFetch(url, Outcome.REFUSED, None, None, exc.message, "policy")
+    except FetchError as exc:
+        return LiveFetch(url, Outcome.parse(exc.outcome), exc.status, None, exc.message, exc.reason)
+    status = response.status
+    moved = bool(response.history)
+    if 200 <= status < 300:
+        if moved and is_root_redirect(url, response.url):
+            detail = f"redirected to the site's home page {response.url}"
+            return LiveFetch(url, Outcome.REDIRECT_TO_ROOT, status, response, detail)
+        if moved:
+            detail = f"redirected to {response.url}"
+            return LiveFetch(url, Outcome.REDIRECTED, status, response, detail)
+        return LiveFetch(url, Outcome.OK, status, response)
+    if status == 404:
+        return LiveFetch(url, Outcome.NOT_FOUND, status, response, "the page answers 404 Not Found")
+    if status == 410:
+        return LiveFetch(url, Outcome.GONE, status, response, "the page answers 410 Gone")
+    if status in _BLOCKED:
+        return LiveFetch(
+            url, Outcome.BLOCKED, status, response, f"the site refused the request ({status})"
+        )
+    return LiveFetch(url, Outcome.ERROR, status, response, f"the site answered {status}")

@@ -1,0 +1,483 @@
+"""The check: a local copy against the live page and every archived capture.
+
+One :class:`_Run` serves every snapshot of a ``check``: one HTTP client (address
+policy, rate limits per endpoint, retries), one capture cache on disk, and
+in-run tables so each distinct capture is fetched and extracted once, however
+many snapshots or listings name it. Snapshots are checked concurrently, with a
+bound on snapshots in flight and on requests in flight per host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from snapverify.compare import compare_documents
+from snapverify.errors import (
+    AddressRefused,
+    FetchError,
+    RateLimited,
+    SnapverifyError,
+    UsageError,
+)
+from snapverify.fetch.archives import Archive, CaptureRef, Fetched, parse_archive_spec
+from snapverify.fetch.http import HttpClient, Rate
+from snapverify.fetch.live import LiveFetch, fetch_live
+from snapverify.fetch.policy import AddressPolicy, Resolver
+from snapverify.models import (
+    CheckResult,
+    Document,
+    Outcome,
+    SnapshotInfo,
+    Source,
+    SourceKind,
+    Verdict,
+)
+from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
+from snapverify.snapshot import LocalCopy, find_local_copies, find_store, read_local_copy
+from snapverify.store.cache import CachedCapture, CaptureCache
+from snapverify.text.extract import prepare_reference
+
+__all__ = ["CheckOptions", "check", "check_snapshots", "select_captures"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_NO_ANSWER = frozenset({"dns", "connect", "timeout", "deadline", "tls", "reset"})
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """What a check fetches and how politely.
+
+    Attributes:
+        archives: archive specs (``wayback``, a pywb collection URL, ``memento:URL``).
+        start: earliest capture timestamp (1-14 digits), inclusive.
+        end: latest capture timestamp (1-14 digits), inclusive.
+        max_captures: keep the first, the last and captures spread evenly between.
+        live: fetch the live page.
+        allow_private: also allow loopback and the archives' hosts.
+        allow_networks: further CIDR ranges to allow.
+        timeout: connect/read timeout per request, seconds.
+        deadline: total time per request (all hops and retries), seconds.
+        check_deadline: total time per snapshot, seconds.
+        rates: rate limits by endpoint name, over the defaults.
+        store: the store folder (default: found from the snapshot).
+        ignore: regular expressions left out of the comparison.
+        url: the original URL, for a local copy that does not say it.
+        concurrency: snapshots checked at once.
+        per_host: requests in flight per host.
+    """
+
+    archives: tuple[str, ...] = ("wayback",)
+    start: str | None = None
+    end: str | None = None
+    max_captures: int | None = None
+    live: bool = True
+    allow_private: bool = False
+    allow_networks: tuple[str, ...] = ()
+    timeout: float = 30.0
+    deadline: float = 120.0
+    check_deadline: float = 1800.0
+    rates: Mapping[str, Rate] = field(default_factory=dict)
+    store: Path | None = None
+    ignore: tuple[str, ...] = ()
+    url: str | None = None
+    concurrency: int = 4
+    per_host: int = 4
+
+
+def select_captures(captures: Sequence[CaptureRef], limit: int | None) -> list[CaptureRef]:
+    """Keep the first, the last and captures spread evenly between them.
+
+    Args:
+        captures: in time order.
+        limit: how many to keep (None or 0: all).
+    """
+    if not limit or len(captures) <= limit:
+        return list(captures)
+    if limit == 1:
+        return [captures[-1]]
+    last = len(captures) - 1
+    indices = sorted({round(i * last / (limit - 1)) for i in range(limit)})
+    return [captures[i] for i in indices]
+
+
+def _pad(stamp: str, fill: str) -> str:
+    return (stamp + fill * 14)[:14]
+
+
+def _in_window(capture: CaptureRef, start: str | None, end: str | None) -> bool:
+    if start and capture.timestamp < _pad(start, "0"):
+        return False
+    return not (end and capture.timestamp > _pad(end, "9"))
+
+
+def _record(fetched: Fetched) -> FetchedCapture:
+    """Turn an archive's answer into what the cache keeps."""
+    response = fetched.response
+    outcome, status, detail, timestamp = (
+        fetched.outcome,
+        fetched.status,
+        fetched.detail,
+        fetched.timestamp,
+    )
+    if response is None:
+        return FetchedCapture(None, None, outcome, status, detail, timestamp)
+    payload: bytes = response.content
+    record = CachedCapture(
+        outcome=outcome,
+        status=status,
+        timestamp=timestamp,
+        url=response.url,
+        sha256=hashlib.sha256(payload).hexdigest(),
+        sha1=response.sha1,
+        raw_sha1=response.raw_sha1,
+        content_type=response.header("content-type"),
+        detail=detail,
+    )
+    return FetchedCapture(record, payload, outcome, status, detail, timestamp)
+
+
+class _Run:
+    """What every snapshot of one check shares."""
+
+    def __init__(
+        self,
+        client: HttpClient,
+        archives: Sequence[Archive],
+        cache: CaptureCache | None,
+        options: CheckOptions,
+    ) -> None:
+        self.client = client
+        self.archives = list(archives)
+        self.cache = cache
+        self.options = options
+        self.stopped: dict[str, str] = {}  # archive name -> why it is not asked again
+        self.captures: dict[tuple[str, str], asyncio.Task[FetchedCapture]] = {}
+        self.documents: dict[str, Document | str] = {}  # payload sha256 -> doc or error
+        self.hosts: dict[str, asyncio.Semaphore] = {}
+        self.fetched_captures = 0
+
+    def host_slot(self, url: str) -> asyncio.Semaphore:
+        host = urlsplit(url).hostname or ""
+        if host not in self.hosts:
+            self.hosts[host] = asyncio.Semaphore(self.options.per_host)
+        return self.hosts[host]
+
+    async def capture(self, archive: Archive, capture: CaptureRef) -> FetchedCapture:
+        """Fetch one capture once per run, once ever when the cache has it."""
+        key = (archive.name, capture.digest or f"{capture.timestamp} {capture.original}")
+        if capture.status is not None and 300 <= capture.status < 400:
+            # A redirect capture's target depends on its time, not only on its bytes.
+            key = (archive.name, f"{capture.timestamp} {capture.original}")
+        task = self.captures.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._capture(archive, capture))
+            self.captures[key] = task
+        return await task
+
+    async def _capture(self, archive: Archive, capture: CaptureRef) -> FetchedCapture:
+        if self.cache is not None:
+            found = self.cache.lookup(
+                archive.name, capture.timestamp, capture.original, capture.digest
+            )
+            if found is not None:
+                record, payload = found
+                return FetchedCapture(
+                    record, payload, record.outcome, record.status, record.detail, record.timestamp
+                )
+        if archive.name in self.stopped:
+            return FetchedCapture(None, None, "error", None, self.stopped[archive.name], "")
+        try:
+            async with self.host_slot(archive.base):
+                fetched = await archive.fetch(capture, client=self.client)
+        except RateLimited as exc:
+            self._stop(archive, exc)
+            return FetchedCapture(None, None, "error", 429, self.stopped[archive.name], "")
+        self.fetched_captures += 1
+        result = _record(fetched)
+        if self.cache is not None and result.record is not None and result.payload is not None:
+            try:
+                self.cache.remember(
+                    archive.name,
+                    capture.timestamp,
+                    capture.original,
+                    result.record,
+                    result.payload,
+                    digest=capture.digest if result.timestamp == capture.timestamp else None,
+                )
+            except OSError as exc:
+                logger.warning("cache: cannot keep a capture: %s", exc)
+        return result
+
+    def _stop(self, archive: Archive, exc: RateLimited) -> None:
+        wait = f"; try again in {exc.retry_after:g} s" if exc.retry_after else ""
+        self.stopped[archive.name] = (
+            f"{archive.name} answered 429 Too Many Requests: not asked again in this run{wait}"
+        )
+
+
+def _info(copy: LocalCopy | None, path: Path, url: str | None) -> SnapshotInfo:
+    if copy is None:
+        return SnapshotInfo(path=str(path), url=url or "", title=None, sha256="")
+    return SnapshotInfo(
+        path=str(path), url=copy.document.url or "", title=copy.document.title, sha256=copy.sha256
+    )
+
+
+def _failed(path: Path, exc: SnapverifyError, copy: LocalCopy | None = None) -> CheckResult:
+    message = exc.message
+    if exc.url and exc.url not in message:
+        message = f"{exc.url}: {message}"
+    return CheckResult(
+        snapshot=_info(copy, path, exc.url if copy is None else None),
+        verdict=Verdict.UNVERIFIABLE,
+        exit_code=exc.exit_code,
+        sources=(),
+        findings=(),
+        provenance=None,
+        notes=(f"error: {message}",),
+    )
+
+
+async def _list(
+    run: _Run, archive: Archive, url: str
+) -> tuple[list[CaptureRef], list[Source], list[str]]:
+    """List an archive's captures of ``url``; sources for an archive that has none."""
+    options = run.options
+    empty = Source(id=archive.name, kind=SourceKind.ARCHIVE, url=archive.view_url("*", url))
+    if archive.name in run.stopped:
+        note = run.stopped[archive.name]
+        return [], [dataclasses.replace(empty, outcome=Outcome.ERROR, note=note)], []
+    try:
+        async with run.host_slot(archive.base):
+            listing = await archive.list_captures(
+                url, client=run.client, start=options.start, end=options.end
+            )
+    except RateLimited as exc:
+        run._stop(archive, exc)
+        note = run.stopped[archive.name]
+        return [], [dataclasses.replace(empty, outcome=Outcome.ERROR, status=429, note=note)], []
+    except AddressRefused as exc:
+        return [], [dataclasses.replace(empty, outcome=Outcome.REFUSED, note=exc.message)], []
+    except FetchError as exc:
+        source = dataclasses.replace(
+            empty, outcome=Outcome.parse(exc.outcome), status=exc.status, note=exc.message
+        )
+        return [], [source], [exc.reason]
+    warnings = list(listing.warnings)
+    for warning in warnings:
+        logger.warning("%s: %s", archive.name, warning)
+    if listing.outcome != "ok":
+        source = dataclasses.replace(
+            empty, outcome=Outcome.parse(listing.outcome), note=listing.detail
+        )
+        return [], [source], []
+    captures = sorted(
+        {
+            c.timestamp: c for c in listing.captures if _in_window(c, options.start, options.end)
+        }.values(),
+        key=lambda c: c.timestamp,
+    )
+    if not captures:
+        note = "no captures" + (" in the requested time range" if listing.captures else "")
+        return [], [dataclasses.replace(empty, outcome=Outcome.NOT_ARCHIVED, note=note)], []
+    return select_captures(captures, options.max_captures), [], []
+
+
+async def _check_one(run: _Run, path: Path) -> CheckResult:
+    options = run.options
+    try:
+        copy = read_local_copy(path, url=options.url)
+    except SnapverifyError as exc:
+        return _failed(path, exc)
+    local = copy.document
+    url = local.url
+    if not url:
+        error = UsageError(f"{path}: no original URL (give --url or add snapshot.toml)")
+        return _failed(path, error, copy)
+    try:
+        run.client.policy.check_url(url)
+        host = urlsplit(url).hostname or ""
+        port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
+        if options.live:
+            await run.client.policy.resolve(host, port)
+    except AddressRefused as exc:
+        return _failed(path, AddressRefused(exc.message, url=url), copy)
+    except (FetchError, OSError) as exc:
+        logger.info("%s: cannot resolve %s yet: %s", path, url, exc)
+    prepare_reference(local)
+    patterns = [*copy.ignore, *options.ignore]
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return _failed(path, UsageError(f"invalid ignore pattern {pattern!r}: {exc}"), copy)
+
+    live_task: asyncio.Future[LiveFetch] | None = None
+    if options.live:
+
+        async def live() -> LiveFetch:
+            async with run.host_slot(url):
+                return await fetch_live(url, client=run.client)
+
+        live_task = asyncio.ensure_future(live())
+    listings = await asyncio.gather(*(_list(run, archive, url) for archive in run.archives))
+
+    pairs: list[tuple[Source, Document | None]] = []
+    reasons: list[str] = []
+    jobs: list[tuple[Archive, CaptureRef, Awaitable[FetchedCapture]]] = []
+    for archive, (captures, sources, listing_reasons) in zip(run.archives, listings, strict=True):
+        pairs.extend((source, None) for source in sources)
+        reasons.extend(listing_reasons)
+        jobs.extend((archive, c, run.capture(archive, c)) for c in captures)
+    loop = asyncio.get_running_loop()
+    until = loop.time() + options.check_deadline
+    results = await asyncio.gather(
+        *(_within(job, until) for _a, _c, job in jobs), return_exceptions=False
+    )
+    for (archive, capture, _job), fetched in zip(jobs, results, strict=True):
+        pairs.append(capture_source(archive, capture, fetched, local, run.documents))
+    if live_task is not None:
+        fetched_live = await _within(live_task, until)
+        if isinstance(fetched_live, LiveFetch):
+            source, document = live_source(fetched_live, local, run.documents)
+            if fetched_live.reason:
+                reasons.append(fetched_live.reason)
+            pairs.insert(0, (source, document))
+    comparison = compare_documents(local, pairs, ignore=patterns)
+    exit_code = comparison.exit_code
+    notes = list(local.notes)
+    if comparison.verdict is Verdict.UNVERIFIABLE:
+        compared = comparison.sources
+        if any(s.status == 429 for s in compared) and run.stopped:
+            exit_code = 75
+            notes.append("rate-limited by an archive before anything could be verified")
+        elif (
+            compared
+            and all(s.outcome is Outcome.UNREACHABLE for s in compared)
+            and reasons
+            and all(r in _NO_ANSWER for r in reasons)
+        ):
+            notes.append("offline: no answer from the live site or any archive")
+    return CheckResult(
+        snapshot=_info(copy, path, None),
+        verdict=comparison.verdict,
+        exit_code=exit_code,
+        sources=comparison.sources,
+        findings=comparison.findings,
+        provenance=comparison.provenance,
+        notes=tuple(notes),
+    )
+
+
+async def _within(job: Awaitable[T], until: float) -> T | FetchedCapture:
+    try:
+        async with asyncio.timeout_at(until):
+            return await job
+    except TimeoutError:
+        return FetchedCapture(None, None, "error", None, "the check's deadline passed", "")
+
+
+def _archive_hosts(archives: Sequence[Archive]) -> list[str]:
+    return [host for a in archives if (host := urlsplit(a.base).hostname)]
+
+
+async def check_snapshots(
+    paths: Sequence[Path],
+    options: CheckOptions | None = None,
+    *,
+    client: HttpClient | None = None,
+    resolver: Resolver | None = None,
+    on_result: Callable[[CheckResult], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> list[CheckResult]:
+    """Check every snapshot under ``paths`` (async).
+
+    Args:
+        paths: local copies or folders holding snapshot folders.
+        options: what to fetch and how (defaults: Wayback and the live page).
+        client: an HTTP client to use (built from ``options`` when None).
+        resolver: the name resolver of the address policy (tests pass a stub).
+        on_result: called as each snapshot's check ends (progress).
+        on_start: called with the number of snapshots found, before any is checked.
+
+    Returns:
+        One result per local copy, in the order found. A snapshot that could not
+        be read gets a result with its error's exit code and note.
+
+    Raises:
+        UsageError: no local copy under ``paths``, or a bad option.
+    """
+    options = options or CheckOptions()
+    copies = find_local_copies(list(paths))
+    if options.url and len(copies) > 1:
+        raise UsageError("--url names one article: give one snapshot with it")
+    archives = [parse_archive_spec(spec) for spec in options.archives]
+    names = [a.name for a in archives]
+    if len(set(names)) != len(names):
+        raise UsageError(f"two archives share a name: {', '.join(names)}")
+    store = options.store or find_store(copies[0])
+    cache = CaptureCache(store / "cache")
+    if on_start is not None:
+        on_start(len(copies))
+    owned = client is None
+    if client is None:
+        policy = AddressPolicy(
+            allow_private=options.allow_private,
+            allowed_hosts=_archive_hosts(archives) if options.allow_private else (),
+            allow_networks=options.allow_networks,
+            resolver=resolver,
+        )
+        client = HttpClient(
+            policy=policy,
+            timeout=options.timeout,
+            deadline=options.deadline,
+            rates=dict(options.rates) or None,
+        )
+    run = _Run(client, archives, cache, options)
+    gate = asyncio.Semaphore(max(1, options.concurrency))
+
+    async def one(path: Path) -> CheckResult:
+        async with gate:
+            result = await _check_one(run, path)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    try:
+        return list(await asyncio.gather(*(one(path) for path in copies)))
+    finally:
+        if owned:
+            await client.aclose()
+
+
+def check(
+    paths: Sequence[Path],
+    options: CheckOptions | None = None,
+    *,
+    resolver: Resolver | None = None,
+    on_result: Callable[[CheckResult], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> list[CheckResult]:
+    """Check snapshots against the live page and every archived capture.
+
+    The synchronous entry point of :func:`check_snapshots` (same arguments).
+
+    Example:
+        >>> from snapverify.pipeline import CheckOptions, check
+        >>> results = check([Path("snapshots")], CheckOptions(max_captures=10))  # doctest: +SKIP
+    """
+    return asyncio.run(
+        check_snapshots(paths, options, resolver=resolver, on_result=on_result, on_start=on_start)
+    )

@@ -1,0 +1,230 @@
+"""The check pipeline and `snapverify check` without real servers: selection, offline,
+rate limits, exit codes. (The end-to-end tests with pywb are in test_check_e2e.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from snapverify import cli
+from snapverify.errors import FetchError
+from snapverify.fetch import policy as policy_module
+from snapverify.fetch.archives import CaptureRef
+from snapverify.fetch.http import HttpClient
+from snapverify.fetch.policy import AddressPolicy
+from snapverify.pipeline import CheckOptions, check_snapshots, select_captures
+from support import ROOT, SEED, SEED_URL
+
+ARCHIVE = "https://archive.test/coll"
+
+
+def _capture(ts: str) -> CaptureRef:
+    return CaptureRef(
+        archive="coll",
+        timestamp=ts,
+        original=SEED_URL,
+        status=200,
+        mimetype="text/html",
+        digest=None,
+        length=None,
+        raw_url=f"{ARCHIVE}/{ts}id_/{SEED_URL}",
+        view_url=f"{ARCHIVE}/{ts}/{SEED_URL}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("count", "limit", "expected"),
+    [
+        (10, 3, [0, 4, 9]),  # round(4.5) == 4: banker's rounding, still spread
+        (10, 2, [0, 9]),
+        (10, 1, [9]),
+        (10, 10, list(range(10))),
+        (3, 5, [0, 1, 2]),
+        (100, 5, [0, 25, 50, 74, 99]),
+        (5, None, [0, 1, 2, 3, 4]),
+    ],
+)
+def test_max_captures_keeps_first_last_and_spread(
+    count: int, limit: int | None, expected: list[int]
+) -> None:
+    captures = [_capture(f"2012{i:010d}") for i in range(count)]
+    chosen = select_captures(captures, limit)
+    assert [captures.index(c) for c in chosen] == expected
+
+
+def _seed_snapshot(tmp_path: Path) -> Path:
+    folder = tmp_path / "snapshots" / "seed"
+    folder.mkdir(parents=True)
+    (tmp_path / "snapshots" / ".snapverify").mkdir()
+    return Path(shutil.copy(SEED, folder / SEED.name))
+
+
+def _stub(mapping: dict[str, str]) -> Callable[[str, int], object]:
+    async def resolve(host: str, _port: int) -> list[str]:
+        if host in mapping:
+            return [mapping[host]]
+        raise FetchError(f"cannot resolve {host}", url=host, reason="dns")
+
+    return resolve
+
+
+def _client(handler: Callable[[httpx.Request], httpx.Response], **kwargs: object) -> HttpClient:
+    resolver = _stub({"archive.test": "93.184.216.34", "www.themoscowtimes.com": "93.184.216.35"})
+    return HttpClient(
+        policy=AddressPolicy(resolver=resolver),  # type: ignore[arg-type]
+        transport=httpx.MockTransport(handler),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_an_archive_answering_429_is_not_asked_again_and_the_exit_is_75(tmp_path: Path) -> None:
+    local = _seed_snapshot(tmp_path)
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(429, headers={"Retry-After": "3600"}, content=b"slow down")
+
+    async def run() -> list[object]:
+        async with _client(handler) as client:
+            return list(
+                await check_snapshots(
+                    [local, local],
+                    CheckOptions(archives=(ARCHIVE,), live=False),
+                    client=client,
+                )
+            )
+
+    results = asyncio.run(run())
+    assert len(asked) == 1  # the second snapshot's listing never went out
+    for result in results:
+        (source,) = result.sources  # type: ignore[attr-defined]
+        assert source.id == "coll" and source.status == 429
+        assert "not asked again" in (source.note or "")
+        assert result.exit_code == 75  # type: ignore[attr-defined]
+
+
+def test_a_redirect_of_the_live_page_to_a_private_address_is_refused(tmp_path: Path) -> None:
+    local = _seed_snapshot(tmp_path)
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        if request.url.host == "www.themoscowtimes.com":
+            return httpx.Response(301, headers={"Location": "http://10.0.0.1/admin"})
+        return httpx.Response(404)
+
+    async def run() -> object:
+        async with _client(handler) as client:
+            (result,) = await check_snapshots(
+                [local], CheckOptions(archives=(ARCHIVE,)), client=client
+            )
+            return result
+
+    result = asyncio.run(run())
+    live = next(s for s in result.sources if s.id == "live")  # type: ignore[attr-defined]
+    assert live.outcome == "refused"
+    assert "10.0.0.1" in (live.note or "")
+    assert not any("10.0.0.1" in url for url in asked)
+    assert result.exit_code == 4  # type: ignore[attr-defined]
+
+
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def no_dns(host: str, _port: int) -> list[str]:
+        raise FetchError(f"cannot resolve {host}", url=host, reason="dns")
+
+    monkeypatch.setattr(policy_module, "system_resolver", no_dns)
+
+
+def test_the_main_job_offline_says_so_in_one_line_and_exits_4(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """README's first command, `snapverify check`, on the bundled snapshots/."""
+    _offline(monkeypatch)
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text("utf-8")
+    first = readme.split("```sh\n", 1)[1].split("\n")[1]
+    assert first.endswith("&& snapverify check")
+    result = CliRunner().invoke(cli.main, ["check"])
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("snapverify: error: offline: no answer from ")
+    assert "web.archive.org" in line and "www.themoscowtimes.com" in line
+
+
+def test_offline_json_still_reports_every_source(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _offline(monkeypatch)
+    local = _seed_snapshot(tmp_path)
+    result = CliRunner().invoke(cli.main, ["check", str(local), "--format", "json"])
+    assert result.exit_code == 4
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "unverifiable" and report["exit_code"] == 4
+    assert {s["id"]: s["outcome"] for s in report["sources"]} == {
+        "live": "unreachable",
+        "wayback": "unreachable",
+    }
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_settings_come_from_config_toml(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _offline(monkeypatch)
+    local = _seed_snapshot(tmp_path)
+    config = tmp_path / "snapshots" / ".snapverify" / "config.toml"
+    config.write_text('archive = ["memento:https://timemap.test/timemap/link/"]\n', "utf-8")
+    result = CliRunner().invoke(cli.main, ["check", str(local), "--format", "json", "--no-live"])
+    report = json.loads(result.stdout)
+    assert [s["id"] for s in report["sources"]] == ["timemap.test"]
+    # The command line wins over the file.
+    result = CliRunner().invoke(
+        cli.main, ["check", str(local), "--format", "json", "--no-live", "--archive", "wayback"]
+    )
+    assert [s["id"] for s in json.loads(result.stdout)["sources"]] == ["wayback"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rate-limit", "cdx"], "NAME=N/PERIOD"),
+        (["--rate-limit", "cdx=lots"], "cdx=lots"),
+        (["--allow-network", "10.0.0.300/8"], "--allow-network"),
+        (["--from", "2012-05"], "--from"),
+        (["--archive", "gopher://x"], "gopher://x"),
+    ],
+)
+def test_bad_network_options_are_one_line_exit_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    local = _seed_snapshot(tmp_path)
+    result = CliRunner().invoke(cli.main, ["check", str(local), *args])
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert message in line
+
+
+def test_no_snapshots_folder_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.main, ["check"])
+    assert result.exit_code == 2
+    assert "snapshots/" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("codes", "expected"),
+    [([0, 1], 1), ([1, 75], 75), ([75, 4], 4), ([4, 3], 3), ([3, 5], 5), ([5, 2], 2), ([], 0)],
+)
+def test_several_snapshots_exit_with_the_first_of_2_5_3_4_75_1_0(
+    codes: list[int], expected: int
+) -> None:
+    assert cli.combined_exit_code(codes) == expected
