@@ -1,4 +1,4 @@
-"""Fixtures of the end-to-end harness (tests/servers.py): real servers on 127.0.0.1."""
+"""Fixtures of the end-to-end harness (tests/servers.py, tests/captures.py) on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ from typing import Any
 
 import pytest
 
-from servers import (
+from captures import (
     Capture,
-    OriginServer,
-    PywbServer,
     RealdataSet,
     moscow_times_captures,
     quirk_captures,
     realdata_missing,
     realdata_set,
 )
+from servers import OriginServer, PywbServer
 
 
 @pytest.fixture(scope="session")

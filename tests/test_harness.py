@@ -12,7 +12,7 @@ import httpx
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from servers import (
+from captures import (
     MT,
     MT_OLD_URL,
     MT_URL,
@@ -20,18 +20,15 @@ from servers import (
     QUIRK_TARGET_TS,
     QUIRK_URL,
     Capture,
-    OriginServer,
-    PywbServer,
     RealdataSet,
-    free_port,
     http_date,
     moscow_times_captures,
     mt_latest,
     mt_page,
     quirk_captures,
     sha1_digest,
-    write_warc,
 )
+from servers import OriginServer, PywbServer, free_port, write_warc
 
 CAPTURES = moscow_times_captures()
 

@@ -4,8 +4,12 @@ Three kinds, one protocol (``Archive``): the Internet Archive's Wayback Machine
 (``wayback``), a pywb collection (``http://host:port/coll``), and any Memento archive
 (``memento:TIMEMAP_BASE``). Every request goes through the given ``HttpClient``:
 listings as endpoint ``cdx``, captures as endpoint ``playback``, always the raw
-(``id_``) form, with redirects followed here, not by the client, because a redirect
-inside an archive is only worth following to a capture close in time.
+(``id_``) form, with redirects followed by snapverify, not by the client, because a
+redirect inside an archive is only worth following to a capture close in time.
+
+This module holds the archives, their listings and the capture models
+(``CaptureRef``, ``Fetched``, ``Listing``); fetching one capture is
+:mod:`snapverify.fetch.playback`, whose names are re-exported here.
 
 Errors: ``list_captures`` lets ``RateLimited``, ``FetchError`` and ``AddressRefused``
 from the client propagate (the pipeline decides whether to go on without the archive);
@@ -17,25 +21,23 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlencode, urlsplit
 
-from snapverify.errors import AddressRefused, FetchError, UsageError
-from snapverify.fetch.cdx import (
-    CdxEntry,
-    entries_from_rows,
-    parse_cdx,
-    parse_http_datetime,
-    parse_timemap_link,
-    raw_memento_url,
-    split_playback_url,
-    timemap_original,
-)
+from snapverify.errors import UsageError
+from snapverify.fetch._capture import EXCLUDED, CaptureRef, Fetched, memento_datetime
+from snapverify.fetch.cdx import CdxEntry, entries_from_rows, parse_cdx
 from snapverify.fetch.http import HttpClient, Response
+from snapverify.fetch.playback import (
+    MAX_REDIRECTS,
+    REDIRECT,
+    REDIRECT_WINDOW,
+    classify_capture,
+    fetch_capture,
+)
+from snapverify.fetch.timemap import parse_timemap_link, raw_memento_url, timemap_original
 from snapverify.models import Outcome
-from snapverify.timestamps import parse_timestamp
 
 __all__ = [
     "CDX_PAGE_SIZE",
@@ -59,47 +61,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-REDIRECT_WINDOW = timedelta(hours=24)  # DESIGN: a redirect target months away is not the page
-_WINDOW_HOURS = REDIRECT_WINDOW // timedelta(hours=1)
-MAX_REDIRECTS = 5
 MAX_CDX_PAGES = 100
 CDX_PAGE_SIZE = 1000
 WAYBACK_BASE = "https://web.archive.org"
-_EXCLUDED = re.compile(rb"This URL has been excluded", re.IGNORECASE)
 # Listing answers IA uses for refusals (403 bodies); matched only to word the detail.
 _BLOCKED = re.compile(rb"Blocked Site Error|AccessControlException|Robots", re.IGNORECASE)
-REDIRECT = "redirect"  # classify_capture's word for a hop to follow (not an Outcome)
-
-
-@dataclass(frozen=True, slots=True)
-class CaptureRef:
-    """One capture of a URL in one archive.
-
-    Attributes:
-        archive: the archive's name used in source ids (``wayback``, the pywb
-            collection's name, or the Memento archive's host).
-        timestamp: 14 digits, UTC.
-        original: the original URL as archived.
-        status: the archived HTTP status (None when the listing has ``-``).
-        mimetype: the archived media type, when listed.
-        digest: base32 SHA-1 of the payload per the listing, when listed.
-        length: the listed length (of the archive's record, not of the payload).
-        raw_url: the raw capture's URL (``{ts}id_/{original}``).
-        view_url: the human playback URL (``{ts}/{original}``).
-        alt_digests: other digests the listing gives for the same second and URL;
-            the payload may match any of them.
-    """
-
-    archive: str
-    timestamp: str
-    original: str
-    status: int | None
-    mimetype: str | None
-    digest: str | None
-    length: int | None
-    raw_url: str
-    view_url: str
-    alt_digests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,31 +81,6 @@ class Listing:
     captures: tuple[CaptureRef, ...]
     detail: str | None = None
     warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Fetched:
-    """The result of fetching one capture.
-
-    Attributes:
-        capture: the capture asked for (with ``digest`` set to the one that matched).
-        outcome: ``ok``, ``redirected`` (a redirect capture followed to a target
-            captured within the window), ``archived_error`` (a capture of a non-2xx
-            answer: evidence, not article text), ``not_archived``, ``excluded``,
-            ``blocked`` or ``error``.
-        status: the archived HTTP status of the capture finally read (None when the
-            archive gave no capture).
-        response: the final raw response (None on ``error``).
-        timestamp: the timestamp of the capture finally read.
-        detail: why, in words, when there is more to say.
-    """
-
-    capture: CaptureRef
-    outcome: str
-    status: int | None
-    response: Response | None
-    timestamp: str
-    detail: str | None = None
 
 
 class Archive(Protocol):
@@ -179,11 +120,6 @@ class Archive(Protocol):
         ...
 
 
-def _memento_datetime(response: Response) -> str | None:
-    value = response.header("memento-datetime")
-    return parse_http_datetime(value) if value else None
-
-
 def classify_listing(response: Response) -> tuple[str, str | None]:
     """Decide what a listing answer (CDX or TimeMap) says, before reading its rows.
 
@@ -193,9 +129,9 @@ def classify_listing(response: Response) -> tuple[str, str | None]:
         ``Memento-Datetime``; ``blocked`` for 403 (and 451); ``error`` otherwise.
     """
     status = response.status
-    archived = _memento_datetime(response) is not None
+    archived = memento_datetime(response) is not None
     if 200 <= status < 300:
-        if not archived and _EXCLUDED.search(response.content):
+        if not archived and EXCLUDED.search(response.content):
             return Outcome.EXCLUDED, "the archive excludes this URL"
         return Outcome.OK, None
     if status == 404 and not archived:
@@ -205,167 +141,6 @@ def classify_listing(response: Response) -> tuple[str, str | None]:
         reason = why.group(0).decode("ascii", "replace") if why else "access refused"
         return Outcome.BLOCKED, f"the archive refused the listing (HTTP {status}: {reason})"
     return Outcome.ERROR, f"listing answered HTTP {status}"
-
-
-def classify_capture(response: Response) -> tuple[str, str | None]:
-    """Decide what one raw playback answer is, without following anything.
-
-    With ``Memento-Datetime`` (a real capture): 2xx ``ok``; 3xx ``redirect`` (a hop for
-    the caller to judge); any other status ``archived_error``. Without it (the archive
-    speaking for itself): 3xx ``redirect`` (e.g. Wayback moving to the nearest
-    capture); 404 ``not_archived``; 200 with the exclusion page ``excluded``; 403/451
-    ``blocked``; anything else ``error``.
-
-    Returns:
-        ``(outcome, detail)``; outcome is an ``Outcome`` value or ``"redirect"``.
-    """
-    status = response.status
-    if _memento_datetime(response) is not None:
-        if 200 <= status < 300:
-            return Outcome.OK, None
-        if 300 <= status < 400:
-            return REDIRECT, None
-        return Outcome.ARCHIVED_ERROR, f"the capture is an HTTP {status} answer"
-    if 300 <= status < 400:
-        return REDIRECT, None
-    if status == 404:
-        return Outcome.NOT_ARCHIVED, "the archive has no such capture (HTTP 404)"
-    if status in (403, 451):
-        return Outcome.BLOCKED, f"the archive refused playback (HTTP {status})"
-    if 200 <= status < 300 and _EXCLUDED.search(response.content):
-        return Outcome.EXCLUDED, "the archive excludes this URL"
-    return Outcome.ERROR, f"HTTP {status} without Memento-Datetime is not a capture"
-
-
-def _distance(first: str, second: str) -> timedelta:
-    return abs(parse_timestamp(second) - parse_timestamp(first))
-
-
-def _describe(first: str, second: str) -> str:
-    gap = parse_timestamp(second) - parse_timestamp(first)
-    span = abs(gap)
-    if span >= timedelta(days=2):
-        amount = f"{span.days} days"
-    elif span >= timedelta(hours=2):
-        amount = f"{span // timedelta(hours=1)} hours"
-    else:
-        amount = f"{span // timedelta(minutes=1)} minutes"
-    return f"{amount} {'later' if gap > timedelta(0) else 'earlier'}"
-
-
-def _same_prefix(first: str, second: str) -> bool:
-    # http/https and host case do not make another archive.
-    a, b = urlsplit(first), urlsplit(second)
-    return (a.netloc.lower(), a.path) == (b.netloc.lower(), b.path)
-
-
-def _error(capture: CaptureRef, timestamp: str, detail: str, status: int | None = None) -> Fetched:
-    return Fetched(capture, Outcome.ERROR, status, None, timestamp, detail)
-
-
-def _check_digest(capture: CaptureRef, response: Response) -> tuple[CaptureRef, str | None]:
-    """The capture with the digest that matched, or the mismatch described.
-
-    Returns:
-        ``(capture, problem)``: ``problem`` is None when the payload matches (or there
-        is nothing to check), else the detail of an ``error``.
-    """
-    listed = (capture.digest, *capture.alt_digests) if capture.digest else ()
-    if not listed or capture.mimetype == "warc/revisit":
-        return capture, None
-    for digest in listed:
-        if digest in (response.raw_sha1, response.sha1):
-            return replace(capture, digest=digest, alt_digests=()), None
-    return capture, f"digest mismatch: listed {capture.digest}, payload {response.sha1}"
-
-
-def _chunked_record(response: Response) -> bool:
-    # Crawlers such as wpull (ArchiveBot) hashed the chunked body as sent; playback
-    # removes the chunk framing, so the listed digest cannot be recomputed.
-    coding = response.header("x-archive-orig-transfer-encoding") or ""
-    return "chunked" in coding.lower()
-
-
-async def fetch_capture(capture: CaptureRef, *, client: HttpClient) -> Fetched:
-    """Fetch a capture raw, following redirects inside the archive within the window.
-
-    Args:
-        capture: the capture, as listed.
-        client: the HTTP client (endpoint ``playback``).
-
-    Returns:
-        What the archive gave (see ``Fetched``).
-
-    Raises:
-        RateLimited: the archive answered 429 (a live one, not an archived one).
-    """
-    url = capture.raw_url
-    seen = {url}
-    timestamp = capture.timestamp
-    archived_redirects = 0
-    for hop in range(MAX_REDIRECTS + 1):
-        try:
-            response = await client.get(url, endpoint="playback", follow_redirects=False)
-        except FetchError as exc:
-            return _error(capture, timestamp, f"{exc.reason}: {exc.message}")
-        except AddressRefused as exc:
-            return _error(capture, timestamp, f"refused: {exc.message}")
-        kind, detail = classify_capture(response)
-        served = _memento_datetime(response)
-        if kind != REDIRECT:
-            break
-        if hop == MAX_REDIRECTS:
-            return _error(capture, timestamp, f"more than {MAX_REDIRECTS} redirects from {url}")
-        location = response.location
-        parts = split_playback_url(location) if location else None
-        here = split_playback_url(url)
-        status = response.status if served else None  # an archived redirect's status
-        if here is None:
-            # A URI-M without a timestamp in it: nothing tells how far the target is.
-            why = f"redirect to {location} not followed (no capture time in {url})"
-            return _error(capture, timestamp, why, status)
-        if parts is None or not _same_prefix(parts[0], here[0]):
-            return _error(capture, timestamp, f"redirect to {location} leaves the archive", status)
-        _, target_ts, _, target = parts
-        try:
-            too_far = _distance(capture.timestamp, target_ts) > REDIRECT_WINDOW
-        except ValueError:
-            return _error(capture, timestamp, f"redirect to {location}: no such time", status)
-        if too_far:
-            when = _describe(capture.timestamp, target_ts)
-            why = f"redirect to {target} captured {when} (window {_WINDOW_HOURS} h)"
-            return _error(capture, timestamp, why, status)
-        # Raw again (never a toolbar page), and on the archive's own scheme.
-        following = f"{here[0]}{target_ts}id_/{target}"
-        if following in seen:
-            return _error(capture, timestamp, f"redirect loop: {following} again")
-        seen.add(following)
-        archived_redirects += served is not None
-        url, timestamp = following, target_ts
-    if served is not None:
-        if served != timestamp and _distance(capture.timestamp, served) > REDIRECT_WINDOW:
-            when = _describe(capture.timestamp, served)
-            why = f"the archive served a capture {when} (window {_WINDOW_HOURS} h)"
-            return _error(capture, served, why, response.status)
-        timestamp = served
-    status = response.status if served is not None else None
-    if kind == Outcome.OK and archived_redirects:
-        kind = Outcome.REDIRECTED
-        detail = f"redirect capture followed to {url}"
-    if kind != Outcome.OK:
-        return Fetched(capture, kind, status, response, timestamp, detail)
-    if url != capture.raw_url or timestamp != capture.timestamp:
-        # Another capture than the one listed: its digest is not the listed one.
-        return Fetched(
-            capture, kind, status, response, timestamp, f"the archive served {timestamp}"
-        )
-    checked, problem = _check_digest(capture, response)
-    if problem is None:
-        return Fetched(checked, kind, status, response, timestamp)
-    if _chunked_record(response):
-        note = f"digest not verifiable (recorded with chunked transfer coding): {problem}"
-        return Fetched(capture, kind, status, response, timestamp, note)
-    return Fetched(capture, Outcome.ERROR, status, None, timestamp, problem)
 
 
 def _capture(archive: str, entry: CdxEntry, raw_url: str, view_url: str) -> CaptureRef:
