@@ -526,10 +526,41 @@ def test_redirect_to_an_impossible_time_is_not_followed() -> None:
 
 
 def test_redirect_out_of_the_archive_is_not_followed() -> None:
+    # The archive itself (no Memento-Datetime) sending us elsewhere: not a capture.
     ref = capture()
-    result, handler = fetch({ref.raw_url: answer(302, location="https://example.org/b")}, ref)
+    away = answer(302, md=None, location="https://example.org/b")
+    result, handler = fetch({ref.raw_url: away}, ref)
     assert result.outcome == "error" and "leaves the archive" in str(result.detail)
     assert len(handler.asked) == 1
+
+
+def test_an_archived_redirect_kept_verbatim_is_followed_inside_the_archive() -> None:
+    # pywb's id_ replays an archived Location untouched: it names the original target,
+    # which is then read from the archive at the redirect's own time.
+    ref = capture(status=302)
+    target = f"{WB}/web/{TS}id_/https://example.org/b"
+    result, handler = fetch(
+        {
+            ref.raw_url: answer(302, location="https://example.org/b"),
+            target: answer(200, b"<p>the target</p>", content_type="text/html"),
+        },
+        ref,
+    )
+    assert result.outcome == "redirected", result.detail
+    assert handler.asked == [ref.raw_url, target]
+    assert result.response is not None and result.response.content == b"<p>the target</p>"
+    # A relative Location resolves against the original URL, not the archive's.
+    result, handler = fetch(
+        {
+            ref.raw_url: answer(302, location="/b"),
+            target: answer(200, b"<p>the target</p>", content_type="text/html"),
+        },
+        ref,
+    )
+    assert result.outcome == "redirected" and handler.asked[-1] == target
+    # A non-HTTP target is never fetched.
+    result, handler = fetch({ref.raw_url: answer(302, location="javascript:alert(1)")}, ref)
+    assert result.outcome == "error" and len(handler.asked) == 1
 
 
 # -- Memento and pywb through MockTransport --------------------------------------------

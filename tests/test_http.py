@@ -664,3 +664,26 @@ def test_head_with_content_length_and_no_body(serve: Any) -> None:
     response = run(lambda: fetch(client(), server.url(), method="HEAD"))
     assert response.status == 200 and response.content == b""
     assert server.seen[0].method == "HEAD"
+
+
+@pytest.mark.parametrize(
+    "location", ["javascript:alert(1)", " JaVa\tScRiPt:x", "mailto:a@b.c", "http://[::1", "data:,x"]
+)
+def test_a_hostile_location_is_an_answer_or_a_clean_refusal(location: str) -> None:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(302, headers={"Location": location}, content=b"moved")
+
+    # Not following: the 302 itself is the answer, whatever its Location says.
+    response = run(lambda: fetch(mock(handler), "http://origin.test/"))
+    assert response.status == 302
+    # Following: a clear refusal or error (or the 302 itself when the Location is no URL
+    # at all), never another request and never a crash.
+    try:
+        followed = run(lambda: fetch(mock(handler), "http://origin.test/", follow_redirects=True))
+        assert location.startswith("http://[") and followed.status == 302
+    except (FetchError, AddressRefused):
+        pass
+    assert asked == ["http://origin.test/", "http://origin.test/"]

@@ -124,7 +124,10 @@ def capture_source(
         return source, None
     if isinstance(document, str):
         return _replace(source, outcome=Outcome.ERROR, note=document), None
-    verdict = classify_page(payload, status=source.status, url=capture.original, reference=local)
+    headers = {"content-type": content_type} if content_type else None
+    verdict = classify_page(
+        payload, status=source.status, url=capture.original, reference=local, headers=headers
+    )
     if verdict.kind is not PageKind.ARTICLE:
         why = f"a capture of {verdict.reason}, kept as evidence, not compared"
         return _replace(source, outcome=Outcome.ARCHIVED_ERROR, note=_join(note, why)), None
@@ -168,11 +171,14 @@ def live_source(
         url=response.url,
         reference=local,
         similarity=share,
+        headers=dict(response.headers),
     )
     if verdict.kind is PageKind.ARTICLE and share >= _FOREIGN:
         return source, document
     if verdict.kind in (PageKind.BOT_WALL, PageKind.LOGIN):
         outcome, why = Outcome.BLOCKED, f"the site answered {verdict.reason}"
+    elif verdict.kind is PageKind.ERROR:
+        outcome, why = Outcome.ERROR, f"the site answered {verdict.reason}"
     elif verdict.kind is PageKind.ARTICLE:
         outcome = Outcome.SOFT_404
         why = f"the page shares {share:.0%} of the local copy's words: not the article"
