@@ -276,3 +276,30 @@ def test_several_snapshots_give_json_lines(tmp_path: Path, pywb_mt: PywbServer) 
     reports = [json.loads(line) for line in lines]
     assert [Path(r["snapshot"]["path"]).parent.name for r in reports] == ["first", "second"]
     assert code == 1 and all(r["exit_code"] == 1 for r in reports)
+
+
+def test_the_same_check_through_pywb_as_a_memento_archive(
+    tmp_path: Path, pywb_mt: PywbServer
+) -> None:
+    local = _snapshot(tmp_path)
+    code, by_cdx, _ = _check(str(local), "--archive", pywb_mt.base, "--no-live")
+    timemap = f"memento:{pywb_mt.base}/timemap/link/"
+    mark = pywb_mt.mark()
+    code_memento, by_timemap, _ = _check(str(local), "--archive", timemap, "--no-live")
+    assert code_memento == code == 1
+    # Same captures, same findings; only the archive's name differs (the TimeMap's host).
+    name = "127.0.0.1"
+    assert [s["id"] for s in by_timemap["sources"]] == [
+        s["id"].replace("mt:", f"{name}:") for s in by_cdx["sources"]
+    ]
+    strip = [{k: v for k, v in f.items() if k != "sources"} for f in by_cdx["findings"]]
+    assert [{k: v for k, v in f.items() if k != "sources"} for f in by_timemap["findings"]] == (
+        strip
+    )
+    # A TimeMap has no digests: every capture is fetched (once), raw, never the banner view.
+    fetches = pywb_mt.capture_fetches(url=MT_URL, since=mark)
+    assert set(fetches) == set(MT.article()) and set(fetches.values()) == {1}
+    assert not any("mp_/" in r.path for r in pywb_mt.requests(since=mark))
+    mark = pywb_mt.mark()
+    _check(str(local), "--archive", timemap, "--no-live")
+    assert pywb_mt.capture_fetches(url=MT_URL, since=mark) == {}
