@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from snapverify.compare import compare_documents
+from snapverify.compare import Comparison, compare_documents
 from snapverify.errors import (
     AddressRefused,
     FetchError,
@@ -75,7 +75,7 @@ class CheckOptions:
         ignore: regular expressions left out of the comparison.
         url: the original URL, for a local copy that does not say it.
         concurrency: snapshots checked at once.
-        per_host: requests in flight per host.
+        per_host: requests in flight per host, for listings, captures and pages each.
     """
 
     archives: tuple[str, ...] = ("wayback",)
@@ -93,7 +93,7 @@ class CheckOptions:
     ignore: tuple[str, ...] = ()
     url: str | None = None
     concurrency: int = 4
-    per_host: int = 4
+    per_host: int = 8
 
 
 def select_captures(captures: Sequence[CaptureRef], limit: int | None) -> list[CaptureRef]:
@@ -165,14 +165,16 @@ class _Run:
         self.stopped: dict[str, str] = {}  # archive name -> why it is not asked again
         self.captures: dict[tuple[str, str], asyncio.Task[FetchedCapture]] = {}
         self.documents: dict[str, Document | str] = {}  # payload sha256 -> doc or error
-        self.hosts: dict[str, asyncio.Semaphore] = {}
+        self.hosts: dict[str, asyncio.Semaphore] = {}  # "kind host" -> slots
         self.fetched_captures = 0
 
-    def host_slot(self, url: str) -> asyncio.Semaphore:
-        host = urlsplit(url).hostname or ""
-        if host not in self.hosts:
-            self.hosts[host] = asyncio.Semaphore(self.options.per_host)
-        return self.hosts[host]
+    def host_slot(self, url: str, kind: str) -> asyncio.Semaphore:
+        """Requests in flight to one host, counted apart for listings, captures and pages,
+        so a listing waiting for its (slow) rate-limit turn never holds up captures."""
+        key = f"{kind} {urlsplit(url).hostname or ''}"
+        if key not in self.hosts:
+            self.hosts[key] = asyncio.Semaphore(self.options.per_host)
+        return self.hosts[key]
 
     async def capture(self, archive: Archive, capture: CaptureRef) -> FetchedCapture:
         """Fetch one capture once per run, once ever when the cache has it."""
@@ -199,7 +201,7 @@ class _Run:
         if archive.name in self.stopped:
             return FetchedCapture(None, None, "error", None, self.stopped[archive.name], "")
         try:
-            async with self.host_slot(archive.base):
+            async with self.host_slot(archive.base, "playback"):
                 fetched = await archive.fetch(capture, client=self.client)
         except RateLimited as exc:
             self._stop(archive, exc)
@@ -208,7 +210,9 @@ class _Run:
         result = _record(fetched)
         if self.cache is not None and result.record is not None and result.payload is not None:
             try:
-                self.cache.remember(
+                # Off the event loop: three fsynced files would stall every other request.
+                await asyncio.to_thread(
+                    self.cache.remember,
                     archive.name,
                     capture.timestamp,
                     capture.original,
@@ -260,7 +264,7 @@ async def _list(
         note = run.stopped[archive.name]
         return [], [dataclasses.replace(empty, outcome=Outcome.ERROR, note=note)], []
     try:
-        async with run.host_slot(archive.base):
+        async with run.host_slot(archive.base, "listing"):
             listing = await archive.list_captures(
                 url, client=run.client, start=options.start, end=options.end
             )
@@ -328,7 +332,7 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
     if options.live:
 
         async def live() -> LiveFetch:
-            async with run.host_slot(url):
+            async with run.host_slot(url, "live"):
                 return await fetch_live(url, client=run.client)
 
         live_task = asyncio.ensure_future(live())
@@ -346,16 +350,20 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
     results = await asyncio.gather(
         *(_within(job, until) for _a, _c, job in jobs), return_exceptions=False
     )
-    for (archive, capture, _job), fetched in zip(jobs, results, strict=True):
-        pairs.append(capture_source(archive, capture, fetched, local, run.documents))
-    if live_task is not None:
-        fetched_live = await _within(live_task, until)
+    fetched_live = await _within(live_task, until) if live_task is not None else None
+    if isinstance(fetched_live, LiveFetch) and fetched_live.reason:
+        reasons.append(fetched_live.reason)
+
+    def compare() -> Comparison:
+        # CPU work (extraction, alignment) runs in a thread, so the requests of other
+        # snapshots keep their pace meanwhile.
+        for (archive, capture, _job), fetched in zip(jobs, results, strict=True):
+            pairs.append(capture_source(archive, capture, fetched, local, run.documents))
         if isinstance(fetched_live, LiveFetch):
-            source, document = live_source(fetched_live, local, run.documents)
-            if fetched_live.reason:
-                reasons.append(fetched_live.reason)
-            pairs.insert(0, (source, document))
-    comparison = compare_documents(local, pairs, ignore=patterns)
+            pairs.insert(0, live_source(fetched_live, local, run.documents))
+        return compare_documents(local, pairs, ignore=patterns)
+
+    comparison = await asyncio.to_thread(compare)
     exit_code = comparison.exit_code
     notes = list(local.notes)
     if comparison.verdict is Verdict.UNVERIFIABLE:
