@@ -303,3 +303,26 @@ def test_the_same_check_through_pywb_as_a_memento_archive(
     mark = pywb_mt.mark()
     _check(str(local), "--archive", timemap, "--no-live")
     assert pywb_mt.capture_fetches(url=MT_URL, since=mark) == {}
+
+
+def test_markdown_and_terminal_reports_of_a_check(tmp_path: Path, pywb_mt: PywbServer) -> None:
+    local = _snapshot(tmp_path)
+    args = ["check", str(local), "--archive", pywb_mt.base, "--no-live"]
+    args += ["--allow-private-addresses"]
+    code, markdown, _ = _run(*args, "--format", "markdown")
+    assert code == 1
+    assert "**Verdict:** changed" in markdown
+    assert f"**Closest source:** mt:{MT.original}" in markdown
+    # The timeline links each capture to its human playback URL, in time order.
+    rows = [line for line in markdown.splitlines() if line.startswith("| 20")]
+    assert [row.split(" | ")[1] for row in rows] == [
+        f"[mt:{ts}]({pywb_mt.base}/{ts}/{MT_URL})" for ts in MT.article()
+    ]
+    assert "~~15~~ **16**" in markdown
+    assert "first seen 2012-05-29 12:00:00" in markdown
+    report = tmp_path / "report.txt"
+    code, out, _ = _run(*args, "--output", str(report))
+    assert code == 1 and out == ""
+    text = report.read_text("utf-8")
+    assert text.startswith("CHANGED: 5 substantive changes (exit 1)")
+    assert f"mt:{MT.blocked}" in text and "archived_error (403)" in text
