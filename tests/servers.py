@@ -9,8 +9,7 @@ Everything listens on 127.0.0.1 on a free port and is stopped by its owner:
   404/410, a soft 404, a slow drip) and a log of what was asked.
 
 The :class:`Capture` specs and the capture sets the e2e tests check
-(:func:`moscow_times_captures`, :func:`realdata_set`...) are in ``tests/captures.py``;
-they are re-exported here.
+(:func:`moscow_times_captures`, :func:`realdata_set`...) are in ``tests/captures.py``.
 """
 
 from __future__ import annotations
@@ -43,76 +42,20 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from captures import (
-    E2E,
-    MT,
-    MT_EDITS,
-    MT_OLD_URL,
-    MT_URL,
-    QUIRK_REDIRECT_TS,
-    QUIRK_TARGET_TS,
-    QUIRK_URL,
-    REALDATA_EDIT,
-    REALDATA_PAGE,
-    REALDATA_TITLE,
-    REDIRECT_BODY,
-    SCRAPINGHUB,
-    SHARED,
     Capture,
-    MoscowTimesTimeline,
-    RealdataSet,
-    SeededEdit,
-    http_date,
-    moscow_times_captures,
-    mt_latest,
-    mt_page,
-    mt_removed_added_edited,
     parse_ts,
-    quirk_captures,
-    realdata_missing,
-    realdata_set,
-    replace_once,
-    sha1_digest,
 )
 from support import FIXTURES
 
 __all__ = [
-    "E2E",
     "GONE_PAGE",
     "HOST",
-    "MT",
-    "MT_EDITS",
-    "MT_OLD_URL",
-    "MT_URL",
     "NOT_FOUND_PAGE",
-    "QUIRK_REDIRECT_TS",
-    "QUIRK_TARGET_TS",
-    "QUIRK_URL",
-    "REALDATA_EDIT",
-    "REALDATA_PAGE",
-    "REALDATA_TITLE",
-    "REDIRECT_BODY",
-    "SCRAPINGHUB",
-    "SHARED",
-    "Capture",
     "LoggedRequest",
-    "MoscowTimesTimeline",
     "OriginRequest",
     "OriginServer",
     "PywbServer",
-    "RealdataSet",
-    "SeededEdit",
     "free_port",
-    "http_date",
-    "moscow_times_captures",
-    "mt_latest",
-    "mt_page",
-    "mt_removed_added_edited",
-    "parse_ts",
-    "quirk_captures",
-    "realdata_missing",
-    "realdata_set",
-    "replace_once",
-    "sha1_digest",
     "write_warc",
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,3 +51,20 @@ FINDING_KINDS = [
     "dead_link",
     "lost_link_target",
 ]
+
+
+class FakeClock:
+    """A monotonic clock that moves only when slept on (pauses take no time); records
+    every sleep. Pass it as ``clock=`` and its ``sleep`` as ``sleep=`` to a client."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)

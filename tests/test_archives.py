@@ -47,6 +47,7 @@ from snapverify.fetch.http import HttpClient, Response
 from snapverify.fetch.policy import AddressPolicy
 from snapverify.text.extract import extract
 from snapverify.text.normalise import word_keys
+from support import FakeClock
 
 SHARED = Path(os.environ.get("SNAPVERIFY_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 WAYBACK_HTTP = SHARED / "realdata" / "01_wayback_http"
@@ -71,22 +72,6 @@ def b32(data: bytes) -> str:
 
 async def _resolve(host: str, port: int) -> list[str]:
     return ["93.184.216.34"]  # a public address; MockTransport never connects to it
-
-
-class FakeClock:
-    """A monotonic clock that moves only when slept on: pauses take no time."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 Handler = Callable[[httpx.Request], httpx.Response]

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from servers import MT, MT_OLD_URL, MT_URL, OriginServer, PywbServer, RealdataSet
+from captures import MT, MT_OLD_URL, MT_URL, RealdataSet
+from servers import OriginServer, PywbServer
 from snapverify.cli import main
 from support import FIXTURES, SEED
 

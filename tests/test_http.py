@@ -36,24 +36,9 @@ from snapverify.fetch.http import (
     Response,
 )
 from snapverify.fetch.policy import AddressPolicy
+from support import FakeClock
 
 NAMES = {"origin.test": ["127.0.0.1"], "internal.test": ["10.0.0.1"]}
-
-
-class FakeClock:
-    """A monotonic clock that only moves when slept on; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 class StubResolver:
