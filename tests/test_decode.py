@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from snapverify.text.decode import NotADocument, decode_document, decode_html
+from snapverify.text.decode import NotADocument, charset_of, decode_document, decode_html
 
 RUSSIAN = (
     "Шесть человек были осуждены на прошлой неделе за организацию беспорядков 16 декабря "
@@ -109,3 +109,19 @@ def test_decode_html_never_raises() -> None:
     assert decode_html(b"") == ""
     assert "ok" in decode_html(codecs.BOM_UTF8 + b"ok \xff broken")
     assert decode_html(bytes(range(0x80, 0x100)))  # replaced, not raised
+
+
+@pytest.mark.parametrize(
+    ("content_type", "charset"),
+    [
+        ("text/html; charset=windows-1251", "windows-1251"),
+        ('text/html; Charset="UTF-8"', "UTF-8"),
+        ("text/html;charset=utf-8;q=1", "utf-8"),
+        ("text/html", None),
+        ("text/html; charset=", None),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_charset_of_a_content_type(content_type: str | None, charset: str | None) -> None:
+    assert charset_of(content_type) == charset

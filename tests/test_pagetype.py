@@ -600,3 +600,15 @@ def test_the_40_readability_news_pages_are_articles() -> None:
     assert len(folders) == 40
     cases = [(folder.name, (folder / "source.html").read_bytes(), {}) for folder in folders]
     assert _not_articles(cases) == []
+
+
+def test_a_page_holding_the_article_is_the_article_unless_its_status_says_otherwise() -> None:
+    challenge = (
+        "<html><head><title>Just a moment...</title></head><body>"
+        "<div id='cf-browser-verification'>Checking your browser</div></body></html>"
+    )
+    # Holding the local copy wins over a wall's markup on a 200 (no parse needed) ...
+    assert classify_page(challenge, status=200, similarity=0.9).kind is PageKind.ARTICLE
+    # ... but never over an error status, and not without the similarity.
+    assert classify_page(challenge, status=403, similarity=0.9).kind is PageKind.BOT_WALL
+    assert classify_page(challenge, status=200).kind is PageKind.BOT_WALL

@@ -8,24 +8,22 @@ compared.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from email.message import Message
 
 from snapverify.fetch.archives import Archive, CaptureRef
 from snapverify.fetch.live import LiveFetch
 from snapverify.models import Document, Outcome, Source, SourceKind
 from snapverify.store.cache import CachedCapture
-from snapverify.text.decode import NotADocument, check_document
+from snapverify.text.decode import NotADocument, charset_of, check_document
 from snapverify.text.extract import extract
 from snapverify.text.normalise import word_keys
 from snapverify.text.pagetype import PageKind, classify_page
 from snapverify.timestamps import parse_timestamp
 
-__all__ = ["FetchedCapture", "capture_source", "charset_of", "live_source", "overlap"]
+__all__ = ["FetchedCapture", "capture_source", "live_source", "overlap"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +42,6 @@ class FetchedCapture:
     status: int | None
     detail: str | None
     timestamp: str
-
-
-def charset_of(content_type: str | None) -> str | None:
-    """The ``charset`` parameter of a Content-Type header, if any."""
-    if not content_type:
-        return None
-    message = Message()
-    message["content-type"] = content_type
-    charset = message.get_param("charset")
-    return charset if isinstance(charset, str) and charset else None
 
 
 def overlap(local: Document, document: Document) -> float:
@@ -119,18 +107,23 @@ def capture_source(
     sha256, document = _document(
         payload, url=capture.original, local=local, content_type=content_type, memo=memo
     )
-    source = _replace(source, sha256=sha256)
+    source = replace(source, sha256=sha256)
     if outcome not in (Outcome.OK, Outcome.REDIRECTED):
         return source, None
     if isinstance(document, str):
-        return _replace(source, outcome=Outcome.ERROR, note=document), None
+        return replace(source, outcome=Outcome.ERROR, note=document), None
     headers = {"content-type": content_type} if content_type else None
     verdict = classify_page(
-        payload, status=source.status, url=capture.original, reference=local, headers=headers
+        payload,
+        status=source.status,
+        url=capture.original,
+        reference=local,
+        similarity=overlap(local, document),
+        headers=headers,
     )
     if verdict.kind is not PageKind.ARTICLE:
         why = f"a capture of {verdict.reason}, kept as evidence, not compared"
-        return _replace(source, outcome=Outcome.ARCHIVED_ERROR, note=_join(note, why)), None
+        return replace(source, outcome=Outcome.ARCHIVED_ERROR, note=_join(note, why)), None
     return source, document
 
 
@@ -159,11 +152,11 @@ def live_source(
         content_type=response.header("content-type"),
         memo=memo,
     )
-    source = _replace(source, sha256=sha256)
+    source = replace(source, sha256=sha256)
     if fetched.outcome not in (Outcome.OK, Outcome.REDIRECTED):
         return source, None
     if isinstance(document, str):
-        return _replace(source, outcome=Outcome.SOFT_404, note=_join(source.note, document)), None
+        return replace(source, outcome=Outcome.SOFT_404, note=_join(source.note, document)), None
     share = overlap(local, document)
     verdict = classify_page(
         response.content,
@@ -184,12 +177,8 @@ def live_source(
         why = f"the page shares {share:.0%} of the local copy's words: not the article"
     else:
         outcome, why = Outcome.SOFT_404, f"the site answered {verdict.reason}"
-    return _replace(source, outcome=outcome, note=_join(source.note, why)), None
+    return replace(source, outcome=outcome, note=_join(source.note, why)), None
 
 
 def _join(first: str | None, second: str) -> str:
     return f"{first}; {second}" if first else second
-
-
-def _replace(source: Source, **changes: object) -> Source:
-    return dataclasses.replace(source, **changes)  # type: ignore[arg-type]

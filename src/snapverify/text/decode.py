@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from email.message import Message
 
 import charset_normalizer
 import ftfy
@@ -12,6 +13,7 @@ import ftfy.badness
 
 __all__ = [
     "NotADocument",
+    "charset_of",
     "check_document",
     "decode_document",
     "decode_html",
@@ -137,6 +139,16 @@ def _decode(data: bytes, declared: str | None, *, strict: bool, repair: bool = T
     if strict:
         raise NotADocument("undecodable: no character encoding fits its bytes")
     return fix(data.decode(codec or "utf-8", errors="replace"))
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of an HTTP ``Content-Type`` value, if it has one."""
+    if not content_type:
+        return None
+    message = Message()
+    message["content-type"] = content_type
+    charset = message.get_param("charset")
+    return charset.strip() or None if isinstance(charset, str) else None
 
 
 def check_document(data: bytes) -> None:

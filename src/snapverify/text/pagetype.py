@@ -42,7 +42,7 @@ from snapverify.text._pagetype_rules import (
     WALL_SEGMENTS,
     WALL_TEXT,
 )
-from snapverify.text.decode import decode_html
+from snapverify.text.decode import charset_of, decode_html
 from snapverify.text.generic import generic_blocks
 from snapverify.text.html import HtmlElement, RawBlock, candidate_blocks, element_text, parse_html
 from snapverify.text.normalise import word_keys
@@ -141,11 +141,6 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
         if key.lower() == name:
             return value
     return None
-
-
-def _charset(headers: Mapping[str, str] | None) -> str | None:
-    match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", _header(headers, "content-type") or "")
-    return match.group(1) if match else None
 
 
 def _overlap(reference: Document, page: _Page) -> float:
@@ -303,7 +298,11 @@ def classify_page(
     Returns:
         The page's kind and a one-line reason.
     """
-    page = _read(html, _charset(headers))
+    if similarity is not None and similarity >= HOLDS_ARTICLE and (status or 0) < 400:
+        # Nothing below overrides a page that holds the article (not even a wall's
+        # markup), so the page need not be parsed at all.
+        return PageVerdict(PageKind.ARTICLE, f"the page holds {similarity:.0%} of the local copy")
+    page = _read(html, charset_of(_header(headers, "content-type")))
     if similarity is None and reference is not None and reference.blocks:
         similarity = _overlap(reference, page)
     holds = similarity is not None and similarity >= HOLDS_ARTICLE
