@@ -228,3 +228,43 @@ def test_several_snapshots_exit_with_the_first_of_2_5_3_4_75_1_0(
     codes: list[int], expected: int
 ) -> None:
     assert cli.combined_exit_code(codes) == expected
+
+
+def test_a_live_page_slower_than_the_checks_deadline_is_still_a_source(tmp_path: Path) -> None:
+    local = _seed_snapshot(tmp_path)
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "www.themoscowtimes.com":
+            await asyncio.sleep(30)
+        return httpx.Response(404)
+
+    async def run() -> object:
+        async with _client(handler) as client:  # type: ignore[arg-type]
+            options = CheckOptions(archives=(ARCHIVE,), check_deadline=0.3)
+            (result,) = await check_snapshots([local], options, client=client)
+            return result
+
+    result = asyncio.run(run())
+    live = next(s for s in result.sources if s.id == "live")  # type: ignore[attr-defined]
+    assert live.outcome == "unreachable" and "deadline" in (live.note or "")
+
+
+def test_an_unreadable_snapshot_among_several_is_named_and_the_others_go_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _offline(monkeypatch)
+    _seed_snapshot(tmp_path)
+    broken = tmp_path / "snapshots" / "broken"
+    broken.mkdir()
+    (broken / "copy.md").write_bytes(b"")
+    result = CliRunner().invoke(
+        cli.main, ["check", str(tmp_path / "snapshots"), "--format", "json"]
+    )
+    assert result.exit_code == 2
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    by_folder = {Path(r["snapshot"]["path"]).parent.name: r for r in reports}
+    assert by_folder["broken"]["exit_code"] == 2
+    assert "copy.md" in by_folder["broken"]["error"]
+    assert by_folder["seed"]["error"] is None and by_folder["seed"]["exit_code"] == 4
+    errors = [line for line in result.stderr.splitlines() if "copy.md" in line]
+    assert len(errors) == 1 and errors[0].startswith("snapverify: error: ")

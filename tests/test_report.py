@@ -49,7 +49,7 @@ WIDE = 400  # wide enough that nothing wraps in the assertions below
 
 # Keys added since (the contract allows additions); listed so any further change
 # to the report is a deliberate one.
-RESULT_EXTRA = {"notes"}
+RESULT_EXTRA = {"notes", "error"}
 SOURCE_EXTRA = {"extraction", "note"}
 
 

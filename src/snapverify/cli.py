@@ -22,7 +22,7 @@ import re
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 from urllib.parse import urlsplit
@@ -113,11 +113,9 @@ def output_option(f: F) -> F:
 def _check_patterns(
     _ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
-    for pattern in value:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise UsageError(f"invalid --ignore pattern {pattern!r}: {exc}") from exc
+    from snapverify.pipeline.files import compile_ignore
+
+    compile_ignore(value, what="--ignore pattern")
     return value
 
 
@@ -133,19 +131,27 @@ def ignore_option(f: F) -> F:
     )(f)
 
 
-def _parse_rates(values: Sequence[str], origin: str) -> dict[str, Rate]:
+def _parse_rates(pairs: Iterable[tuple[str, str]], origin: str) -> dict[str, Rate]:
+    """Rates by endpoint name from ``(name, "N/PERIOD")`` pairs; errors name ``origin``."""
     from snapverify.fetch.http import Rate
 
     rates: dict[str, Rate] = {}
+    for name, spec in pairs:
+        try:
+            rates[name] = Rate.parse(spec)
+        except ValueError as exc:
+            raise UsageError(f"{origin}: rate limit {name}={spec}: {exc}") from exc
+    return rates
+
+
+def _rate_options(values: Sequence[str]) -> list[tuple[str, str]]:
+    pairs = []
     for value in values:
         name, sep, spec = value.partition("=")
         if not sep or not name.strip():
-            raise UsageError(f"{origin}: rate limit {value!r} is not NAME=N/PERIOD (cdx=24/min)")
-        try:
-            rates[name.strip()] = Rate.parse(spec.strip())
-        except ValueError as exc:
-            raise UsageError(f"{origin}: rate limit {value!r}: {exc}") from exc
-    return rates
+            raise UsageError(f"--rate-limit: {value!r} is not NAME=N/PERIOD (cdx=24/min)")
+        pairs.append((name.strip(), spec.strip()))
+    return pairs
 
 
 def network_options(f: F) -> F:
@@ -291,7 +297,7 @@ class _Group(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except SnapverifyError as exc:
-            _fail(f"snapverify: error: {_error_message(exc)}", exc.exit_code)
+            _fail(f"snapverify: error: {exc.describe()}", exc.exit_code)
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 raise  # the reader went away (`| head`): click exits quietly
@@ -301,15 +307,6 @@ class _Group(click.Group):
             _fail(f"snapverify: error: {exc.filename}: {exc.strerror or exc}", UsageError.exit_code)
         except Exception as exc:
             _internal_error(ctx, exc)
-
-
-def _error_message(exc: SnapverifyError) -> str:
-    message = exc.message
-    if exc.url and exc.url not in message:
-        message = f"{exc.url}: {message}"
-    if exc.retry_after is not None:
-        message += f" (try again in {exc.retry_after:g} s)"
-    return message
 
 
 def _internal_error(ctx: click.Context, exc: Exception) -> NoReturn:
@@ -456,7 +453,7 @@ def check(
             --allow-private-addresses --no-live --format markdown -o report.md
     """
     from snapverify.config import load_settings
-    from snapverify.pipeline import CheckOptions
+    from snapverify.pipeline import OFFLINE, CheckOptions
     from snapverify.pipeline import check as run_check
     from snapverify.snapshot import find_store
 
@@ -465,35 +462,37 @@ def check(
         raise UsageError("no snapshots/ folder here: name a snapshot or a folder of snapshots")
     store_dir = store or find_store(paths[0])
     settings = load_settings(store_dir)
-    rates = _parse_rates(
-        [f"{k}={v}" for k, v in settings.rate_limit.items()], str(store_dir / "config.toml")
-    )
-    rates.update(_parse_rates(rate_limits, "--rate-limit"))
+    rates = _parse_rates(settings.rate_limit.items(), str(store_dir / "config.toml"))
+    rates.update(_parse_rates(_rate_options(rate_limits), "--rate-limit"))
+    # Only what was said (on the command line, else in config.toml) overrides the
+    # library's defaults, so the defaults live in one place: CheckOptions.
+    given: dict[str, Any] = {
+        "archives": archives or settings.archive,
+        "max_captures": max_captures or settings.max_captures,
+        "allow_private": allow_private
+        if allow_private is not None
+        else settings.allow_private_addresses,
+        "allow_networks": allow_networks or settings.allow_network,
+        "timeout": timeout or settings.timeout,
+        "deadline": deadline,
+    }
     options = CheckOptions(
-        archives=archives or settings.archive or ("wayback",),
         start=start,
         end=end,
-        max_captures=max_captures or settings.max_captures,
         live=not no_live,
-        allow_private=bool(
-            allow_private if allow_private is not None else settings.allow_private_addresses
-        ),
-        allow_networks=allow_networks or settings.allow_network,
-        timeout=timeout or settings.timeout or 30.0,
-        deadline=deadline or 120.0,
         rates=rates,
         store=store_dir,
         ignore=ignore,
         url=url,
+        **{name: value for name, value in given.items() if value is not None and value != ()},
     )
     with _Progress() as progress:
         results = run_check(paths, options, on_result=progress.advance, on_start=progress.start)
     for result in results:
-        for note in result.notes:
-            if note.startswith("error: "):
-                click.echo(f"snapverify: {note}", err=True)
+        if result.error is not None:
+            click.echo(f"snapverify: error: {result.error}", err=True)
     code = combined_exit_code([r.exit_code for r in results])
-    offline = [r for r in results if any(n.startswith("offline") for n in r.notes)]
+    offline = [r for r in results if OFFLINE in r.notes]
     if offline and len(offline) == len(results):
         hosts = sorted({urlsplit(s.url).hostname or s.url for r in results for s in r.sources})
         line = (

@@ -58,6 +58,16 @@ class SnapverifyError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def describe(self) -> str:
+        """The message for one line of output: with the URL or file it is about in
+        front (unless the message names it already) and the wait, if one is known."""
+        message = self.message
+        if self.url and self.url not in message:
+            message = f"{self.url}: {message}"
+        if self.retry_after is not None:
+            message += f" (try again in {self.retry_after:g} s)"
+        return message
+
 
 class UsageError(SnapverifyError):
     exit_code = 2

@@ -258,6 +258,7 @@ class CheckResult:
     findings: tuple[Finding, ...]
     provenance: Provenance | None
     notes: tuple[str, ...] = field(default=())
+    error: str | None = None  # why the snapshot could not be checked at all, if so
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -269,4 +270,5 @@ class CheckResult:
             "findings": [finding.as_dict() for finding in self.findings],
             "provenance": None if self.provenance is None else self.provenance.as_dict(),
             "notes": list(self.notes),
+            "error": self.error,
         }

@@ -4,10 +4,17 @@
 ``check`` checks snapshots against the live page and every archived capture.
 """
 
-from snapverify.pipeline.check import CheckOptions, check, check_snapshots, select_captures
+from snapverify.pipeline.check import (
+    OFFLINE,
+    CheckOptions,
+    check,
+    check_snapshots,
+    select_captures,
+)
 from snapverify.pipeline.files import compare_files, parse_source_spec
 
 __all__ = [
+    "OFFLINE",
     "CheckOptions",
     "check",
     "check_snapshots",

@@ -13,7 +13,6 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,17 +40,21 @@ from snapverify.models import (
     SourceKind,
     Verdict,
 )
+from snapverify.pipeline.files import compile_ignore
 from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
 from snapverify.snapshot import LocalCopy, find_local_copies, find_store, read_local_copy
 from snapverify.store.cache import CachedCapture, CaptureCache
 from snapverify.text.extract import prepare_reference
 
-__all__ = ["CheckOptions", "check", "check_snapshots", "select_captures"]
+__all__ = ["OFFLINE", "CheckOptions", "check", "check_snapshots", "select_captures"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+_LATE = "the check's deadline passed before an answer"
+# The note of a snapshot for which nothing at all answered (the CLI says so in one line).
+OFFLINE = "offline: no answer from the live site or any archive"
 _NO_ANSWER = frozenset({"dns", "connect", "timeout", "deadline", "tls", "reset"})
 
 
@@ -125,27 +128,22 @@ def _in_window(capture: CaptureRef, start: str | None, end: str | None) -> bool:
 def _record(fetched: Fetched) -> FetchedCapture:
     """Turn an archive's answer into what the cache keeps."""
     response = fetched.response
-    outcome, status, detail, timestamp = (
-        fetched.outcome,
-        fetched.status,
-        fetched.detail,
-        fetched.timestamp,
-    )
     if response is None:
-        return FetchedCapture(None, None, outcome, status, detail, timestamp)
-    payload: bytes = response.content
+        return FetchedCapture(
+            None, None, fetched.outcome, fetched.status, fetched.detail, fetched.timestamp
+        )
     record = CachedCapture(
-        outcome=outcome,
-        status=status,
-        timestamp=timestamp,
+        outcome=fetched.outcome,
+        status=fetched.status,
+        timestamp=fetched.timestamp,
         url=response.url,
-        sha256=hashlib.sha256(payload).hexdigest(),
+        sha256=hashlib.sha256(response.content).hexdigest(),
         sha1=response.sha1,
         raw_sha1=response.raw_sha1,
         content_type=response.header("content-type"),
-        detail=detail,
+        detail=fetched.detail,
     )
-    return FetchedCapture(record, payload, outcome, status, detail, timestamp)
+    return FetchedCapture.of(record, response.content)
 
 
 class _Run:
@@ -166,7 +164,6 @@ class _Run:
         self.captures: dict[tuple[str, str], asyncio.Task[FetchedCapture]] = {}
         self.documents: dict[str, Document | str] = {}  # payload sha256 -> doc or error
         self.hosts: dict[str, asyncio.Semaphore] = {}  # "kind host" -> slots
-        self.fetched_captures = 0
 
     def host_slot(self, url: str, kind: str) -> asyncio.Semaphore:
         """Requests in flight to one host, counted apart for listings, captures and pages,
@@ -190,23 +187,20 @@ class _Run:
 
     async def _capture(self, archive: Archive, capture: CaptureRef) -> FetchedCapture:
         if self.cache is not None:
-            found = self.cache.lookup(
-                archive.name, capture.timestamp, capture.original, capture.digest
+            # Off the event loop, like the writes: reading and hashing payloads is disk work.
+            found = await asyncio.to_thread(
+                self.cache.lookup, archive.name, capture.timestamp, capture.original, capture.digest
             )
             if found is not None:
-                record, payload = found
-                return FetchedCapture(
-                    record, payload, record.outcome, record.status, record.detail, record.timestamp
-                )
+                return FetchedCapture.of(*found)
         if archive.name in self.stopped:
-            return FetchedCapture(None, None, "error", None, self.stopped[archive.name], "")
+            return FetchedCapture.failed(self.stopped[archive.name])
         try:
             async with self.host_slot(archive.base, "playback"):
                 fetched = await archive.fetch(capture, client=self.client)
         except RateLimited as exc:
             self._stop(archive, exc)
-            return FetchedCapture(None, None, "error", 429, self.stopped[archive.name], "")
-        self.fetched_captures += 1
+            return FetchedCapture.failed(self.stopped[archive.name], status=429)
         result = _record(fetched)
         if self.cache is not None and result.record is not None and result.payload is not None:
             try:
@@ -240,9 +234,6 @@ def _info(copy: LocalCopy | None, path: Path, url: str | None) -> SnapshotInfo:
 
 
 def _failed(path: Path, exc: SnapverifyError, copy: LocalCopy | None = None) -> CheckResult:
-    message = exc.message
-    if exc.url and exc.url not in message:
-        message = f"{exc.url}: {message}"
     return CheckResult(
         snapshot=_info(copy, path, exc.url if copy is None else None),
         verdict=Verdict.UNVERIFIABLE,
@@ -250,7 +241,7 @@ def _failed(path: Path, exc: SnapverifyError, copy: LocalCopy | None = None) -> 
         sources=(),
         findings=(),
         provenance=None,
-        notes=(f"error: {message}",),
+        error=exc.describe(),
     )
 
 
@@ -321,12 +312,10 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
     except (FetchError, OSError) as exc:
         logger.info("%s: cannot resolve %s yet: %s", path, url, exc)
     prepare_reference(local)
-    patterns = [*copy.ignore, *options.ignore]
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            return _failed(path, UsageError(f"invalid ignore pattern {pattern!r}: {exc}"), copy)
+    try:
+        patterns = compile_ignore([*copy.ignore, *options.ignore])
+    except UsageError as exc:
+        return _failed(path, exc, copy)
 
     live_task: asyncio.Future[LiveFetch] | None = None
     if options.live:
@@ -347,19 +336,21 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         jobs.extend((archive, c, run.capture(archive, c)) for c in captures)
     loop = asyncio.get_running_loop()
     until = loop.time() + options.check_deadline
-    results = await asyncio.gather(
-        *(_within(job, until) for _a, _c, job in jobs), return_exceptions=False
-    )
-    fetched_live = await _within(live_task, until) if live_task is not None else None
-    if isinstance(fetched_live, LiveFetch) and fetched_live.reason:
-        reasons.append(fetched_live.reason)
+    late = FetchedCapture.failed(_LATE)
+    results = await asyncio.gather(*(_within(job, until, late) for _a, _c, job in jobs))
+    fetched_live = None
+    if live_task is not None:
+        late_live = LiveFetch(url, Outcome.UNREACHABLE, None, None, _LATE, "deadline")
+        fetched_live = await _within(live_task, until, late_live)
+        if fetched_live.reason:
+            reasons.append(fetched_live.reason)
 
     def compare() -> Comparison:
         # CPU work (extraction, alignment) runs in a thread, so the requests of other
         # snapshots keep their pace meanwhile.
         for (archive, capture, _job), fetched in zip(jobs, results, strict=True):
             pairs.append(capture_source(archive, capture, fetched, local, run.documents))
-        if isinstance(fetched_live, LiveFetch):
+        if fetched_live is not None:
             pairs.insert(0, live_source(fetched_live, local, run.documents))
         return compare_documents(local, pairs, ignore=patterns)
 
@@ -377,7 +368,7 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
             and reasons
             and all(r in _NO_ANSWER for r in reasons)
         ):
-            notes.append("offline: no answer from the live site or any archive")
+            notes.append(OFFLINE)
     return CheckResult(
         snapshot=_info(copy, path, None),
         verdict=comparison.verdict,
@@ -389,12 +380,13 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
     )
 
 
-async def _within(job: Awaitable[T], until: float) -> T | FetchedCapture:
+async def _within(job: Awaitable[T], until: float, late: T) -> T:
+    """``job``'s result, or ``late`` when the check's deadline passes first."""
     try:
         async with asyncio.timeout_at(until):
             return await job
     except TimeoutError:
-        return FetchedCapture(None, None, "error", None, "the check's deadline passed", "")
+        return late
 
 
 def _archive_hosts(archives: Sequence[Archive]) -> list[str]:

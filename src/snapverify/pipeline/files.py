@@ -17,7 +17,7 @@ from snapverify.text.extract import extract
 from snapverify.text.markdown import read_markdown
 from snapverify.timestamps import parse_timestamp
 
-__all__ = ["compare_files", "parse_source_spec"]
+__all__ = ["compare_files", "compile_ignore", "parse_source_spec"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,23 @@ def parse_source_spec(spec: str) -> tuple[Path, str | None]:
     if match and not Path(spec).exists():
         return Path(match["path"]), match["ts"]
     return Path(spec), None
+
+
+def compile_ignore(
+    patterns: Sequence[str], *, what: str = "ignore pattern"
+) -> list[re.Pattern[str]]:
+    """Compile ignore patterns (``--ignore``, ``snapshot.toml``).
+
+    Raises:
+        UsageError: a pattern that is not a regular expression, named with ``what``.
+    """
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            raise UsageError(f"invalid {what} {pattern!r}: {exc}") from exc
+    return compiled
 
 
 def _looks_like_html(path: Path, data: bytes) -> bool:
@@ -80,12 +97,7 @@ def compare_files(
     """
     copy = read_local_copy(Path(local), url=url)
     document = copy.document
-    patterns = [*copy.ignore, *ignore]
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise UsageError(f"invalid ignore pattern {pattern!r}: {exc}") from exc
+    patterns = compile_ignore([*copy.ignore, *ignore])
     pairs: list[tuple[Source, Document | None]] = []
     for spec in sources:
         path, stamp = parse_source_spec(spec)

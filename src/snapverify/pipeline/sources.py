@@ -43,6 +43,16 @@ class FetchedCapture:
     detail: str | None
     timestamp: str
 
+    @classmethod
+    def of(cls, record: CachedCapture, payload: bytes) -> FetchedCapture:
+        """A capture with its payload, as fetched or found in the cache."""
+        return cls(record, payload, record.outcome, record.status, record.detail, record.timestamp)
+
+    @classmethod
+    def failed(cls, detail: str, *, status: int | None = None) -> FetchedCapture:
+        """A capture that could not be read (outcome ``error``)."""
+        return cls(None, None, "error", status, detail, "")
+
 
 def overlap(local: Document, document: Document) -> float:
     """Share of the local copy's distinct words that the document has (0-1)."""
