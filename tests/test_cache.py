@@ -86,15 +86,35 @@ def test_a_record_must_match_its_payload(tmp_path: Path) -> None:
 
 def test_stale_temporaries_go_and_fresh_ones_stay(tmp_path: Path) -> None:
     cache = CaptureCache(tmp_path)
-    folder = tmp_path / "objects" / "ab"
-    folder.mkdir(parents=True)
+    payload = b"<p>article</p>"
+    record = _record(payload)
+    cache.remember("coll", record.timestamp, "u", record, payload)
+    folder = tmp_path / "tmp"
+    assert list(folder.iterdir()) == []  # written and renamed: nothing left behind
     stale, fresh = folder / ".tmp-old.part", folder / ".tmp-new.part"
-    stale.write_bytes(b"half")
-    fresh.write_bytes(b"half")
+    stale.write_bytes(b"half")  # what a run killed mid-write leaves
+    fresh.write_bytes(b"half")  # what a run writing right now has
     old = time.time() - 7200
     os.utime(stale, (old, old))
     assert cache.remove_stale_temporaries() == 1
     assert not stale.exists() and fresh.exists()
+    assert cache.lookup("coll", record.timestamp, "u") == (record, payload)
+
+
+def test_a_check_removes_what_a_killed_run_left(tmp_path: Path) -> None:
+    from snapverify.pipeline import CheckOptions, check
+
+    folder = tmp_path / "snapshots" / "seed"
+    folder.mkdir(parents=True)
+    (folder / "copy.md").write_text("# Title\n\nText.\n\nOriginal url: <http://10.9.9.9/a>\n")
+    stale = tmp_path / "snapshots" / ".snapverify" / "cache" / "tmp" / ".tmp-killed.part"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"half")
+    old = time.time() - 7200
+    os.utime(stale, (old, old))
+    (result,) = check([tmp_path / "snapshots"], CheckOptions(archives=()))
+    assert result.exit_code == 3  # the private URL is refused before any request
+    assert not stale.exists()
 
 
 def test_archive_names_cannot_escape_the_cache(tmp_path: Path) -> None:

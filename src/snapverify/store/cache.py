@@ -5,6 +5,7 @@ check of an unchanged snapshot asks the archive for its listing and nothing
 else. Layout under the store's ``cache/`` folder::
 
     objects/ab/cdef...        the payload, named by its SHA-256 (written once)
+    tmp/                      files being written (a killed run's are removed later)
     captures/<archive>/<h>    JSON: what fetching one capture gave (by archive,
                               timestamp and original URL)
     digests/<archive>/<d>     JSON: the same, by the archive's listed digest, so a
@@ -64,9 +65,12 @@ def _folder(archive: str) -> str:
     return _SAFE.sub("_", archive)[:80] or "_"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, temporaries: Path) -> None:
+    # Temporary files live in one folder of the cache (same file system, so the rename is
+    # atomic), where a later run finds what a killed one left without walking the cache.
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    temporaries.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=temporaries, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -88,6 +92,7 @@ class CaptureCache:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._temporaries = self.root / "tmp"
 
     # -- payloads --------------------------------------------------------------
 
@@ -110,7 +115,7 @@ class CaptureCache:
         """Keep ``data``; returns its SHA-256 (written once; replaced only when damaged)."""
         sha256 = hashlib.sha256(data).hexdigest()
         if self.load_payload(sha256) is None:
-            _write_atomic(self._object(sha256), data)
+            _write_atomic(self._object(sha256), data, self._temporaries)
         return sha256
 
     # -- capture records -------------------------------------------------------
@@ -168,9 +173,9 @@ class CaptureCache:
         if sha256 != record.sha256:
             raise ValueError("record.sha256 does not match the payload")
         text = json.dumps(asdict(record), sort_keys=True).encode("utf-8")
-        _write_atomic(self._capture_path(archive, timestamp, original), text)
+        _write_atomic(self._capture_path(archive, timestamp, original), text, self._temporaries)
         if digest:
-            _write_atomic(self._digest_path(archive, digest), text)
+            _write_atomic(self._digest_path(archive, digest), text, self._temporaries)
         return True
 
     def remove_stale_temporaries(self, older_than: float = 3600.0) -> int:
@@ -180,10 +185,10 @@ class CaptureCache:
         same time keeps its own.
         """
         removed = 0
-        if not self.root.is_dir():
+        if not self._temporaries.is_dir():
             return 0
         limit = time.time() - older_than
-        for path in self.root.rglob(".tmp-*.part"):
+        for path in self._temporaries.glob(".tmp-*.part"):
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < limit:
                     path.unlink()
