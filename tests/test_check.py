@@ -268,3 +268,27 @@ def test_an_unreadable_snapshot_among_several_is_named_and_the_others_go_on(
     assert by_folder["seed"]["error"] is None and by_folder["seed"]["exit_code"] == 4
     errors = [line for line in result.stderr.splitlines() if "copy.md" in line]
     assert len(errors) == 1 and errors[0].startswith("snapverify: error: ")
+
+
+def test_the_articles_host_is_looked_up_once_per_check(tmp_path: Path) -> None:
+    local = _seed_snapshot(tmp_path)
+    looked_up: list[str] = []
+
+    async def resolver(host: str, _port: int) -> list[str]:
+        looked_up.append(host)
+        return ["93.184.216.35"]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404)
+
+    async def run() -> None:
+        client = HttpClient(
+            policy=AddressPolicy(resolver=resolver), transport=httpx.MockTransport(handler)
+        )
+        async with client:
+            await check_snapshots([local], CheckOptions(archives=(ARCHIVE,)), client=client)
+
+    asyncio.run(run())
+    # Once for the refusal check before anything is asked, reused by the live fetch.
+    assert looked_up.count("www.themoscowtimes.com") == 1
+    assert looked_up.count("archive.test") == 1

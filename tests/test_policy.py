@@ -216,3 +216,25 @@ def test_system_resolver_on_literals() -> None:
     # Literals only: the test suite never asks a real DNS server.
     assert asyncio.run(system_resolver("127.0.0.1", 80)) == ["127.0.0.1"]
     assert asyncio.run(system_resolver("::1", 443)) == ["::1"]
+
+
+def test_a_name_is_resolved_once_per_policy_and_a_failure_is_asked_again() -> None:
+    calls: list[str] = []
+    answers = iter([OSError("temporary failure"), ["93.184.216.34"]])
+
+    async def resolver(host: str, _port: int) -> list[str]:
+        calls.append(host)
+        answer = next(answers)
+        if isinstance(answer, OSError):
+            raise answer
+        return answer
+
+    policy = AddressPolicy(resolver=resolver)
+
+    async def run() -> list[list[str]]:
+        with pytest.raises(FetchError):
+            await policy.resolve("site.test", 443)
+        return [await policy.resolve("site.test", 443) for _ in range(3)]
+
+    assert asyncio.run(run()) == [["93.184.216.34"]] * 3
+    assert calls == ["site.test", "site.test"]

@@ -145,6 +145,10 @@ class AddressPolicy:
             the ``--archive`` hosts.
         allow_networks: CIDR ranges allowed whatever they are.
         resolver: resolves host names; ``system_resolver`` by default.
+
+    A policy serves one run: it remembers what each name resolved to, so a name is
+    looked up once however many requests and connections go to it (what is connected
+    to is still the address that was checked).
     """
 
     def __init__(
@@ -159,6 +163,7 @@ class AddressPolicy:
         self.allowed_hosts = frozenset(_normal_host(h) for h in allowed_hosts)
         self.allow_networks = tuple(ipaddress.ip_network(n, strict=False) for n in allow_networks)
         self._resolver: Resolver = resolver or system_resolver
+        self._resolved: dict[tuple[str, int], list[str]] = {}
 
     def check_url(self, url: str) -> None:
         """Refuse a URL whose text alone makes it unsafe to fetch.
@@ -250,14 +255,17 @@ class AddressPolicy:
         if literal is not None:
             addresses = [literal]
         else:
-            try:
-                addresses = await self._resolver(host, port)
-            except OSError as exc:
-                raise FetchError(
-                    f"cannot resolve {host}: {exc}", outcome="unreachable", reason="dns"
-                ) from exc
+            addresses = self._resolved.get((host, port), [])
             if not addresses:
-                raise FetchError(f"{host} has no address", outcome="unreachable", reason="dns")
+                try:
+                    addresses = await self._resolver(host, port)
+                except OSError as exc:
+                    raise FetchError(
+                        f"cannot resolve {host}: {exc}", outcome="unreachable", reason="dns"
+                    ) from exc
+                if not addresses:
+                    raise FetchError(f"{host} has no address", outcome="unreachable", reason="dns")
+                self._resolved[host, port] = list(addresses)  # failures are asked again
         allowed: list[str] = []
         refused: list[tuple[str, str]] = []
         for address in addresses:
