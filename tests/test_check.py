@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -292,3 +293,29 @@ def test_the_articles_host_is_looked_up_once_per_check(tmp_path: Path) -> None:
     # Once for the refusal check before anything is asked, reused by the live fetch.
     assert looked_up.count("www.themoscowtimes.com") == 1
     assert looked_up.count("archive.test") == 1
+
+
+def test_the_progress_bar_shows_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stream:
+        def __init__(self, tty: bool) -> None:
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+        def write(self, _text: str) -> int:
+            return 0
+
+        def flush(self) -> None:
+            pass
+
+    for tty in (False, True):
+        monkeypatch.setattr(sys, "stderr", Stream(tty))
+        with cli._Progress() as progress:
+            progress.start(3)
+            shown = progress._bar is not None
+            if shown:
+                progress.advance(None)  # type: ignore[arg-type]
+                (task,) = progress._bar.tasks
+                assert (task.total, task.completed) == (3, 1)
+        assert shown is tty
