@@ -9,7 +9,7 @@
   :data:`MT` says when each was taken.
 - :func:`quirk_captures`: the self-redirect pywb replays as another capture.
 - :func:`realdata_set`: a real page of ``../shared/realdata`` with a seeded edit, and its
-  local copy (skipped with :func:`realdata_missing`'s reason when the data is absent).
+  local copy (skipped with :func:`realdata_page_missing`'s reason when the data is absent).
 
 ``tests/fixtures/e2e/README.md`` says what each capture holds and what a check must find.
 :mod:`servers` re-exports every name here, for the tests that import them from there.
@@ -21,14 +21,13 @@ import base64
 import gzip
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
-from support import FIXTURES, ROOT, SEED_URL
+from support import FIXTURES, REALDATA, ROOT, SEED_URL, realdata_missing
 
 __all__ = [
     "E2E",
@@ -44,7 +43,6 @@ __all__ = [
     "REALDATA_TITLE",
     "REDIRECT_BODY",
     "SCRAPINGHUB",
-    "SHARED",
     "Capture",
     "MoscowTimesTimeline",
     "RealdataSet",
@@ -56,7 +54,7 @@ __all__ = [
     "mt_removed_added_edited",
     "parse_ts",
     "quirk_captures",
-    "realdata_missing",
+    "realdata_page_missing",
     "realdata_set",
     "replace_once",
     "sha1_digest",
@@ -228,8 +226,7 @@ def quirk_captures() -> list[Capture]:
 
 # -- a real page of ../shared/realdata (another site, another layout) -------------------
 
-SHARED = Path(os.environ.get("SNAPVERIFY_SHARED") or ROOT.parent / "shared")
-SCRAPINGHUB = SHARED / "realdata" / "02_article_extraction" / "scrapinghub_aeb"
+SCRAPINGHUB = REALDATA / "02_article_extraction" / "scrapinghub_aeb"
 # PolitiFact fact-check of 2019-11-18 (20 paragraphs); the seeded edit changes a figure.
 REALDATA_PAGE = "9e8c9f082a8d77c58c17bda03b6b4bb6a1d6883fe196c252db4ca83b9991e0d3"
 REALDATA_TITLE = "What is the value of drugs that come to the U.S. border?"
@@ -258,15 +255,9 @@ class RealdataSet:
     LATER = "20200601120000"  # the edited bytes again (same digest)
 
 
-def realdata_missing() -> str | None:
+def realdata_page_missing() -> str | None:
     """Why the real-page set cannot be built here, or ``None`` when it can."""
-    page = SCRAPINGHUB / "html" / f"{REALDATA_PAGE}.html.gz"
-    if not page.is_file():
-        return (
-            f"real third-party data not found at {page} (set SNAPVERIFY_SHARED to the folder "
-            "holding realdata/)"
-        )
-    return None
+    return realdata_missing(SCRAPINGHUB / "html" / f"{REALDATA_PAGE}.html.gz")
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")

@@ -13,7 +13,7 @@ from captures import (
     RealdataSet,
     moscow_times_captures,
     quirk_captures,
-    realdata_missing,
+    realdata_page_missing,
     realdata_set,
 )
 from servers import OriginServer, PywbServer
@@ -45,7 +45,7 @@ def realdata(tmp_path_factory: pytest.TempPathFactory) -> RealdataSet:
     Copy ``realdata.local_copy`` into the test's own ``tmp_path`` before a check that writes
     a store beside it.
     """
-    reason = realdata_missing()
+    reason = realdata_page_missing()
     if reason:
         pytest.skip(reason)
     return realdata_set(tmp_path_factory.mktemp("realdata") / "politifact-value-of-drugs")

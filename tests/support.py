@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -10,6 +11,22 @@ SNAPSHOT = ROOT / "snapshots" / "themoscowtimes-2012-05-27-kazakh-massacre-cover
 SEED = SNAPSHOT / "000_f88a3d9426c2e04a.txt"
 SEED_URL = "https://www.themoscowtimes.com/2012/05/27/kazakh-massacre-cover-up-a15040"
 FIXTURES = ROOT / "tests" / "fixtures" / "moscowtimes"
+
+# The real third-party data (../shared/realdata, or $SNAPVERIFY_SHARED/realdata), read in
+# place; tests that need it skip with this reason when it is absent.
+SHARED = Path(os.environ.get("SNAPVERIFY_SHARED") or ROOT.parent / "shared")
+REALDATA = SHARED / "realdata"
+
+
+def realdata_missing(path: Path = REALDATA) -> str | None:
+    """Why ``path`` (under the real data) cannot be read here, or None when it can."""
+    if path.exists():
+        return None
+    return (
+        f"real third-party data not found at {path} "
+        "(set SNAPVERIFY_SHARED to the folder holding realdata/)"
+    )
+
 
 # The keys DESIGN.md promises ("The check report (JSON)"), in order; keys may be
 # added, never removed or renamed.

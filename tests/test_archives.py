@@ -13,7 +13,6 @@ import base64
 import gzip
 import hashlib
 import json
-import os
 import re
 import shutil
 import socket
@@ -47,17 +46,16 @@ from snapverify.fetch.http import HttpClient, Response
 from snapverify.fetch.policy import AddressPolicy
 from snapverify.text.extract import extract
 from snapverify.text.normalise import word_keys
-from support import FakeClock
+from support import REALDATA, FakeClock, realdata_missing
 
-SHARED = Path(os.environ.get("SNAPVERIFY_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-WAYBACK_HTTP = SHARED / "realdata" / "01_wayback_http"
+WAYBACK_HTTP = REALDATA / "01_wayback_http"
 CASSETTES = WAYBACK_HTTP / "edgi_wayback" / "cassettes"
 MONITORING = WAYBACK_HTTP / "web_monitoring_processing" / "cassettes_cli"
-PYWB_WARC = SHARED / "realdata" / "04_warc" / "pywb_sample_archive" / "warcs" / "iana.warc.gz"
+PYWB_WARC = REALDATA / "04_warc" / "pywb_sample_archive" / "warcs" / "iana.warc.gz"
 
 realdata = pytest.mark.skipif(
     not WAYBACK_HTTP.is_dir(),
-    reason=f"real third-party data not found at {WAYBACK_HTTP} (set SNAPVERIFY_SHARED)",
+    reason=realdata_missing(WAYBACK_HTTP) or "",
 )
 
 WB = "https://web.archive.org"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
 import time
 from pathlib import Path
@@ -31,14 +30,14 @@ from snapverify.fetch.cdx import (
     split_playback_url,
     timemap_original,
 )
+from support import REALDATA, realdata_missing
 
-SHARED = Path(os.environ.get("SNAPVERIFY_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-WAYBACK_HTTP = SHARED / "realdata" / "01_wayback_http"
+WAYBACK_HTTP = REALDATA / "01_wayback_http"
 EDGI = WAYBACK_HTTP / "edgi_wayback"
 
 realdata = pytest.mark.skipif(
     not WAYBACK_HTTP.is_dir(),
-    reason=f"real third-party data not found at {WAYBACK_HTTP} (set SNAPVERIFY_SHARED)",
+    reason=realdata_missing(WAYBACK_HTTP) or "",
 )
 
 # -- JSON ------------------------------------------------------------------------------

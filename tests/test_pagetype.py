@@ -10,11 +10,9 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-import os
 import re
 from collections import Counter
 from html import escape
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,17 +20,12 @@ import pytest
 from snapverify.models import Block, Document
 from snapverify.snapshot import read_local_copy
 from snapverify.text.pagetype import PageKind, PageVerdict, classify_page
-from support import FIXTURES, SEED, SEED_URL
+from support import FIXTURES, REALDATA, SEED, SEED_URL, realdata_missing
 
-SHARED = Path(os.environ.get("SNAPVERIFY_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-REALDATA = SHARED / "realdata"
 MONITORING = REALDATA / "01_wayback_http" / "web_monitoring_processing"
 SCRAPINGHUB = REALDATA / "02_article_extraction" / "scrapinghub_aeb"
 READABILITY = REALDATA / "02_article_extraction" / "readability_news" / "test-pages"
-MISSING = (
-    f"real third-party data not found at {REALDATA} (set SNAPVERIFY_SHARED to the folder "
-    "holding realdata/)"
-)
+MISSING = realdata_missing() or ""
 
 
 @functools.cache

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -21,15 +20,10 @@ from snapverify.text.decode import decode_html
 from snapverify.text.extract import extract
 from snapverify.text.html import candidate_blocks, parse_html
 from snapverify.text.normalise import word_keys
+from support import REALDATA, realdata_missing
 
-SHARED = Path(os.environ.get("SNAPVERIFY_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-REALDATA = SHARED / "realdata"
-if not REALDATA.is_dir():
-    pytest.skip(
-        f"real third-party data not found at {REALDATA} (set SNAPVERIFY_SHARED to the folder "
-        "holding realdata/)",
-        allow_module_level=True,
-    )
+if realdata_missing():
+    pytest.skip(realdata_missing() or "", allow_module_level=True)
 
 pytestmark = pytest.mark.realdata
 
