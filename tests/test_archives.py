@@ -1032,3 +1032,22 @@ def replace_ts(ref: CaptureRef, original: str) -> CaptureRef:
         f"{prefix}{ref.timestamp}id_/{original}",
         f"{prefix}{ref.timestamp}/{original}",
     )
+
+
+def test_a_listing_keeps_to_the_bounds_even_when_the_server_ignores_them() -> None:
+    rows = "".join(
+        json.dumps(
+            {"timestamp": ts, "url": PAGE, "mime": "text/html", "status": "200", "digest": "-"}
+        )
+        + "\n"
+        for ts in ("20110101000000", "20120527100000", "20121231235959", "20130101000000")
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text=rows)  # every row, whatever from/to said
+
+    archive = PywbArchive("https://archive.example/coll")
+    listing = run(
+        handler, lambda client: archive.list_captures(PAGE, client=client, start="2012", end="2012")
+    )
+    assert [c.timestamp for c in listing.captures] == ["20120527100000", "20121231235959"]

@@ -158,6 +158,11 @@ def _capture(archive: str, entry: CdxEntry, raw_url: str, view_url: str) -> Capt
     )
 
 
+def _in_range(timestamp: str, start: str | None, end: str | None) -> bool:
+    """Whether a 14-digit timestamp lies within 1-14 digit bounds (both inclusive)."""
+    return (start or "").ljust(14, "0") <= timestamp <= (end or "").ljust(14, "9")
+
+
 def _check_bound(value: str | None, name: str) -> None:
     if value is not None and not re.fullmatch(r"[0-9]{1,14}", value):
         raise UsageError(f"{name} must be 1 to 14 digits (YYYYMMDDhhmmss), not {value!r}")
@@ -216,6 +221,7 @@ class _CdxArchive:
         warnings.extend(problems)
         for warning in warnings:
             logger.warning("%s: %s: %s", self.name, url, warning)
+        # The server was given from/to; kept here too, since not every server honours them.
         captures = tuple(
             _capture(
                 self.name,
@@ -224,6 +230,7 @@ class _CdxArchive:
                 self.view_url(entry.timestamp, entry.original),
             )
             for entry in entries
+            if _in_range(entry.timestamp, start, end)
         )
         return Listing(self.name, Outcome.OK, captures, None, tuple(warnings))
 
@@ -297,8 +304,6 @@ class MementoArchive:
         warnings: list[str] = []
         mementos = parse_timemap_link(text, base=response.url, warnings=warnings)
         original = timemap_original(text) or url
-        low = (start or "").ljust(14, "0")
-        high = (end or "").ljust(14, "9")
         captures = tuple(
             CaptureRef(
                 archive=self.name,
@@ -311,8 +316,8 @@ class MementoArchive:
                 raw_url=raw_memento_url(uri_m),
                 view_url=uri_m,
             )
-            for uri_m, timestamp in mementos
-            if low <= timestamp <= high
+            for uri_m, timestamp in sorted(mementos, key=lambda memento: memento[1])
+            if _in_range(timestamp, start, end)
         )
         for warning in warnings:
             logger.warning("%s: %s: %s", self.name, url, warning)

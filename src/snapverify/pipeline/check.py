@@ -115,16 +115,6 @@ def select_captures(captures: Sequence[CaptureRef], limit: int | None) -> list[C
     return [captures[i] for i in indices]
 
 
-def _pad(stamp: str, fill: str) -> str:
-    return (stamp + fill * 14)[:14]
-
-
-def _in_window(capture: CaptureRef, start: str | None, end: str | None) -> bool:
-    if start and capture.timestamp < _pad(start, "0"):
-        return False
-    return not (end and capture.timestamp > _pad(end, "9"))
-
-
 def _record(fetched: Fetched) -> FetchedCapture:
     """Turn an archive's answer into what the cache keeps."""
     response = fetched.response
@@ -270,22 +260,17 @@ async def _list(
             empty, outcome=Outcome.parse(exc.outcome), status=exc.status, note=exc.message
         )
         return [], [source], [exc.reason]
-    warnings = list(listing.warnings)
-    for warning in warnings:
-        logger.warning("%s: %s", archive.name, warning)
     if listing.outcome != "ok":
         source = dataclasses.replace(
             empty, outcome=Outcome.parse(listing.outcome), note=listing.detail
         )
         return [], [source], []
-    captures = sorted(
-        {
-            c.timestamp: c for c in listing.captures if _in_window(c, options.start, options.end)
-        }.values(),
-        key=lambda c: c.timestamp,
-    )
+    # One capture a second: a source id is the archive's name and the timestamp (the
+    # listing may hold an http and an https capture of the same second).
+    captures = list({c.timestamp: c for c in listing.captures}.values())
     if not captures:
-        note = "no captures" + (" in the requested time range" if listing.captures else "")
+        bounded = " in the requested time range" if options.start or options.end else ""
+        note = f"no captures{bounded}"
         return [], [dataclasses.replace(empty, outcome=Outcome.NOT_ARCHIVED, note=note)], []
     return select_captures(captures, options.max_captures), [], []
 
