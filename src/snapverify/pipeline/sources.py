@@ -83,13 +83,6 @@ def _document(
     return sha256, memo[sha256]
 
 
-def _timestamp(value: str) -> datetime | None:
-    try:
-        return parse_timestamp(value) if value else None
-    except ValueError:
-        return None
-
-
 def capture_source(
     archive: Archive,
     capture: CaptureRef,
@@ -104,7 +97,7 @@ def capture_source(
         id=f"{archive.name}:{capture.timestamp}",
         kind=SourceKind.ARCHIVE,
         url=capture.view_url,
-        timestamp=_timestamp(capture.timestamp),
+        timestamp=parse_timestamp(capture.timestamp),  # checked when listed
         status=fetched.status if fetched.status is not None else capture.status,
         outcome=outcome,
         digest=capture.digest,
