@@ -25,13 +25,13 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from snapverify.store.atomic import write_atomic
 
 __all__ = ["CachedCapture", "CaptureCache"]
 
@@ -65,24 +65,6 @@ def _folder(archive: str) -> str:
     return _SAFE.sub("_", archive)[:80] or "_"
 
 
-def _write_atomic(path: Path, data: bytes, temporaries: Path) -> None:
-    # Temporary files live in one folder of the cache (same file system, so the rename is
-    # atomic), where a later run finds what a killed one left without walking the cache.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporaries.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=temporaries, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 class CaptureCache:
     """Captures on disk under ``root`` (normally ``<store>/cache``).
 
@@ -93,6 +75,9 @@ class CaptureCache:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._temporaries = self.root / "tmp"
+
+    def _write(self, path: Path, data: bytes) -> None:
+        write_atomic(path, data, temporaries=self._temporaries, parents=True)
 
     # -- payloads --------------------------------------------------------------
 
@@ -115,7 +100,7 @@ class CaptureCache:
         """Keep ``data``; returns its SHA-256 (written once; replaced only when damaged)."""
         sha256 = hashlib.sha256(data).hexdigest()
         if self.load_payload(sha256) is None:
-            _write_atomic(self._object(sha256), data, self._temporaries)
+            self._write(self._object(sha256), data)
         return sha256
 
     # -- capture records -------------------------------------------------------
@@ -173,9 +158,9 @@ class CaptureCache:
         if sha256 != record.sha256:
             raise ValueError("record.sha256 does not match the payload")
         text = json.dumps(asdict(record), sort_keys=True).encode("utf-8")
-        _write_atomic(self._capture_path(archive, timestamp, original), text, self._temporaries)
+        self._write(self._capture_path(archive, timestamp, original), text)
         if digest:
-            _write_atomic(self._digest_path(archive, digest), text, self._temporaries)
+            self._write(self._digest_path(archive, digest), text)
         return True
 
     def remove_stale_temporaries(self, older_than: float = 3600.0) -> int:
