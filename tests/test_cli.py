@@ -254,6 +254,15 @@ def test_json_goes_to_stdout_alone(runner: CliRunner, fake: _FakePipeline) -> No
     assert data["schema"] == "snapverify/check-v1"
     assert data["snapshot"]["title"] == "Tïtle"
     assert "comparing a.md" in result.stderr  # the log line went to stderr
+    # The report carries the command that reproduces it, quoted for a shell.
+    assert data["command"] == "snapverify -v compare a.md b.html --format json"
+
+
+def test_the_command_in_a_report_is_quoted_for_a_shell(
+    runner: CliRunner, fake: _FakePipeline
+) -> None:
+    result = runner.invoke(main, ["compare", "my copy.md", "b.html", "-f", "json"])
+    assert json.loads(result.stdout)["command"] == "snapverify compare 'my copy.md' b.html -f json"
 
 
 def test_verbose_after_the_command(runner: CliRunner, fake: _FakePipeline) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from markdown_it import MarkdownIt
 
+from snapverify._version import __version__
 from snapverify.models import (
     SCHEMA,
     CheckResult,
@@ -49,7 +50,8 @@ WIDE = 400  # wide enough that nothing wraps in the assertions below
 
 # Keys added since (the contract allows additions); listed so any further change
 # to the report is a deliberate one.
-RESULT_EXTRA = {"notes", "error"}
+RESULT_EXTRA = {"notes", "error", "links", "resolved", "checked_at", "command", "version"}
+FINDING_EXTRA = ["fingerprint", "change", "acknowledged", "ack_note"]
 SOURCE_EXTRA = {"extraction", "note"}
 
 
@@ -236,6 +238,8 @@ def test_json_has_the_contract_keys_in_order_and_types() -> None:
     assert list(data)[: len(RESULT_KEYS)] == RESULT_KEYS
     assert set(data) == set(RESULT_KEYS) | RESULT_EXTRA
     assert data["schema"] == SCHEMA == "snapverify/check-v1"
+    assert data["links"] == [] and data["resolved"] == []
+    assert data["version"] == __version__ and data["command"] is None
     assert data["verdict"] == "changed"
     assert data["exit_code"] == 1 and type(data["exit_code"]) is int
     assert list(data["snapshot"]) == SNAPSHOT_KEYS
@@ -260,10 +264,11 @@ def test_json_has_the_contract_keys_in_order_and_types() -> None:
     kinds = {finding["kind"] for finding in data["findings"]}
     assert kinds == {kind.value for kind in FindingKind}
     for finding in data["findings"]:
-        expected = list(FINDING_KEYS)
+        expected = list(FINDING_KEYS) + FINDING_EXTRA
         if finding["kind"] in {"link_rot", "dead_link", "lost_link_target"}:
-            expected += LINK_KEYS
+            expected += [*LINK_KEYS, "text"]
         assert list(finding) == expected
+        assert finding["change"] is None and finding["acknowledged"] is False
         assert type(finding["substantive"]) is bool
         assert isinstance(finding["detail"], str)
         assert all(isinstance(source, str) for source in finding["sources"])

@@ -14,11 +14,13 @@ logs go to stderr.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import ipaddress
 import logging
 import os
 import re
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -54,6 +56,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 REPORT_FORMATS: Final = ("terminal", "json", "markdown")
 EXIT_INTERNAL_ERROR: Final = 70  # sysexits EX_SOFTWARE
 _VERBOSE_KEY: Final = "snapverify.verbose"
+_ARGV_KEY: Final = "snapverify.argv"
 _CONTEXT_SETTINGS: Final[dict[str, Any]] = {
     "help_option_names": ["-h", "--help"],
     "max_content_width": 100,
@@ -290,6 +293,11 @@ class _Progress:
 class _Group(click.Group):
     """A group that turns exceptions into one stderr line and an exit code."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Kept for reports: the exact command line that reproduces a check.
+        ctx.meta[_ARGV_KEY] = list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -383,7 +391,7 @@ def compare(
     # Imported here so --help and --version stay fast (and work on their own).
     from snapverify.pipeline import compare_files
 
-    result = compare_files(local, sources, url=url, ignore=ignore)
+    result = _stamped(compare_files(local, sources, url=url, ignore=ignore))
     _emit(_render([result], fmt, to_terminal=output is None), output)
     raise click.exceptions.Exit(result.exit_code)
 
@@ -487,6 +495,7 @@ def check(
     )
     with _Progress() as progress:
         results = run_check(paths, options, on_result=progress.advance, on_start=progress.start)
+    results = [_stamped(result) for result in results]
     for result in results:
         if result.error is not None:
             click.echo(f"snapverify: error: {result.error}", err=True)
@@ -505,6 +514,12 @@ def check(
 
 
 # -- output -------------------------------------------------------------------
+
+
+def _stamped(result: CheckResult) -> CheckResult:
+    """``result`` carrying the command line that reproduces it (for reports)."""
+    argv = click.get_current_context().meta.get(_ARGV_KEY, sys.argv[1:])
+    return dataclasses.replace(result, command=shlex.join(["snapverify", *argv]))
 
 
 def _render(results: Sequence[CheckResult], fmt: str, *, to_terminal: bool) -> str:

@@ -12,18 +12,21 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from snapverify._version import __version__
 from snapverify.timestamps import format_timestamp
 
 __all__ = [
     "SCHEMA",
     "Block",
     "BlockKind",
+    "Change",
     "CheckResult",
     "Document",
     "Extraction",
     "Finding",
     "FindingKind",
     "Link",
+    "LinkCheck",
     "Outcome",
     "Provenance",
     "SnapshotInfo",
@@ -93,6 +96,14 @@ class FindingKind(StrEnum):
     LINK_ROT = "link_rot"
     DEAD_LINK = "dead_link"
     LOST_LINK_TARGET = "lost_link_target"
+
+
+class Change(StrEnum):
+    """A finding against the previous check of the same snapshot (history)."""
+
+    NEW = "new"
+    ONGOING = "ongoing"
+    RESOLVED = "resolved"
 
 
 class Verdict(StrEnum):
@@ -201,6 +212,12 @@ class Finding:
     status: int | None = None
     outcome: Outcome | None = None
     archive_url: str | None = None
+    text: str | None = None  # a link finding's anchor text
+    # history: set when the store knows earlier checks of the snapshot
+    fingerprint: str | None = None
+    change: Change | None = None
+    acknowledged: bool = False
+    ack_note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -216,6 +233,10 @@ class Finding:
             "last_seen": format_timestamp(self.last_seen) if self.last_seen else None,
             "substantive": self.substantive,
             "detail": self.detail,
+            "fingerprint": self.fingerprint,
+            "change": None if self.change is None else str(self.change),
+            "acknowledged": self.acknowledged,
+            "ack_note": self.ack_note,
         }
         if self.kind in (FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET):
             data.update(
@@ -223,8 +244,48 @@ class Finding:
                 status=self.status,
                 outcome=None if self.outcome is None else str(self.outcome),
                 archive_url=self.archive_url,
+                text=self.text,
             )
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCheck:
+    """What one link of the article answered: a row of the report's link table.
+
+    ``url`` is the link's target; for a target the local copy lost, the one
+    recovered from a capture (``lost`` is then true), or ``None`` when none was
+    found. ``archive_url`` is the archived version a reader can use instead.
+    """
+
+    text: str
+    url: str | None
+    outcome: Outcome
+    status: int | None = None
+    block: int | None = None
+    archive_url: str | None = None
+    archive_timestamp: datetime | None = None
+    lost: bool = False
+    detail: str | None = None
+    checked_at: datetime | None = None
+    cached: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "url": self.url,
+            "block": self.block,
+            "status": self.status,
+            "outcome": str(self.outcome),
+            "archive_url": self.archive_url,
+            "archive_timestamp": (
+                format_timestamp(self.archive_timestamp) if self.archive_timestamp else None
+            ),
+            "lost": self.lost,
+            "detail": self.detail,
+            "checked_at": format_timestamp(self.checked_at) if self.checked_at else None,
+            "cached": self.cached,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +320,10 @@ class CheckResult:
     provenance: Provenance | None
     notes: tuple[str, ...] = field(default=())
     error: str | None = None  # why the snapshot could not be checked at all, if so
+    links: tuple[LinkCheck, ...] = ()  # the original URL is not here: see its source
+    resolved: tuple[Finding, ...] = ()  # history: findings of the last check now gone
+    checked_at: datetime | None = None
+    command: str | None = None  # the command line that reproduces the check
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -271,4 +336,9 @@ class CheckResult:
             "provenance": None if self.provenance is None else self.provenance.as_dict(),
             "notes": list(self.notes),
             "error": self.error,
+            "links": [link.as_dict() for link in self.links],
+            "resolved": [finding.as_dict() for finding in self.resolved],
+            "checked_at": format_timestamp(self.checked_at) if self.checked_at else None,
+            "command": self.command,
+            "version": __version__,
         }

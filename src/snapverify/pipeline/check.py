@@ -15,6 +15,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -232,6 +233,7 @@ def _failed(path: Path, exc: SnapverifyError, copy: LocalCopy | None = None) -> 
         findings=(),
         provenance=None,
         error=exc.describe(),
+        checked_at=datetime.now(UTC),
     )
 
 
@@ -277,6 +279,7 @@ async def _list(
 
 async def _check_one(run: _Run, path: Path) -> CheckResult:
     options = run.options
+    started = datetime.now(UTC)
     try:
         copy = read_local_copy(path, url=options.url)
     except SnapverifyError as exc:
@@ -362,6 +365,7 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         findings=comparison.findings,
         provenance=comparison.provenance,
         notes=tuple(notes),
+        checked_at=started,
     )
 
 

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from snapverify.compare import compare_documents
@@ -128,4 +129,5 @@ def compare_files(
         findings=comparison.findings,
         provenance=comparison.provenance,
         notes=tuple(document.notes),
+        checked_at=datetime.now(UTC),
     )
