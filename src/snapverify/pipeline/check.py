@@ -30,11 +30,22 @@ from snapverify.errors import (
 )
 from snapverify.fetch.archives import Archive, CaptureRef, Fetched, parse_archive_spec
 from snapverify.fetch.http import HttpClient, Rate
-from snapverify.fetch.live import LiveFetch, fetch_live
+from snapverify.fetch.live import LiveFetch, fetch_live, probe_sibling
 from snapverify.fetch.policy import AddressPolicy, Resolver
+from snapverify.links import LinkCache, LinkChecker
+from snapverify.links.audit import (
+    Candidate,
+    audit_links,
+    link_rot,
+    published_at,
+    same_page,
+    with_lost_anchors,
+)
 from snapverify.models import (
     CheckResult,
     Document,
+    Finding,
+    LinkCheck,
     Outcome,
     SnapshotInfo,
     Source,
@@ -42,7 +53,7 @@ from snapverify.models import (
     Verdict,
 )
 from snapverify.pipeline.files import compile_ignore
-from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
+from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source, overlap
 from snapverify.snapshot import LocalCopy, find_local_copies, find_store, read_local_copy
 from snapverify.store.cache import CachedCapture, CaptureCache
 from snapverify.text.extract import prepare_reference
@@ -57,6 +68,8 @@ _LATE = "the check's deadline passed before an answer"
 # The note of a snapshot for which nothing at all answered (the CLI says so in one line).
 OFFLINE = "offline: no answer from the live site or any archive"
 _NO_ANSWER = frozenset({"dns", "connect", "timeout", "deadline", "tls", "reset"})
+# A live page sharing less than this of the local copy's words is probed for a soft 404.
+_PROBE_BELOW = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +93,9 @@ class CheckOptions:
         url: the original URL, for a local copy that does not say it.
         concurrency: snapshots checked at once.
         per_host: requests in flight per host, for listings, captures and pages each.
+        links: check outbound links (and lost targets) over the network; off, the
+            link table reports the last known status from the link cache.
+        link_cache_ttl: seconds a link check is reused from the link cache.
     """
 
     archives: tuple[str, ...] = ("wayback",)
@@ -98,6 +114,8 @@ class CheckOptions:
     url: str | None = None
     concurrency: int = 4
     per_host: int = 8
+    links: bool = True
+    link_cache_ttl: float = 86400.0
 
 
 def select_captures(captures: Sequence[CaptureRef], limit: int | None) -> list[CaptureRef]:
@@ -155,6 +173,14 @@ class _Run:
         self.captures: dict[tuple[str, str], asyncio.Task[FetchedCapture]] = {}
         self.documents: dict[str, Document | str] = {}  # payload sha256 -> doc or error
         self.hosts: dict[str, asyncio.Semaphore] = {}  # "kind host" -> slots
+        # Links: each distinct URL asked once per run; over the network only when the
+        # live web is asked at all (not with --no-live or --no-links).
+        self.links = LinkChecker(
+            client=client,
+            cache=None if cache is None else LinkCache(cache.root.parent / "links"),
+            ttl=options.link_cache_ttl,
+            network=options.live and options.links,
+        )
 
     def host_slot(self, url: str, kind: str) -> asyncio.Semaphore:
         """Requests in flight to one host, counted apart for listings, captures and pages,
@@ -332,6 +358,7 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         fetched_live = await _within(live_task, until, late_live)
         if fetched_live.reason:
             reasons.append(fetched_live.reason)
+        fetched_live = await _probe_soft_404(run, local, fetched_live)
 
     def compare() -> Comparison:
         # CPU work (extraction, alignment) runs in a thread, so the requests of other
@@ -343,9 +370,17 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         return compare_documents(local, pairs, ignore=patterns)
 
     comparison = await asyncio.to_thread(compare)
-    exit_code = comparison.exit_code
+    pages = {
+        f"{archive.name}:{capture.timestamp}": (fetched.payload, capture.original)
+        for (archive, capture, _job), fetched in zip(jobs, results, strict=True)
+    }
+    if fetched_live is not None and fetched_live.response is not None:
+        pages["live"] = (fetched_live.response.content, fetched_live.response.url)
+    verdict, exit_code, findings, links = await _with_links(
+        run, with_lost_anchors(local, path), url, comparison, pairs, pages
+    )
     notes = list(local.notes)
-    if comparison.verdict is Verdict.UNVERIFIABLE:
+    if verdict is Verdict.UNVERIFIABLE:
         compared = comparison.sources
         if any(s.status == 429 for s in compared) and run.stopped:
             exit_code = 75
@@ -359,14 +394,78 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
             notes.append(OFFLINE)
     return CheckResult(
         snapshot=_info(copy, path, None),
-        verdict=comparison.verdict,
+        verdict=verdict,
         exit_code=exit_code,
         sources=comparison.sources,
-        findings=comparison.findings,
+        findings=findings,
         provenance=comparison.provenance,
         notes=tuple(notes),
         checked_at=started,
+        links=links,
     )
+
+
+async def _probe_soft_404(run: _Run, local: Document, fetched: LiveFetch) -> LiveFetch:
+    """A live 200 that shares little of the local copy is checked against a random
+    sibling path (InternetArchiveBot's probe): the same page there makes it a soft 404."""
+    response = fetched.response
+    if response is None or fetched.outcome not in (Outcome.OK, Outcome.REDIRECTED):
+        return fetched
+
+    def share() -> float | None:
+        _source, document = live_source(fetched, local, run.documents)
+        return None if document is None else overlap(local, document)
+
+    similar = await asyncio.to_thread(share)
+    if similar is None or similar >= _PROBE_BELOW:
+        return fetched  # already judged from content, or plainly the article
+    async with run.host_slot(response.url, "live"):
+        sibling = await probe_sibling(response.url, client=run.client)
+    if sibling is None or not await asyncio.to_thread(same_page, response.content, sibling.content):
+        return fetched
+    detail = (
+        f"a random path of the same site ({sibling.url}) answers the same page: "
+        f"a soft 404 (the page shares {similar:.0%} of the local copy's words)"
+    )
+    return dataclasses.replace(fetched, outcome=Outcome.SOFT_404, detail=detail)
+
+
+async def _with_links(
+    run: _Run,
+    local: Document,
+    url: str,
+    comparison: Comparison,
+    pairs: Sequence[tuple[Source, Document | None]],
+    pages: Mapping[str, tuple[bytes | None, str]],
+) -> tuple[Verdict, int, tuple[Finding, ...], tuple[LinkCheck, ...]]:
+    """Add the link findings (``link_rot``, ``lost_link_target``, ``dead_link``) and the
+    link table to a comparison; a substantive link finding makes an unchanged check
+    ``changed`` (exit 1). An unverifiable check stays unverifiable (exit 4): its text
+    could not be checked, whatever its links say."""
+    sources = comparison.sources
+    live = next((s for s in sources if s.kind is SourceKind.LIVE), None)
+    findings: list[Finding] = []
+    rot = await link_rot(url, live, sources, run.links)
+    if rot is not None:
+        findings.append(rot)
+    similarity = {s.id: s.similarity or 0.0 for s in sources}
+    best = comparison.provenance.source if comparison.provenance else None
+    documents = [(source.id, doc) for source, doc in pairs if doc is not None]
+    documents.sort(key=lambda pair: (pair[0] != best, -similarity.get(pair[0], 0.0)))
+    candidates = [Candidate(sid, doc, *pages.get(sid, (None, None))) for sid, doc in documents]
+    provenance = next((s.timestamp for s in sources if s.id == best), None)
+    audit = await audit_links(
+        local,
+        candidates=candidates,
+        checker=run.links,
+        archives=run.archives,
+        published=published_at(local, provenance),
+    )
+    findings.extend(audit.findings)
+    verdict, exit_code = comparison.verdict, comparison.exit_code
+    if verdict is Verdict.UNCHANGED and any(f.substantive for f in findings):
+        verdict, exit_code = Verdict.CHANGED, 1
+    return verdict, exit_code, (*comparison.findings, *findings), audit.rows
 
 
 async def _within(job: Awaitable[T], until: float, late: T) -> T:

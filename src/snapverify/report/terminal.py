@@ -16,7 +16,7 @@ from rich.padding import Padding
 from rich.rule import Rule
 from rich.text import Text
 
-from snapverify.models import CheckResult, Finding, FindingKind, Source, Verdict
+from snapverify.models import CheckResult, Finding, FindingKind, LinkCheck, Source, Verdict
 from snapverify.report import (
     clean_text,
     describe_location,
@@ -130,7 +130,34 @@ def _snapshot(result: CheckResult) -> RenderableType:
         parts.append(Text(f"Cosmetic findings ({len(cosmetic)})", style="bold"))
         for finding in cosmetic:
             parts.append(_cosmetic(finding))
+    if result.links:
+        parts.append(Text())
+        parts.append(Text(f"Links ({len(result.links)})", style="bold"))
+        parts.append(_links(result.links))
     return Group(*parts)
+
+
+def _links(links: Sequence[LinkCheck]) -> Text:
+    """The link table: text, URL, status, outcome, archived version (aligned by hand)."""
+    header = ("text", "url", "status", "outcome", "archived")
+    rows = [header] + [
+        (
+            truncate(link.text, 40),
+            truncate(link.url or "(lost)", 80),
+            "" if link.status is None else str(link.status),
+            str(link.outcome) + (" (cached)" if link.cached else ""),
+            truncate(link.archive_url or "", 120),
+        )
+        for link in links
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    text = Text()
+    for index, row in enumerate(rows):
+        if index:
+            text.append("\n")
+        line = "  ".join(f"{cell:<{widths[n]}}" for n, cell in enumerate(row[:4]))
+        text.append(f"{line}  {row[4]}".rstrip(), style="bold" if index == 0 else "")
+    return text
 
 
 def _field(label: str, value: str, *, style: str = "") -> Text:
