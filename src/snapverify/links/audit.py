@@ -107,25 +107,31 @@ def newest_good_capture(sources: Sequence[Source]) -> Source | None:
 
 
 async def link_rot(
-    url: str, live: Source | None, sources: Sequence[Source], checker: LinkChecker
+    url: str,
+    live: Source | None,
+    sources: Sequence[Source],
+    checker: LinkChecker,
+    *,
+    record: bool = True,
 ) -> Finding | None:
     """The ``link_rot`` finding of the original URL, from the live page's source.
 
     Anything but ``ok`` or ``redirected`` (to the same article: the pipeline turns a
     redirect to another page into ``soft_404``) is rot. The live answer is kept in the
-    link cache so that a transient failure can be confirmed by a later check.
+    link cache so that a transient failure can be confirmed by a later check
+    (``record`` False: not kept, e.g. when nothing at all answered).
     """
     if live is None:
         return None
-    status = await checker.record(
-        LinkStatus(
-            url=url,
-            outcome=live.outcome,
-            status=live.status,
-            detail=live.note,
-            checked_at=live.timestamp or datetime.now(UTC).replace(microsecond=0),
-        )
+    status = LinkStatus(
+        url=url,
+        outcome=live.outcome,
+        status=live.status,
+        detail=live.note,
+        checked_at=live.timestamp or datetime.now(UTC).replace(microsecond=0),
     )
+    if record:
+        status = await checker.record(status)
     if live.outcome in _GOOD:
         return None
     newest = newest_good_capture(sources)
@@ -164,6 +170,7 @@ async def audit_links(
     checker: LinkChecker,
     archives: Sequence[Archive],
     published: datetime,
+    ask: bool = True,
 ) -> LinkAudit:
     """Check the local copy's links and recover its lost targets.
 
@@ -173,6 +180,7 @@ async def audit_links(
         checker: the run's link checker.
         archives: where to look for archived versions.
         published: the article's date: archived versions are looked for near it.
+        ask: False: ask nothing over the network (the cache's last answers only).
 
     Returns:
         One row per link (lost ones with the recovered target) and the findings.
@@ -187,13 +195,13 @@ async def audit_links(
         hit = recovered.get(id(link))
         targets.append((link, link.url if hit is None else hit.url, hit))
     urls = sorted({url for _l, url, _f in targets if url})
-    answers = await asyncio.gather(*(checker.status(u) for u in urls))
+    answers = await asyncio.gather(*(checker.status(u, ask=ask) for u in urls))
     statuses = dict(zip(urls, answers, strict=True))
     wanted = sorted(
         {url for _l, url, f in targets if url and (f is not None or is_dead(statuses[url].outcome))}
     )
     found_archives = await asyncio.gather(
-        *(checker.archived(list(archives), url, published) for url in wanted)
+        *(checker.archived(list(archives), url, published, ask=ask) for url in wanted)
     )
     archived: dict[str, Archived | None] = dict(zip(wanted, found_archives, strict=True))
 

@@ -244,22 +244,29 @@ class LinkChecker:
             ttl = min(ttl, CONFIRM_AFTER)
         return timedelta(0) <= age < ttl
 
-    async def status(self, url: str) -> LinkStatus:
-        """What ``url`` answers: asked once per run, or read from a fresh cache entry."""
-        task = self._checks.get(url)
+    async def status(self, url: str, *, ask: bool = True) -> LinkStatus:
+        """What ``url`` answers: asked once per run, or read from a fresh cache entry.
+
+        Args:
+            url: the link's target.
+            ask: False: never ask over the network (the last known answer, if any).
+        """
+        network = self.network and ask
+        key = url if network else f"cached {url}"
+        task = self._checks.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._status(url))
-            self._checks[url] = task
+            task = asyncio.ensure_future(self._status(url, network))
+            self._checks[key] = task
         return await task
 
-    async def _status(self, url: str) -> LinkStatus:
+    async def _status(self, url: str, network: bool) -> LinkStatus:
         previous = await asyncio.to_thread(self.cache.status, url) if self.cache else None
         now = self._now()
         scheme = urlsplit(url).scheme.lower()
         web = scheme in ("http", "https")
-        if previous is not None and web and (not self.network or self._fresh(previous, now)):
+        if previous is not None and web and (not network or self._fresh(previous, now)):
             return _from_entry(previous)
-        if not self.network and scheme in ("http", "https"):
+        if not network and web:
             return LinkStatus(url, Outcome.SKIPPED, detail="not checked (no network)")
         async with self._slot(url):
             self.asked += 1
@@ -299,30 +306,38 @@ class LinkChecker:
         await asyncio.to_thread(self.cache.remember_status, entry)
         return found
 
-    async def archived(self, archives: list[Archive], url: str, near: datetime) -> Archived | None:
-        """The archived version of ``url`` nearest ``near``: the first archive that has one."""
+    async def archived(
+        self, archives: list[Archive], url: str, near: datetime, *, ask: bool = True
+    ) -> Archived | None:
+        """The archived version of ``url`` nearest ``near``: the first archive that has one.
+
+        ``ask`` False: only what the cache knows.
+        """
         timestamp = format_timestamp(near)
+        network = self.network and ask
         for archive in archives:
-            key = (archive.name, url, timestamp)
+            key = (archive.name, url, timestamp if network else f"cached {timestamp}")
             task = self._archived.get(key)
             if task is None:
-                task = asyncio.ensure_future(self._lookup(archive, url, timestamp))
+                task = asyncio.ensure_future(self._lookup(archive, url, timestamp, network))
                 self._archived[key] = task
             found = await task
             if found is not None:
                 return found
         return None
 
-    async def _lookup(self, archive: Archive, url: str, timestamp: str) -> Archived | None:
+    async def _lookup(
+        self, archive: Archive, url: str, timestamp: str, network: bool
+    ) -> Archived | None:
         cache = self.cache
         now = self._now()
         if cache is not None:
             entry = await asyncio.to_thread(cache.archived, archive.name, url, timestamp)
-            if entry is not None and (not self.network or now - entry.checked < self.ttl):
+            if entry is not None and (not network or now - entry.checked < self.ttl):
                 if entry.url is None or entry.timestamp is None:
                     return None
                 return Archived(entry.url, parse_timestamp(entry.timestamp))
-        if not self.network or urlsplit(url).scheme.lower() not in ("http", "https"):
+        if not network or urlsplit(url).scheme.lower() not in ("http", "https"):
             return None
         try:
             capture = await closest_capture(archive, url, timestamp, client=self.client)

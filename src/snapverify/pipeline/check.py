@@ -376,21 +376,22 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
     }
     if fetched_live is not None and fetched_live.response is not None:
         pages["live"] = (fetched_live.response.content, fetched_live.response.url)
+    compared = comparison.sources
+    offline = bool(
+        compared
+        and all(s.outcome is Outcome.UNREACHABLE for s in compared)
+        and reasons
+        and all(r in _NO_ANSWER for r in reasons)
+    )
     verdict, exit_code, findings, links = await _with_links(
-        run, with_lost_anchors(local, path), url, comparison, pairs, pages
+        run, with_lost_anchors(local, path), url, comparison, pairs, pages, offline=offline
     )
     notes = list(local.notes)
     if verdict is Verdict.UNVERIFIABLE:
-        compared = comparison.sources
         if any(s.status == 429 for s in compared) and run.stopped:
             exit_code = 75
             notes.append("rate-limited by an archive before anything could be verified")
-        elif (
-            compared
-            and all(s.outcome is Outcome.UNREACHABLE for s in compared)
-            and reasons
-            and all(r in _NO_ANSWER for r in reasons)
-        ):
+        elif offline:
             notes.append(OFFLINE)
     return CheckResult(
         snapshot=_info(copy, path, None),
@@ -437,15 +438,18 @@ async def _with_links(
     comparison: Comparison,
     pairs: Sequence[tuple[Source, Document | None]],
     pages: Mapping[str, tuple[bytes | None, str]],
+    *,
+    offline: bool = False,
 ) -> tuple[Verdict, int, tuple[Finding, ...], tuple[LinkCheck, ...]]:
     """Add the link findings (``link_rot``, ``lost_link_target``, ``dead_link``) and the
     link table to a comparison; a substantive link finding makes an unchanged check
     ``changed`` (exit 1). An unverifiable check stays unverifiable (exit 4): its text
-    could not be checked, whatever its links say."""
+    could not be checked, whatever its links say. ``offline`` (nothing answered at all):
+    links are not asked and no failure is recorded, so an outage never confirms rot."""
     sources = comparison.sources
     live = next((s for s in sources if s.kind is SourceKind.LIVE), None)
     findings: list[Finding] = []
-    rot = await link_rot(url, live, sources, run.links)
+    rot = await link_rot(url, live, sources, run.links, record=not offline)
     if rot is not None:
         findings.append(rot)
     similarity = {s.id: s.similarity or 0.0 for s in sources}
@@ -460,6 +464,7 @@ async def _with_links(
         checker=run.links,
         archives=run.archives,
         published=published_at(local, provenance),
+        ask=not offline,
     )
     findings.extend(audit.findings)
     verdict, exit_code = comparison.verdict, comparison.exit_code

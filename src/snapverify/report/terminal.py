@@ -138,25 +138,30 @@ def _snapshot(result: CheckResult) -> RenderableType:
 
 
 def _links(links: Sequence[LinkCheck]) -> Text:
-    """The link table: text, URL, status, outcome, archived version (aligned by hand)."""
-    header = ("text", "url", "status", "outcome", "archived")
+    """The link table: status, outcome, text and URL in columns (the URL last, as it may
+    be long), the archived version on the line below when there is one."""
+    header = ("status", "outcome", "text", "url")
     rows = [header] + [
         (
-            truncate(link.text, 40),
-            truncate(link.url or "(lost)", 80),
             "" if link.status is None else str(link.status),
             str(link.outcome) + (" (cached)" if link.cached else ""),
-            truncate(link.archive_url or "", 120),
+            truncate(link.text, 40),
+            truncate(link.url or "(lost, not recovered)", 160),
         )
         for link in links
     ]
-    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    indent = sum(widths[:2]) + 4
     text = Text()
     for index, row in enumerate(rows):
         if index:
             text.append("\n")
-        line = "  ".join(f"{cell:<{widths[n]}}" for n, cell in enumerate(row[:4]))
-        text.append(f"{line}  {row[4]}".rstrip(), style="bold" if index == 0 else "")
+        cells = "  ".join(f"{cell:<{widths[n]}}" for n, cell in enumerate(row[:3]))
+        text.append(f"{cells}  {row[3]}".rstrip(), style="bold" if index == 0 else "")
+        archived = links[index - 1].archive_url if index else None
+        if archived:
+            text.append("\n" + " " * indent)
+            text.append(f"archived: {truncate(archived, 160)}", style="dim")
     return text
 
 
