@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,10 +82,10 @@ def _link_requests(origin: OriginServer, paths: set[str]) -> list[str]:
 # -- the original URL -------------------------------------------------------------------
 
 
-@pytest.fixture
-def site(origin: OriginServer, make_pywb: Callable[..., PywbServer]) -> dict[str, Any]:
-    """Each outcome of the original URL at its own path; pywb holds the article's capture
-    at every one of them (so the check compares, and link rot has an archived copy)."""
+def _serve_outcomes(origin: OriginServer) -> tuple[dict[str, str], bytes, list[Capture]]:
+    """Each outcome of the original URL at its own path of ``origin``, and captures of the
+    article at every one of them (so the check compares, and link rot has an archived copy).
+    """
     article = _article(origin)
     paths = {
         "ok": ARTICLE,
@@ -109,8 +109,18 @@ def site(origin: OriginServer, make_pywb: Callable[..., PywbServer]) -> dict[str
     origin.route(paths["blocked"], botwall, status=403)
     origin.slow(paths["unreachable"], 10.0, article)
     captures = [Capture(origin.url(path), CAPTURED, article) for path in paths.values()]
-    pywb = make_pywb({"links": captures})
-    return {"origin": origin, "pywb": pywb, "paths": paths, "article": article}
+    return paths, article, captures
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One origin and one pywb for the original-URL outcomes (started once: pywb is slow
+    to start)."""
+    with OriginServer() as origin:
+        paths, article, captures = _serve_outcomes(origin)
+        root = tmp_path_factory.mktemp("pywb-links")
+        with PywbServer({"links": captures}, root=root) as pywb:
+            yield {"origin": origin, "pywb": pywb, "paths": paths, "article": article}
 
 
 @pytest.mark.parametrize(
@@ -157,9 +167,11 @@ def test_the_original_url_and_link_rot(
 
 
 def test_a_soft_404_found_by_probing_a_random_sibling_path(
-    tmp_path: Path, site: dict[str, Any]
+    tmp_path: Path, origin: OriginServer, make_pywb: Callable[..., PywbServer]
 ) -> None:
-    origin, pywb = site["origin"], site["pywb"]
+    paths, article, captures = _serve_outcomes(origin)
+    pywb = make_pywb({"links": captures})
+    site = {"paths": paths, "article": article}
     # A teaser answers 200 with the first three paragraphs; so does every unknown path.
     teaser = site["article"]
     for paragraph in (
