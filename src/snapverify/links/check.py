@@ -119,6 +119,8 @@ class Archived:
 
 def _classify(url: str, response: Response) -> tuple[Outcome, str | None]:
     status = response.status
+    if status == 416:  # our Range on an empty resource: it is there
+        return Outcome.OK, None
     if 200 <= status < 300:
         if response.history and is_root_redirect(url, response.url):
             return Outcome.REDIRECT_TO_ROOT, f"redirected to the site's home page {response.url}"
@@ -137,8 +139,9 @@ def _classify(url: str, response: Response) -> tuple[Outcome, str | None]:
 
 
 def _suspicious(response: Response) -> bool:
-    """A HEAD answer that a GET may contradict (405/501 and other faults)."""
-    return response.status >= 400
+    """A HEAD answer that a GET may contradict (405/501 and other faults; not a 429, which
+    a second request would only make worse)."""
+    return response.status >= 400 and response.status != 429
 
 
 async def check_url(url: str, *, client: HttpClient) -> LinkStatus:
