@@ -346,6 +346,8 @@ def test_outbound_links_each_outcome_rescued_and_cached(
     assert asked.count("HEAD /dead404") == 1 and asked.count("GET /dead404") == 1
     assert asked.count("HEAD /to-private") == 1 and "GET /to-private" not in asked
     first_link_requests = len(asked)
+    # 12 links, 11 distinct URLs: 15 requests to them (+1 HEAD of "/" after /moved).
+    assert first_link_requests == 15, asked
     closest = [r for r in pywb.cdx_queries(since=mark) if "closest=" in r.path]
     assert len(closest) == 7  # one per dead or recovered target (6 dead, 1 more recovered)
 

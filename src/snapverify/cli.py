@@ -204,7 +204,8 @@ def network_options(f: F) -> F:
             metavar="NAME=N/PERIOD",
             multiple=True,
             help="Requests per period for an endpoint: cdx (CDX and TimeMap, default 24/min), "
-            "playback (captures, 8/s), live (per site, 2/s); repeatable.",
+            "playback (captures, 8/s), live (per site, 2/s), links (outbound link checks, "
+            "per site; default: the live rate); repeatable.",
         ),
         click.option(
             "--store",
