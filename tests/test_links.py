@@ -356,6 +356,17 @@ def test_a_lost_target_is_matched_by_position_when_the_text_differs() -> None:
     assert found["Robert Jones"].url is None  # no page to look in, no body link of that text
 
 
+def test_only_web_targets_are_recovered() -> None:
+    local = Document(blocks=(), links=(Link("Video footage", None),))
+    hostile = Document(
+        blocks=(),
+        links=(Link("Video footage", "data:text/html,<script>x</script>", 0),),
+    )
+    page = b'<p><a href="data:text/html,x">Video footage</a></p>'
+    (found,) = recover_lost(local, [Candidate("mt:1", hostile, page, "https://s.test/")])
+    assert found.url is None
+
+
 def test_the_best_candidate_is_asked_first() -> None:
     local = read_local_copy(SEED).document
     document, _page = _capture_document()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from snapverify.models import Document, Link
 from snapverify.text.decode import decode_html
@@ -101,21 +102,26 @@ def _aligned(local: Document, block: int, document: Document) -> int | None:
     return best if best_share >= _MIN_ALIGN else None
 
 
+def _web(url: str | None) -> bool:
+    """Only http(s) targets are recovered: a capture's ``data:`` link is never written back."""
+    return bool(url) and urlsplit(url or "").scheme.lower() in ("http", "https")
+
+
 def _match(local: Document, link: Link, ordinal: int, candidate: Candidate) -> Recovered | None:
     key = _key(link.text)
     document = candidate.document
     aligned = _aligned(local, link.block, document) if link.block is not None else None
-    same = [found for found in document.links if found.url and _key(found.text) == key]
+    same = [found for found in document.links if _web(found.url) and _key(found.text) == key]
     if same:
         near = [found for found in same if found.block == aligned]
         chosen = (near or same)[0]
         return Recovered(link, chosen.url, candidate.source, "text")
     if key:
         for text, target in candidate.anchors():
-            if _key(text) == key:
+            if _web(target) and _key(text) == key:
                 return Recovered(link, target, candidate.source, "page")
     if aligned is not None:
-        there = [found for found in document.links if found.block == aligned and found.url]
+        there = [found for found in document.links if found.block == aligned and _web(found.url)]
         if ordinal < len(there):
             return Recovered(link, there[ordinal].url, candidate.source, "position")
     return None
@@ -133,17 +139,11 @@ def recover_lost(local: Document, candidates: Sequence[Candidate]) -> list[Recov
         candidate has it).
     """
     out = []
-    for link in local.links:
+    for number, link in enumerate(local.links):
         if not link.lost:
             continue
         # The link's ordinal among the links of its block, for matching by position.
-        ordinal = sum(
-            1
-            for other in local.links
-            if other.block == link.block
-            and other is not link
-            and local.links.index(other) < local.links.index(link)
-        )
+        ordinal = sum(1 for other in local.links[:number] if other.block == link.block)
         found = None
         for candidate in candidates:
             found = _match(local, link, ordinal, candidate)
