@@ -286,5 +286,4 @@ def _dead_finding(link: Link, url: str, status: LinkStatus, version: Archived | 
         outcome=status.outcome,
         archive_url=None if version is None else version.url,
         text=link.text,
-        last_seen=status.checked_at,
     )
