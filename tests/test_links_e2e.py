@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from captures import Capture
 from servers import OriginServer, PywbServer
 from snapverify.cli import main
-from support import FIXTURES, SEED
+from support import FIXTURES, SEED, SEED_URL
 
 ARTICLE = "/2012/05/27/kazakh-massacre-cover-up-a15040"
 CAPTURED = "20120528010203"  # the article's capture
@@ -507,4 +507,45 @@ def test_fix_links_writes_robust_links_into_an_html_copy(
             )
         )
         - 1
+    )
+
+
+def test_snapshots_of_one_run_share_their_link_checks(
+    tmp_path: Path, origin: OriginServer, targets: PywbServer
+) -> None:
+    text = _linked_seed(origin).replace(SEED_URL, origin.url(ARTICLE))
+    for name in ("first", "second"):
+        folder = tmp_path / "snapshots" / name
+        folder.mkdir(parents=True)
+        (folder / SEED.name).write_text(text, "utf-8")
+    (tmp_path / "snapshots" / ".snapverify").mkdir()
+    code, out, err = _run(
+        "check",
+        str(tmp_path / "snapshots"),
+        "--archive",
+        targets.base,
+        "--allow-private-addresses",
+        "--deadline",
+        "1.5",
+        "--format",
+        "json",
+        *FAST,
+    )
+    reports = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and len(reports) == 2, err
+    assert reports[0]["links"] == reports[1]["links"]
+    asked = _link_requests(origin, {"/alive", "/dead404", "/dead410", AUTHOR, VIDEO})
+    # Once per run for both snapshots: HEAD /alive twice only because /moved-ok ends there.
+    assert sorted(asked) == sorted(
+        [
+            "HEAD /alive",
+            "HEAD /alive",
+            "HEAD /dead404",
+            "GET /dead404",
+            "HEAD /dead410",
+            "GET /dead410",
+            f"HEAD {AUTHOR}",
+            f"HEAD {VIDEO}",
+            f"GET {VIDEO}",
+        ]
     )
