@@ -30,22 +30,13 @@ from snapverify.errors import (
 )
 from snapverify.fetch.archives import Archive, CaptureRef, Fetched, parse_archive_spec
 from snapverify.fetch.http import HttpClient, Rate
-from snapverify.fetch.live import LiveFetch, fetch_live, probe_sibling
+from snapverify.fetch.live import LiveFetch, fetch_live
 from snapverify.fetch.policy import AddressPolicy, Resolver
 from snapverify.links import LinkCache, LinkChecker
-from snapverify.links.audit import (
-    Candidate,
-    audit_links,
-    link_rot,
-    published_at,
-    same_page,
-    with_lost_anchors,
-)
+from snapverify.links.audit import with_lost_anchors
 from snapverify.models import (
     CheckResult,
     Document,
-    Finding,
-    LinkCheck,
     Outcome,
     SnapshotInfo,
     Source,
@@ -53,7 +44,8 @@ from snapverify.models import (
     Verdict,
 )
 from snapverify.pipeline.files import compile_ignore
-from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source, overlap
+from snapverify.pipeline.linkstep import probe_soft_404, with_links
+from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
 from snapverify.snapshot import LocalCopy, find_local_copies, find_store, read_local_copy
 from snapverify.store.cache import CachedCapture, CaptureCache
 from snapverify.text.extract import prepare_reference
@@ -68,8 +60,6 @@ _LATE = "the check's deadline passed before an answer"
 # The note of a snapshot for which nothing at all answered (the CLI says so in one line).
 OFFLINE = "offline: no answer from the live site or any archive"
 _NO_ANSWER = frozenset({"dns", "connect", "timeout", "deadline", "tls", "reset"})
-# A live page sharing less than this of the local copy's words is probed for a soft 404.
-_PROBE_BELOW = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,7 +348,8 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         fetched_live = await _within(live_task, until, late_live)
         if fetched_live.reason:
             reasons.append(fetched_live.reason)
-        fetched_live = await _probe_soft_404(run, local, fetched_live)
+        async with run.host_slot(url, "live"):
+            fetched_live = await probe_soft_404(fetched_live, local, run.client, run.documents)
 
     def compare() -> Comparison:
         # CPU work (extraction, alignment) runs in a thread, so the requests of other
@@ -383,8 +374,15 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         and reasons
         and all(r in _NO_ANSWER for r in reasons)
     )
-    verdict, exit_code, findings, links = await _with_links(
-        run, with_lost_anchors(local, path), url, comparison, pairs, pages, offline=offline
+    verdict, exit_code, findings, links = await with_links(
+        with_lost_anchors(local, path),
+        url,
+        comparison,
+        pairs,
+        pages,
+        checker=run.links,
+        archives=run.archives,
+        offline=offline,
     )
     notes = list(local.notes)
     if verdict is Verdict.UNVERIFIABLE:
@@ -404,73 +402,6 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         checked_at=started,
         links=links,
     )
-
-
-async def _probe_soft_404(run: _Run, local: Document, fetched: LiveFetch) -> LiveFetch:
-    """A live 200 that shares little of the local copy is checked against a random
-    sibling path (InternetArchiveBot's probe): the same page there makes it a soft 404."""
-    response = fetched.response
-    if response is None or fetched.outcome not in (Outcome.OK, Outcome.REDIRECTED):
-        return fetched
-
-    def share() -> float | None:
-        _source, document = live_source(fetched, local, run.documents)
-        return None if document is None else overlap(local, document)
-
-    similar = await asyncio.to_thread(share)
-    if similar is None or similar >= _PROBE_BELOW:
-        return fetched  # already judged from content, or plainly the article
-    async with run.host_slot(response.url, "live"):
-        sibling = await probe_sibling(response.url, client=run.client)
-    if sibling is None or not await asyncio.to_thread(same_page, response.content, sibling.content):
-        return fetched
-    detail = (
-        f"a random path of the same site ({sibling.url}) answers the same page: "
-        f"a soft 404 (the page shares {similar:.0%} of the local copy's words)"
-    )
-    return dataclasses.replace(fetched, outcome=Outcome.SOFT_404, detail=detail)
-
-
-async def _with_links(
-    run: _Run,
-    local: Document,
-    url: str,
-    comparison: Comparison,
-    pairs: Sequence[tuple[Source, Document | None]],
-    pages: Mapping[str, tuple[bytes | None, str]],
-    *,
-    offline: bool = False,
-) -> tuple[Verdict, int, tuple[Finding, ...], tuple[LinkCheck, ...]]:
-    """Add the link findings (``link_rot``, ``lost_link_target``, ``dead_link``) and the
-    link table to a comparison; a substantive link finding makes an unchanged check
-    ``changed`` (exit 1). An unverifiable check stays unverifiable (exit 4): its text
-    could not be checked, whatever its links say. ``offline`` (nothing answered at all):
-    links are not asked and no failure is recorded, so an outage never confirms rot."""
-    sources = comparison.sources
-    live = next((s for s in sources if s.kind is SourceKind.LIVE), None)
-    findings: list[Finding] = []
-    rot = await link_rot(url, live, sources, run.links, record=not offline)
-    if rot is not None:
-        findings.append(rot)
-    similarity = {s.id: s.similarity or 0.0 for s in sources}
-    best = comparison.provenance.source if comparison.provenance else None
-    documents = [(source.id, doc) for source, doc in pairs if doc is not None]
-    documents.sort(key=lambda pair: (pair[0] != best, -similarity.get(pair[0], 0.0)))
-    candidates = [Candidate(sid, doc, *pages.get(sid, (None, None))) for sid, doc in documents]
-    provenance = next((s.timestamp for s in sources if s.id == best), None)
-    audit = await audit_links(
-        local,
-        candidates=candidates,
-        checker=run.links,
-        archives=run.archives,
-        published=published_at(local, provenance),
-        ask=not offline,
-    )
-    findings.extend(audit.findings)
-    verdict, exit_code = comparison.verdict, comparison.exit_code
-    if verdict is Verdict.UNCHANGED and any(f.substantive for f in findings):
-        verdict, exit_code = Verdict.CHANGED, 1
-    return verdict, exit_code, (*comparison.findings, *findings), audit.rows
 
 
 async def _within(job: Awaitable[T], until: float, late: T) -> T:
