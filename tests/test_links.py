@@ -166,6 +166,13 @@ def test_non_http_links_are_skipped_unasked(url: str) -> None:
     assert found.outcome is Outcome.SKIPPED and seen == []
 
 
+@pytest.mark.parametrize("url", ["http://[::1", "http://xn--/", "https://[zz]/"])
+def test_a_url_no_parser_takes_is_skipped_not_a_crash(url: str) -> None:
+    found, seen = _check(url)
+    assert found.outcome is Outcome.SKIPPED and "not a valid URL" in (found.detail or "")
+    assert seen == []
+
+
 def test_an_unknown_host_is_unreachable_and_transient() -> None:
     found, _seen = _check("https://nowhere.test/a")
     assert found.outcome is Outcome.UNREACHABLE and found.transient and not found.substantive

@@ -160,7 +160,12 @@ def _outbound(link: Link, page: str | None) -> bool:
         return True
     if link.url.startswith("#"):
         return False
-    return not (page and urldefrag(link.url)[0] == urldefrag(page)[0] and "#" in link.url)
+    if not page or "#" not in link.url:
+        return True
+    try:
+        return urldefrag(link.url)[0] != urldefrag(page)[0]
+    except ValueError:
+        return True
 
 
 async def audit_links(

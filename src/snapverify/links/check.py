@@ -63,6 +63,21 @@ _GET_RANGE = {"Range": "bytes=0-65535"}
 PER_HOST = 2  # link checks in flight per host
 
 
+def scheme_of(url: str) -> str:
+    """The URL's scheme, lower case; ``""`` for no scheme or a URL that does not parse."""
+    try:
+        return urlsplit(url).scheme.lower()
+    except ValueError:
+        return ""
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
 def is_dead(outcome: Outcome) -> bool:
     """Whether a link with this outcome is a dead (or dying) link worth a finding."""
     return outcome not in _ALIVE
@@ -158,7 +173,10 @@ async def check_url(url: str, *, client: HttpClient) -> LinkStatus:
         RateLimited: never for ``links`` (429 is classified, not a stop); kept for safety.
     """
     now = datetime.now(UTC).replace(microsecond=0)
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError as exc:
+        return LinkStatus(url, Outcome.SKIPPED, detail=f"not a valid URL: {exc}", checked_at=now)
     if scheme not in ("http", "https"):
         why = f"not an HTTP link ({scheme or 'no scheme'}:): not checked"
         return LinkStatus(url, Outcome.SKIPPED, detail=why, checked_at=now)
@@ -177,6 +195,9 @@ async def check_url(url: str, *, client: HttpClient) -> LinkStatus:
         if outcome is Outcome.ERROR and exc.reason in _NO_ANSWER:
             outcome = Outcome.UNREACHABLE
         return LinkStatus(url, outcome, exc.status, exc.message, checked_at=now)
+    except ValueError as exc:  # a URL no parser takes (IDNA, brackets...): nothing to ask
+        why = f"not a valid URL: {exc}"
+        return LinkStatus(url, Outcome.SKIPPED, detail=why, checked_at=now)
     outcome, detail = _classify(url, response)
     final = response.url if response.history else None
     return LinkStatus(url, outcome, response.status, detail, final, checked_at=now)
@@ -234,7 +255,7 @@ class LinkChecker:
         self.asked = 0  # URLs asked over the network in this run
 
     def _slot(self, url: str) -> asyncio.Semaphore:
-        host = (urlsplit(url).hostname or "").lower()
+        host = _host(url)
         if host not in self._hosts:
             self._hosts[host] = asyncio.Semaphore(self._per_host)
         return self._hosts[host]
@@ -265,8 +286,7 @@ class LinkChecker:
     async def _status(self, url: str, network: bool) -> LinkStatus:
         previous = await asyncio.to_thread(self.cache.status, url) if self.cache else None
         now = self._now()
-        scheme = urlsplit(url).scheme.lower()
-        web = scheme in ("http", "https")
+        web = scheme_of(url) in ("http", "https")
         if previous is not None and web and (not network or self._fresh(previous, now)):
             return _from_entry(previous)
         if not network and web:
@@ -340,11 +360,11 @@ class LinkChecker:
                 if entry.url is None or entry.timestamp is None:
                     return None
                 return Archived(entry.url, parse_timestamp(entry.timestamp))
-        if not network or urlsplit(url).scheme.lower() not in ("http", "https"):
+        if not network or scheme_of(url) not in ("http", "https"):
             return None
         try:
             capture = await closest_capture(archive, url, timestamp, client=self.client)
-        except (RateLimited, FetchError, AddressRefused) as exc:
+        except (RateLimited, FetchError, AddressRefused, ValueError) as exc:
             logger.info("%s: no archived version of %s: %s", archive.name, url, exc)
             return None
         found = None

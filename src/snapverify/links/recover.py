@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
+from snapverify.links.check import scheme_of
 from snapverify.models import Document, Link
 from snapverify.text.decode import decode_html
 from snapverify.text.html import parse_html
@@ -104,7 +104,7 @@ def _aligned(local: Document, block: int, document: Document) -> int | None:
 
 def _web(url: str | None) -> bool:
     """Only http(s) targets are recovered: a capture's ``data:`` link is never written back."""
-    return bool(url) and urlsplit(url or "").scheme.lower() in ("http", "https")
+    return bool(url) and scheme_of(url or "") in ("http", "https")
 
 
 def _match(local: Document, link: Link, ordinal: int, candidate: Candidate) -> Recovered | None:
