@@ -409,6 +409,7 @@ class _Route:
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
     drip: float | None = None  # seconds between bytes
+    delay: float | None = None  # seconds before the status line (a slow server)
 
 
 NOT_FOUND_PAGE = b"<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n"  # noqa: E501
@@ -425,6 +426,7 @@ class OriginServer:
 
     def __init__(self, port: int | None = None) -> None:
         self._routes: dict[str, _Route] = {}
+        self._fallback: _Route | None = None  # what unknown paths answer (None: 404)
         self._log: list[OriginRequest] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -481,6 +483,21 @@ class OriginServer:
         default = b"<html><body><p>" + b"slow " * 80 + b"</p></body></html>\n"
         return self.route(path, default if body is None else body, drip=interval)
 
+    def fallback(self, body: bytes | str, *, status: int = 200) -> None:
+        """Answer every unregistered path with ``body`` (a site whose not-found page is a 200)."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        with self._lock:
+            self._fallback = _Route(status, data, (("Content-Type", "text/html; charset=utf-8"),))
+
+    def slow(self, path: str, seconds: float, body: bytes | str = b"<p>late</p>") -> str:
+        """200 with ``body``, whose status line comes only after ``seconds`` (to HEAD too)."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        with self._lock:
+            self._routes[path] = _Route(
+                200, data, (("Content-Type", "text/html; charset=utf-8"),), delay=seconds
+            )
+        return self.url(path)
+
     # -- what was asked --
 
     def requests(self, path: str | None = None) -> list[OriginRequest]:
@@ -504,8 +521,14 @@ class OriginServer:
                     route = origin._routes.get(self.path) or origin._routes.get(
                         urlsplit(self.path).path
                     )
-                route = route or _Route(404, NOT_FOUND_PAGE, (("Content-Type", "text/html"),))
+                route = (
+                    route
+                    or origin._fallback
+                    or _Route(404, NOT_FOUND_PAGE, (("Content-Type", "text/html"),))
+                )
                 self.close_connection = True
+                if route.delay is not None and origin._stopping.wait(route.delay):
+                    return
                 self.send_response(route.status)
                 for name, value in route.headers:
                     self.send_header(name, value)

@@ -204,7 +204,8 @@ def network_options(f: F) -> F:
             metavar="NAME=N/PERIOD",
             multiple=True,
             help="Requests per period for an endpoint: cdx (CDX and TimeMap, default 24/min), "
-            "playback (captures, 8/s), live (per site, 2/s); repeatable.",
+            "playback (captures, 8/s), live (per site, 2/s), links (outbound link checks, "
+            "per site; default: the live rate); repeatable.",
         ),
         click.option(
             "--store",
@@ -418,7 +419,21 @@ def compare(
     default=None,
     help="At most N captures: the first, the last and captures spread evenly between.",
 )
-@click.option("--no-live", is_flag=True, help="Do not fetch the live page.")
+@click.option(
+    "--no-live", is_flag=True, help="Do not fetch the live page (nor check outbound links)."
+)
+@click.option(
+    "--no-links",
+    is_flag=True,
+    help="Do not check outbound links (their last known status is reported, if any).",
+)
+@click.option(
+    "--link-cache-ttl",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Reuse a link check this long before asking again [default: 86400, one day].",
+)
 @click.option("--url", help="The article's original URL, when the local copy does not name it.")
 @network_options
 @ignore_option
@@ -431,6 +446,8 @@ def check(
     end: str | None,
     max_captures: int | None,
     no_live: bool,
+    no_links: bool,
+    link_cache_ttl: float | None,
     url: str | None,
     archives: tuple[str, ...],
     allow_private: bool | None,
@@ -451,6 +468,12 @@ def check(
     capture, cached on disk, extracted and compared with the local copy. The exit
     code is the verdict's: 0 unchanged, 1 changed, 3 URL refused, 4 unverifiable
     (offline, or nothing could be compared), 75 rate-limited: try later.
+
+    Links: the original URL's live answer (link rot), every outbound link of
+    the local copy (HEAD, then GET; cached for --link-cache-ttl) and targets
+    the local copy lost, recovered from the captures. A definitive dead link
+    (404, 410, soft 404, redirect to the home page, loop) counts as a
+    substantive change; use fix-links to write a repaired copy.
 
     \b
     Example:
@@ -482,11 +505,13 @@ def check(
         "allow_networks": allow_networks or settings.allow_network,
         "timeout": timeout or settings.timeout,
         "deadline": deadline,
+        "link_cache_ttl": link_cache_ttl if link_cache_ttl is not None else settings.link_cache_ttl,
     }
     options = CheckOptions(
         start=start,
         end=end,
         live=not no_live,
+        links=not no_links,
         rates=rates,
         store=store_dir,
         ignore=ignore,
@@ -511,6 +536,76 @@ def check(
         _fail(line, 4)
     _emit(_render(results, fmt, to_terminal=output is None), output)
     raise click.exceptions.Exit(code)
+
+
+@main.command("fix-links", context_settings=_CONTEXT_SETTINGS)
+@click.argument("snapshot", type=click.Path(path_type=Path))
+@click.option("--url", help="The article's original URL, when the local copy does not name it.")
+@network_options
+@output_option
+@verbose_option
+def fix_links(
+    snapshot: Path,
+    url: str | None,
+    archives: tuple[str, ...],
+    allow_private: bool | None,
+    allow_networks: tuple[str, ...],
+    timeout: float | None,
+    deadline: float | None,
+    rate_limits: tuple[str, ...],
+    store: Path | None,
+    output: Path | None,
+) -> None:
+    """Write a copy of SNAPSHOT with the link targets it lost restored.
+
+    Links whose target the local copy lost ([text](#)) are matched by anchor
+    text and position to the links of the archived captures; each restored
+    link carries its archived version (Robust Links): in Markdown
+    [text](URL) ([archived](ARCHIVE_URL)), in HTML data-versionurl and
+    data-versiondate. The copy goes to --output or stdout; the local copy is
+    never changed (an --output naming it is refused, exit 2).
+
+    \b
+    Example:
+        snapverify fix-links snapshots/my-article/article.md -o fixed.md
+        snapverify fix-links article.md --archive http://127.0.0.1:8080/coll \\
+            --allow-private-addresses
+    """
+    from snapverify.config import load_settings
+    from snapverify.pipeline import CheckOptions
+    from snapverify.pipeline.fixlinks import fix_links as run_fix_links
+    from snapverify.snapshot import find_store
+
+    if output is not None and output.resolve() == snapshot.resolve():
+        raise UsageError(f"--output {output} is the local copy: fix-links never writes in place")
+    store_dir = store or find_store(snapshot)
+    settings = load_settings(store_dir)
+    rates = _parse_rates(settings.rate_limit.items(), str(store_dir / "config.toml"))
+    rates.update(_parse_rates(_rate_options(rate_limits), "--rate-limit"))
+    given: dict[str, Any] = {
+        "archives": archives or settings.archive,
+        "allow_private": allow_private
+        if allow_private is not None
+        else settings.allow_private_addresses,
+        "allow_networks": allow_networks or settings.allow_network,
+        "timeout": timeout or settings.timeout,
+        "deadline": deadline,
+        "link_cache_ttl": settings.link_cache_ttl,
+    }
+    options = CheckOptions(
+        rates=rates,
+        store=store_dir,
+        url=url,
+        **{name: value for name, value in given.items() if value is not None and value != ()},
+    )
+    fixed = run_fix_links(snapshot, options)
+    for line in fixed.notes:
+        click.echo(f"snapverify: {line}", err=True)
+    if output is None:
+        click.echo(fixed.text, nl=False)
+    else:
+        _write_atomic(output, fixed.text)
+        logger.info("repaired copy written to %s", output)
 
 
 # -- output -------------------------------------------------------------------

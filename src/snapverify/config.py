@@ -2,7 +2,7 @@
 
 Each key mirrors the command-line option of the same name (``archive``,
 ``timeout``, ``rate_limit``, ``allow_private_addresses``, ``allow_network``,
-``max_captures``); an option given on the command line wins, then the
+``max_captures``, ``link_cache_ttl``); an option given on the command line wins, then the
 environment (``SNAPVERIFY_ALLOW_PRIVATE``), then the file, then the defaults.
 """
 
@@ -19,7 +19,15 @@ __all__ = ["Settings", "load_settings"]
 
 CONFIG_NAME = "config.toml"
 _KEYS = frozenset(
-    {"archive", "timeout", "rate_limit", "allow_private_addresses", "allow_network", "max_captures"}
+    {
+        "archive",
+        "timeout",
+        "rate_limit",
+        "allow_private_addresses",
+        "allow_network",
+        "max_captures",
+        "link_cache_ttl",
+    }
 )
 
 
@@ -33,6 +41,7 @@ class Settings:
     allow_private_addresses: bool | None = None
     allow_network: tuple[str, ...] = ()
     max_captures: int | None = None
+    link_cache_ttl: float | None = None
 
 
 def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
@@ -74,6 +83,9 @@ def load_settings(store: Path) -> Settings:
     limit = data.get("max_captures")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise UsageError(f"{path}: max_captures must be a positive whole number")
+    ttl = data.get("link_cache_ttl")
+    if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 0):
+        raise UsageError(f"{path}: link_cache_ttl must be a number of seconds (0 or more)")
     return Settings(
         archive=_strings(path, "archive", data.get("archive", [])),
         timeout=None if timeout is None else float(timeout),
@@ -81,4 +93,5 @@ def load_settings(store: Path) -> Settings:
         allow_private_addresses=allow,
         allow_network=_strings(path, "allow_network", data.get("allow_network", [])),
         max_captures=limit,
+        link_cache_ttl=None if ttl is None else float(ttl),
     )

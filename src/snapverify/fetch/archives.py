@@ -38,6 +38,7 @@ from snapverify.fetch.playback import (
 )
 from snapverify.fetch.timemap import parse_timemap_link, raw_memento_url, timemap_original
 from snapverify.models import Outcome
+from snapverify.timestamps import parse_timestamp
 
 __all__ = [
     "CDX_PAGE_SIZE",
@@ -55,6 +56,7 @@ __all__ = [
     "WaybackArchive",
     "classify_capture",
     "classify_listing",
+    "closest_capture",
     "fetch_capture",
     "parse_archive_spec",
 ]
@@ -63,6 +65,7 @@ logger = logging.getLogger(__name__)
 
 MAX_CDX_PAGES = 100
 CDX_PAGE_SIZE = 1000
+CLOSEST_LIMIT = 10  # rows a closest lookup reads: the nearest good one is among them
 WAYBACK_BASE = "https://web.archive.org"
 # Listing answers IA uses for refusals (403 bodies); matched only to word the detail.
 _BLOCKED = re.compile(rb"Blocked Site Error|AccessControlException|Robots", re.IGNORECASE)
@@ -238,6 +241,86 @@ class _CdxArchive:
         """Fetch a capture raw (see ``fetch_capture``)."""
         return await fetch_capture(capture, client=client)
 
+    async def closest(self, url: str, timestamp: str, *, client: HttpClient) -> CaptureRef | None:
+        """The good capture of ``url`` nearest ``timestamp`` (one CDX query, ``sort=closest``).
+
+        Args:
+            url: the original URL.
+            timestamp: 1-14 digits.
+            client: the HTTP client (endpoint ``cdx``).
+
+        Returns:
+            The nearest capture that answered 2xx, or None when the archive has none.
+
+        Raises:
+            RateLimited, FetchError, AddressRefused: as ``list_captures``.
+        """
+        _check_bound(timestamp, "timestamp")
+        params = {
+            "url": url,
+            "output": "json",
+            "closest": timestamp,
+            "sort": "closest",
+            "limit": str(CLOSEST_LIMIT),
+        }
+        response = await client.get(f"{self._cdx_url}?{urlencode(params)}", endpoint="cdx")
+        outcome, _detail = classify_listing(response)
+        if outcome != Outcome.OK:
+            return None
+        rows, _key, _problems = parse_cdx(response.content.decode("utf-8", "replace"))
+        entries, _problems = entries_from_rows(rows)
+        good = [
+            _capture(
+                self.name,
+                entry,
+                self.raw_url(entry.timestamp, entry.original),
+                self.view_url(entry.timestamp, entry.original),
+            )
+            for entry in entries
+            if entry.status is not None and 200 <= entry.status < 300
+        ]
+        return _nearest(good, timestamp)
+
+
+def _nearest(captures: list[CaptureRef], timestamp: str) -> CaptureRef | None:
+    """The capture nearest ``timestamp`` (1-14 digits); the earlier one on a tie."""
+    if not captures:
+        return None
+    target = parse_timestamp(timestamp)
+    return min(
+        captures,
+        key=lambda c: (abs((parse_timestamp(c.timestamp) - target).total_seconds()), c.timestamp),
+    )
+
+
+async def closest_capture(
+    archive: Archive, url: str, timestamp: str, *, client: HttpClient
+) -> CaptureRef | None:
+    """The good capture of ``url`` nearest ``timestamp`` in ``archive``.
+
+    Uses the archive's own ``closest`` lookup when it has one (Wayback and pywb: CDX
+    ``closest`` + ``sort=closest``; Memento: the TimeMap), else its listing.
+
+    Args:
+        archive: any archive.
+        url: the original URL.
+        timestamp: 1-14 digits.
+        client: the HTTP client.
+
+    Returns:
+        The nearest capture, or None when there is none.
+
+    Raises:
+        RateLimited, FetchError, AddressRefused: from the client.
+    """
+    lookup = getattr(archive, "closest", None)
+    if lookup is not None:
+        found: CaptureRef | None = await lookup(url, timestamp, client=client)
+        return found
+    listing = await archive.list_captures(url, client=client)
+    good = [c for c in listing.captures if c.status is None or 200 <= c.status < 300]
+    return _nearest(good, timestamp)
+
 
 class WaybackArchive(_CdxArchive):
     """The Internet Archive's Wayback Machine (CDX server with resume-key paging)."""
@@ -326,6 +409,15 @@ class MementoArchive:
     async def fetch(self, capture: CaptureRef, *, client: HttpClient) -> Fetched:
         """Fetch a memento raw (see ``fetch_capture``)."""
         return await fetch_capture(capture, client=client)
+
+    async def closest(self, url: str, timestamp: str, *, client: HttpClient) -> CaptureRef | None:
+        """The memento of ``url`` nearest ``timestamp``, from its TimeMap (endpoint ``cdx``).
+
+        A TimeMap gives no statuses: the nearest memento is taken as it is.
+        """
+        _check_bound(timestamp, "timestamp")
+        listing = await self.list_captures(url, client=client)
+        return _nearest(list(listing.captures), timestamp)
 
 
 def parse_archive_spec(spec: str) -> Archive:

@@ -8,14 +8,15 @@ decided from its content by the pipeline (:mod:`snapverify.text.pagetype`).
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from snapverify.errors import AddressRefused, FetchError
 from snapverify.fetch.http import HttpClient, Response
 from snapverify.models import Outcome
 
-__all__ = ["LiveFetch", "fetch_live", "is_root_redirect"]
+__all__ = ["LiveFetch", "fetch_live", "is_root_redirect", "probe_sibling", "sibling_url"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +91,39 @@ async def fetch_live(url: str, *, client: HttpClient) -> LiveFetch:
             url, Outcome.BLOCKED, status, response, f"the site refused the request ({status})"
         )
     return LiveFetch(url, Outcome.ERROR, status, response, f"the site answered {status}")
+
+
+def sibling_url(url: str, token: str | None = None) -> str:
+    """A path beside ``url`` that should not exist: its parent folder plus a random name.
+
+    ``https://site/2012/05/27/slug-a1`` gives ``https://site/2012/05/27/snapverify-<hex>``;
+    the query and fragment are dropped.
+    """
+    parts = urlsplit(url)
+    parent = parts.path.rstrip("/").rpartition("/")[0]
+    name = f"snapverify-{token or secrets.token_hex(8)}"
+    return urlunsplit((parts.scheme, parts.netloc, f"{parent}/{name}", "", ""))
+
+
+async def probe_sibling(url: str, *, client: HttpClient) -> Response | None:
+    """Fetch a random nonexistent sibling path of ``url`` (InternetArchiveBot's soft-404 probe).
+
+    A site that answers such a path with 200 and the same page as ``url`` answers every
+    unknown path that way: the page at ``url`` is a soft 404. Only worth a request when the
+    live page already looks wrong (the pipeline asks only then).
+
+    Args:
+        url: the page whose site is probed.
+        client: the HTTP client (endpoint ``live``).
+
+    Returns:
+        The sibling's final answer when it is a 2xx, else None (an honest 404, a refusal,
+        no answer).
+    """
+    probe = sibling_url(url)
+    try:
+        response = await client.get(probe, endpoint="live", follow_redirects=True)
+    except (AddressRefused, FetchError) as exc:
+        logger.info("%s: sibling probe %s: %s", url, probe, exc)
+        return None
+    return response if 200 <= response.status < 300 else None

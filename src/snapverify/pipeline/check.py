@@ -32,6 +32,8 @@ from snapverify.fetch.archives import Archive, CaptureRef, Fetched, parse_archiv
 from snapverify.fetch.http import HttpClient, Rate
 from snapverify.fetch.live import LiveFetch, fetch_live
 from snapverify.fetch.policy import AddressPolicy, Resolver
+from snapverify.links import LinkCache, LinkChecker
+from snapverify.links.audit import with_lost_anchors
 from snapverify.models import (
     CheckResult,
     Document,
@@ -42,6 +44,7 @@ from snapverify.models import (
     Verdict,
 )
 from snapverify.pipeline.files import compile_ignore
+from snapverify.pipeline.linkstep import probe_soft_404, with_links
 from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
 from snapverify.snapshot import LocalCopy, find_local_copies, find_store, read_local_copy
 from snapverify.store.cache import CachedCapture, CaptureCache
@@ -80,6 +83,9 @@ class CheckOptions:
         url: the original URL, for a local copy that does not say it.
         concurrency: snapshots checked at once.
         per_host: requests in flight per host, for listings, captures and pages each.
+        links: check outbound links (and lost targets) over the network; off, the
+            link table reports the last known status from the link cache.
+        link_cache_ttl: seconds a link check is reused from the link cache.
     """
 
     archives: tuple[str, ...] = ("wayback",)
@@ -98,6 +104,8 @@ class CheckOptions:
     url: str | None = None
     concurrency: int = 4
     per_host: int = 8
+    links: bool = True
+    link_cache_ttl: float = 86400.0
 
 
 def select_captures(captures: Sequence[CaptureRef], limit: int | None) -> list[CaptureRef]:
@@ -155,6 +163,14 @@ class _Run:
         self.captures: dict[tuple[str, str], asyncio.Task[FetchedCapture]] = {}
         self.documents: dict[str, Document | str] = {}  # payload sha256 -> doc or error
         self.hosts: dict[str, asyncio.Semaphore] = {}  # "kind host" -> slots
+        # Links: each distinct URL asked once per run; over the network only when the
+        # live web is asked at all (not with --no-live or --no-links).
+        self.links = LinkChecker(
+            client=client,
+            cache=None if cache is None else LinkCache(cache.root.parent / "links"),
+            ttl=options.link_cache_ttl,
+            network=options.live and options.links,
+        )
 
     def host_slot(self, url: str, kind: str) -> asyncio.Semaphore:
         """Requests in flight to one host, counted apart for listings, captures and pages,
@@ -332,6 +348,8 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         fetched_live = await _within(live_task, until, late_live)
         if fetched_live.reason:
             reasons.append(fetched_live.reason)
+        async with run.host_slot(url, "live"):
+            fetched_live = await probe_soft_404(fetched_live, local, run.client, run.documents)
 
     def compare() -> Comparison:
         # CPU work (extraction, alignment) runs in a thread, so the requests of other
@@ -343,29 +361,46 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         return compare_documents(local, pairs, ignore=patterns)
 
     comparison = await asyncio.to_thread(compare)
-    exit_code = comparison.exit_code
+    pages = {
+        f"{archive.name}:{capture.timestamp}": (fetched.payload, capture.original)
+        for (archive, capture, _job), fetched in zip(jobs, results, strict=True)
+    }
+    if fetched_live is not None and fetched_live.response is not None:
+        pages["live"] = (fetched_live.response.content, fetched_live.response.url)
+    compared = comparison.sources
+    offline = bool(
+        compared
+        and all(s.outcome is Outcome.UNREACHABLE for s in compared)
+        and reasons
+        and all(r in _NO_ANSWER for r in reasons)
+    )
+    verdict, exit_code, findings, links = await with_links(
+        with_lost_anchors(local, path),
+        url,
+        comparison,
+        pairs,
+        pages,
+        checker=run.links,
+        archives=run.archives,
+        offline=offline,
+    )
     notes = list(local.notes)
-    if comparison.verdict is Verdict.UNVERIFIABLE:
-        compared = comparison.sources
+    if verdict is Verdict.UNVERIFIABLE:
         if any(s.status == 429 for s in compared) and run.stopped:
             exit_code = 75
             notes.append("rate-limited by an archive before anything could be verified")
-        elif (
-            compared
-            and all(s.outcome is Outcome.UNREACHABLE for s in compared)
-            and reasons
-            and all(r in _NO_ANSWER for r in reasons)
-        ):
+        elif offline:
             notes.append(OFFLINE)
     return CheckResult(
         snapshot=_info(copy, path, None),
-        verdict=comparison.verdict,
+        verdict=verdict,
         exit_code=exit_code,
         sources=comparison.sources,
-        findings=comparison.findings,
+        findings=findings,
         provenance=comparison.provenance,
         notes=tuple(notes),
         checked_at=started,
+        links=links,
     )
 
 

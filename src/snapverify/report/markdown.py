@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
 
-from snapverify.models import CheckResult, Finding, FindingKind, Source, SourceKind
+from snapverify.models import CheckResult, Finding, FindingKind, LinkCheck, Source, SourceKind
 from snapverify.report import (
     clean_text,
     describe_location,
@@ -130,6 +130,33 @@ def _snapshot(result: CheckResult) -> list[str]:
         for finding in cosmetic:
             lines.append(_cosmetic(finding))
         lines.append("")
+    if result.links:
+        lines.extend(["### Links", ""])
+        lines.extend(_links(result.links))
+        lines.append("")
+    return lines
+
+
+def _links(links: Sequence[LinkCheck]) -> list[str]:
+    """The link table: text, URL, status, outcome, archived version (escaped, http(s) only)."""
+    lines = [
+        _row(["text", "url", "status", "outcome", "archived version"]),
+        _row(["---", "---", "---:", "---", "---"]),
+    ]
+    for item in links:
+        outcome = str(item.outcome) + (" (cached)" if item.cached else "")
+        archived = ""
+        if item.archive_url:
+            stamp = format_time(item.archive_timestamp) if item.archive_timestamp else "archived"
+            archived = link(item.archive_url, stamp)
+        cells = [
+            escape(truncate(item.text, 80)),
+            link(item.url) if item.url else "(lost)",
+            "" if item.status is None else str(item.status),
+            escape(outcome),
+            archived,
+        ]
+        lines.append(_row(cells))
     return lines
 
 

@@ -16,7 +16,7 @@ from rich.padding import Padding
 from rich.rule import Rule
 from rich.text import Text
 
-from snapverify.models import CheckResult, Finding, FindingKind, Source, Verdict
+from snapverify.models import CheckResult, Finding, FindingKind, LinkCheck, Source, Verdict
 from snapverify.report import (
     clean_text,
     describe_location,
@@ -130,7 +130,39 @@ def _snapshot(result: CheckResult) -> RenderableType:
         parts.append(Text(f"Cosmetic findings ({len(cosmetic)})", style="bold"))
         for finding in cosmetic:
             parts.append(_cosmetic(finding))
+    if result.links:
+        parts.append(Text())
+        parts.append(Text(f"Links ({len(result.links)})", style="bold"))
+        parts.append(_links(result.links))
     return Group(*parts)
+
+
+def _links(links: Sequence[LinkCheck]) -> Text:
+    """The link table: status, outcome, text and URL in columns (the URL last, as it may
+    be long), the archived version on the line below when there is one."""
+    header = ("status", "outcome", "text", "url")
+    rows = [header] + [
+        (
+            "" if link.status is None else str(link.status),
+            str(link.outcome) + (" (cached)" if link.cached else ""),
+            truncate(link.text, 40),
+            truncate(link.url or "(lost, not recovered)", 160),
+        )
+        for link in links
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    indent = sum(widths[:2]) + 4
+    text = Text()
+    for index, row in enumerate(rows):
+        if index:
+            text.append("\n")
+        cells = "  ".join(f"{cell:<{widths[n]}}" for n, cell in enumerate(row[:3]))
+        text.append(f"{cells}  {row[3]}".rstrip(), style="bold" if index == 0 else "")
+        archived = links[index - 1].archive_url if index else None
+        if archived:
+            text.append("\n" + " " * indent)
+            text.append(f"archived: {truncate(archived, 160)}", style="dim")
+    return text
 
 
 def _field(label: str, value: str, *, style: str = "") -> Text:
