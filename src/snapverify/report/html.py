@@ -490,4 +490,3 @@ def _link_row(link: LinkCheck) -> _LinkRow:
         archived=archived,
         detail=detail,
     )
-

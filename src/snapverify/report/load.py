@@ -295,12 +295,13 @@ def _float(data: Mapping[str, Any], name: str) -> float:
     return float(value)
 
 
-def _opt(data: Mapping[str, Any], key: str, kind: type[T]) -> T | None:
+def _opt(data: Mapping[str, Any], name: str, kind: type[T]) -> T | None:
+    key = name.rpartition(".")[2]
     value = data.get(key)
     if value is None:
         return None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise _Invalid(f"{key} is not {'text' if kind is str else 'an integer'}")
+        raise _Invalid(f"{name} is not {'text' if kind is str else 'an integer'}")
     return value
 
 
