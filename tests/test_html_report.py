@@ -14,6 +14,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +26,7 @@ import lxml.html
 import pytest
 from click.testing import CliRunner
 
-from captures import MT, MT_URL
+from captures import MT, MT_URL, Capture
 from servers import PywbServer
 from snapverify._version import __version__
 from snapverify.cli import main
@@ -378,9 +380,9 @@ def _assert_inert(page: str, *, template: bool = True) -> Any:
     for href in tree.xpath("//@href"):
         assert href.startswith(("http://", "https://", "#")), href
         assert "script" not in href.lower() and "data:" not in href.lower()
-    # No template was ever evaluated from page text.
+    # No template was ever evaluated from page text: the expression is there, literally.
     if template:
-        assert HOSTILE_TEMPLATE in page and "49" not in tree.text_content()
+        assert HOSTILE_TEMPLATE in tree.text_content()
     return tree
 
 
@@ -524,6 +526,85 @@ def test_compare_accepts_format_html(tmp_path: Path) -> None:
     assert [i.text for i in tree.xpath("//article[contains(@class, 'finding')]//ins")] == [
         "sixteen"
     ]
+
+
+# -- a hostile capture, checked for real (pywb) --------------------------------------
+
+HOSTILE_URL = "https://news.example.org/2020/01/06/bridge-reopens"
+HOSTILE_LOCAL = f"""# Harbour Bridge Reopens After Repairs
+
+The harbour bridge reopened on Monday after eight months of repairs, the council said.
+
+Engineers replaced the cables and repainted the steel deck, and traffic is expected to return to
+normal by the end of the week.
+
+The mayor thanked residents for their patience and said the project finished under budget.
+
+Original url: <{HOSTILE_URL}>
+"""
+# The page's text holds markup and a template expression (as entities, so a parser decodes
+# them to text) and links to script and data URLs.
+HOSTILE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>Harbour Bridge Reopens After Repairs</title></head><body><nav><a href="/">Home</a></nav>
+<article><h1>Harbour Bridge Reopens After Repairs</h1>
+<p>The harbour bridge reopened on Monday after eight months of repairs, the council said.</p>
+<p>Engineers replaced the cables and repainted the steel deck, and traffic is expected to return
+to normal by the end of the week.</p>
+<p>Readers wrote &lt;script&gt;alert(1)&lt;/script&gt; and
+&amp;lt;img src=x onerror=alert(1)&amp;gt; and {{ 7*7 }} in the comments:
+see <a href="javascript:alert(1)">this</a>,
+<a href=" JaVa&#9;ScRiPt:x">that</a> and
+<a href="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">those</a>.</p>
+<p>The mayor thanked residents for their patience and said the project finished over budget
+<img src=x onerror=alert(1)>.</p>
+</article><footer>Copyright</footer></body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A check of a local copy against a hostile capture served by pywb, as an HTML page.
+
+    The check runs in a child process (as a user runs it), so it needs no event loop of
+    this one, where the module's browser may be running.
+    """
+    tmp_path = tmp_path_factory.mktemp("hostile")
+    server = PywbServer(
+        {"hostile": [Capture(HOSTILE_URL, "20200107120000", HOSTILE_PAGE.encode())]},
+        root=tmp_path / "pywb",
+    ).start()
+    try:
+        yield _check_hostile(server, tmp_path)
+    finally:
+        server.stop()
+
+
+def _check_hostile(server: PywbServer, tmp_path: Path) -> Path:
+    folder = tmp_path / "snapshots" / "bridge"
+    folder.mkdir(parents=True)
+    (tmp_path / "snapshots" / ".snapverify").mkdir()
+    (folder / "bridge.md").write_text(HOSTILE_LOCAL, encoding="utf-8")
+    page = tmp_path / "hostile.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "snapverify", "check", str(folder / "bridge.md")]
+        + ["--archive", server.base, "--no-live", "--allow-private-addresses"]
+        + ["--format", "html", "--output", str(page)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    return page
+
+
+def test_a_hostile_capture_renders_as_inert_text(hostile_report: Path) -> None:
+    page = hostile_report.read_text("utf-8")
+    tree = _assert_inert(page)
+    findings = tree.xpath("//section[@class='findings']/article")
+    text = " ".join(_text(finding) for finding in findings)
+    assert HOSTILE_SCRIPT in text and HOSTILE_IMG in text and HOSTILE_TEMPLATE in text
+    assert [_text(i) for i in tree.xpath("//section[@class='findings']//ins")][-1] == "over"
 
 
 # -- real headless Chromium, network cut --------------------------------------------
@@ -671,3 +752,18 @@ def test_docs_screenshot(open_page: Any, mt_check: Rendered) -> None:
         DOCS_IMAGE.parent.mkdir(exist_ok=True)
         DOCS_IMAGE.write_bytes(image)
     assert DOCS_IMAGE.is_file(), "run with SNAPVERIFY_UPDATE_DOCS=1 to make docs/report.png"
+
+
+def test_chromium_shows_a_hostile_capture_as_text(open_page: Any, hostile_report: Path) -> None:
+    opened = open_page(hostile_report)
+    page = opened.page
+    assert page.locator("script").count() == 0
+    assert page.locator("img").count() == 0
+    findings = page.locator("section.findings").inner_text()
+    assert HOSTILE_SCRIPT in findings and HOSTILE_IMG in findings and HOSTILE_TEMPLATE in findings
+    handlers = page.locator("*").evaluate_all(
+        "nodes => nodes.flatMap(n => [...n.attributes].map(a => a.name))"
+        ".filter(name => name.startsWith('on'))"
+    )
+    assert handlers == []
+    assert opened.requests == [] and opened.dialogs == []
