@@ -767,3 +767,49 @@ def test_chromium_shows_a_hostile_capture_as_text(open_page: Any, hostile_report
     )
     assert handlers == []
     assert opened.requests == [] and opened.dialogs == []
+
+
+def test_a_timeline_of_many_captures_stays_readable() -> None:
+    start = datetime(2012, 6, 1, tzinfo=UTC)
+    stamps = [(start.replace(year=2012 + n // 12, month=n % 12 + 1)) for n in range(60)]
+    sources = tuple(
+        Source(
+            f"wayback:{when:%Y%m%d%H%M%S}",
+            SourceKind.ARCHIVE,
+            f"https://web.archive.org/web/{when:%Y%m%d%H%M%S}id_/{URL}",
+            when,
+            200,
+            similarity=None if n % 7 == 3 else 0.9,
+            outcome=Outcome.ARCHIVED_ERROR if n % 7 == 3 else Outcome.OK,
+        )
+        for n, when in enumerate(stamps)
+    )
+    findings = tuple(
+        Finding(
+            FindingKind.EDITED,
+            True,
+            f"edit {n}",
+            local_block=n,
+            diff=(("delete", "a"), ("insert", "b")),
+            sources=tuple(s.id for s in sources[n // 2 :]),
+            first_seen=stamps[n // 2],
+            last_seen=stamps[-1],
+        )
+        for n in range(6)
+    )
+    result = dataclasses.replace(_kitchen_sink(), sources=sources, findings=findings, links=())
+    tree = _tree(render_html([result]))
+    (svg,) = tree.xpath("//svg")
+    assert int(svg.get("width")) < 60 * 40 + 200  # marks closer together
+    labels = svg.xpath(".//*[@class='label']")
+    assert len(labels) == 61 and all("rotate(-45" in label.get("transform") for label in labels)
+    assert not svg.xpath(".//*[@class='value']")[1:]  # no room for values but the reference
+    # Where changes first appeared: three marks, labels on two rows so near ones do not overlap.
+    firsts = svg.xpath(".//*[@class='first-label']")
+    assert [_text(label) for label in firsts] == ["▲ #1 #2", "▲ #3 #4", "▲ #5 #6"]
+    assert len({label.get("y") for label in firsts}) == 2
+    # The table of every source is folded away; each finding lists ten sources at most.
+    (details,) = tree.xpath("//details[@class='all-sources']")
+    assert len(details.xpath(".//tbody/tr")) == 60
+    seen = tree.xpath("//article[@id='s1-f1']//dl[@class='seen']/dd[last()]")[0]
+    assert len(seen.xpath(".//a")) == 10 and "and 50 more" in _text(seen)

@@ -15,6 +15,7 @@ the templates lay them out.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -46,12 +47,19 @@ _LINK_KINDS = (FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LIN
 _RAW_PLAYBACK = re.compile(r"/([0-9]{4,14})id_/")
 _URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"
 
-# Timeline geometry (SVG user units).
-_STEP = 96
+# Timeline geometry (SVG user units). Marks get closer as sources get many (a check
+# against the Wayback Machine may list hundreds); then date labels turn.
+_STEPS = ((12, 96), (40, 56))  # up to N sources: step; more: _DENSE_STEP
+_DENSE_STEP = 36
 _LEFT = 56
-_TOP = 44
+_TOP = 60  # room above the 1.0 line for two rows of "first appeared" labels
+_LABEL_ROWS = (_TOP - 44, _TOP - 28)
+_CHAR_WIDTH = 7.5  # of a bold 12px label, to keep labels of near marks apart
 _PLOT = 120  # height of the 0..1 similarity scale
 _BOTTOM = 64
+_BOTTOM_TURNED = 96
+_MAX_FIRSTS_SHOWN = 3
+_MAX_LISTED_SOURCES = 10
 
 
 def safe_url(url: str | None) -> str | None:
@@ -154,6 +162,7 @@ class _FindingView:
     sides: tuple[_Side, ...]
     facts: tuple[tuple[str, _Link], ...]
     sources: tuple[_Link, ...]
+    more_sources: int
     first_seen: str | None
     last_seen: str | None
     change: str | None
@@ -172,7 +181,10 @@ class _Mark:
     compared: bool
     link: _Link
     tip: str
+    value: str | None  # the label above the mark: similarity or outcome, if room
     firsts: tuple[int, ...] = ()
+    first_label: str = ""
+    first_y: int = 0
     reference: bool = False
 
 
@@ -186,6 +198,7 @@ class _Timeline:
     right: int
     marks: tuple[_Mark, ...]
     path: str
+    turned: bool  # date labels at an angle (many sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,55 +341,87 @@ def _timeline(
         value = 0.0 if similarity is None else max(0.0, min(1.0, similarity))
         return round(_TOP + (1 - value) * _PLOT, 1)
 
+    step = next((step for most, step in _STEPS if len(ordered) <= most), _DENSE_STEP)
+    turned = step < _STEPS[0][1]
     provenance = result.provenance.source if result.provenance else None
     marks = [
         _Mark(
             x=_LEFT,
             y=y(1.0),
             label="local copy",
-            date="reference",
+            date="local copy" if turned else "reference",
             similarity="1.00",
             outcome="the local copy",
             compared=True,
             link=_Link("local copy", None),
             tip=f"local copy {clean_text(result.snapshot.path)}"
             + (f"; closest source {clean_text(provenance)}" if provenance else ""),
+            value="1.00",
             reference=True,
         )
     ]
     for index, source in enumerate(ordered, start=1):
         compared = source.similarity is not None
-        label = clean_text(source.id.partition(":")[0] if source.timestamp else source.id)
+        label = clean_text(source.id.partition(":")[0] if source.timestamp else source.id)[:14]
+        date = format_time(source.timestamp)[:10] if source.timestamp else "no date"
+        shown = firsts.get(source.id, ())
+        similarity = format_similarity(source.similarity)
+        value: str | None = similarity if compared else str(source.outcome).replace("_", " ")
+        if step == _DENSE_STEP or (turned and not compared):
+            value = None  # no room: the tooltip and the table below say it
+        first_label = ""
+        if shown:
+            first_label = "▲ " + " ".join(f"#{n}" for n in shown[:_MAX_FIRSTS_SHOWN])
+            if len(shown) > _MAX_FIRSTS_SHOWN:
+                first_label += f" +{len(shown) - _MAX_FIRSTS_SHOWN}"
         marks.append(
             _Mark(
-                x=_LEFT + index * _STEP,
+                x=_LEFT + index * step,
                 y=y(source.similarity) if compared else _TOP + _PLOT,
-                label=label[:14],
-                date=format_time(source.timestamp)[:10] if source.timestamp else "no date",
-                similarity=format_similarity(source.similarity),
+                label=label,
+                date=f"{date} {label}" if turned else date,
+                similarity=similarity,
                 outcome=str(source.outcome),
                 compared=compared,
                 link=_link(source.url, source.id, playback=True),
-                tip=f"{clean_text(source.id)}: {source.outcome}, similarity "
-                f"{format_similarity(source.similarity)}",
-                firsts=firsts.get(source.id, ()),
+                tip=f"{clean_text(source.id)}: {source.outcome}, similarity {similarity}"
+                + (f"; first shows {first_label[2:]}" if first_label else ""),
+                value=value,
+                firsts=shown,
+                first_label=first_label,
             )
         )
+    marks = _place_first_labels(marks)
     path = " ".join(
         f"{'M' if n == 0 else 'L'}{mark.x} {mark.y}"
         for n, mark in enumerate(m for m in marks if m.compared)
     )
-    width = _LEFT + len(ordered) * _STEP + _LEFT
+    width = max(_LEFT + len(ordered) * step + _LEFT, 480)
     return _Timeline(
-        width=max(width, 480),
-        height=_TOP + _PLOT + _BOTTOM,
+        width=width,
+        height=_TOP + _PLOT + (_BOTTOM_TURNED if turned else _BOTTOM),
         top=_TOP,
         bottom=_TOP + _PLOT,
         left=_LEFT - 24,
-        right=max(width, 480) - 16,
+        right=width - 16,
         marks=tuple(marks),
         path=path,
+        turned=turned,
     )
+
+
+def _place_first_labels(marks: list[_Mark]) -> list[_Mark]:
+    """Put each "first appeared" label on the first row where it does not overlap."""
+    ends = [float("-inf")] * len(_LABEL_ROWS)
+    placed = []
+    for mark in marks:
+        if mark.first_label:
+            half = len(mark.first_label) * _CHAR_WIDTH / 2
+            row = next((n for n, end in enumerate(ends) if end < mark.x - half), 0)
+            ends[row] = mark.x + half + 4
+            mark = dataclasses.replace(mark, first_y=_LABEL_ROWS[row])
+        placed.append(mark)
+    return placed
 
 
 def _source_row(source: Source, firsts: tuple[int, ...]) -> _SourceRow:
@@ -425,7 +470,10 @@ def _finding(
         detail=clean_text(finding.detail),
         sides=_sides(finding),
         facts=tuple(facts),
-        sources=tuple(source_link(source_id) for source_id in finding.sources),
+        sources=tuple(
+            source_link(source_id) for source_id in finding.sources[:_MAX_LISTED_SOURCES]
+        ),
+        more_sources=max(0, len(finding.sources) - _MAX_LISTED_SOURCES),
         first_seen=first,
         last_seen=last,
         change=change or (str(finding.change) if finding.change else None),
