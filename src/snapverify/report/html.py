@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 
 import jinja2
@@ -80,6 +81,21 @@ def _template() -> jinja2.Template:
 
 
 @dataclass(frozen=True, slots=True)
+class _Time:
+    """A UTC time for people (``text``) and for machines (``iso``, a ``datetime`` value)."""
+
+    text: str
+    iso: str
+
+
+def _time(value: datetime | None) -> _Time | None:
+    if value is None:
+        return None
+    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return _Time(format_time(utc), utc.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+@dataclass(frozen=True, slots=True)
 class _Piece:
     op: str  # equal, delete, insert
     text: str
@@ -105,8 +121,8 @@ class _FindingView:
     facts: tuple[tuple[str, Link], ...]
     sources: tuple[Link, ...]
     more_sources: int
-    first_seen: str | None
-    last_seen: str | None
+    first_seen: _Time | None
+    last_seen: _Time | None
     change: str | None
     acknowledged: bool
     ack_note: str | None
@@ -146,7 +162,7 @@ class _Report:
     exit_code: int
     provenance: str
     counts: list[tuple[str, int, int]]
-    checked_at: str | None
+    checked_at: _Time | None
     command: str | None
     notes: list[str]
     error: str | None
@@ -198,7 +214,7 @@ def _report(result: CheckResult, number: int) -> _Report:
         exit_code=result.exit_code,
         provenance=provenance,
         counts=_counts(result.findings),
-        checked_at=format_time(result.checked_at) if result.checked_at else None,
+        checked_at=_time(result.checked_at),
         command=clean_text(result.command) if result.command else None,
         notes=[clean_text(note) for note in result.notes],
         error=clean_text(result.error) if result.error else None,
@@ -252,11 +268,6 @@ def _finding(
             return Link(clean_text(source_id), None)
         return link(source.url, source_id, playback=True)
 
-    first = last = None
-    if finding.first_seen is not None:
-        first = format_time(finding.first_seen)
-    if finding.last_seen is not None:
-        last = format_time(finding.last_seen)
     facts: list[tuple[str, Link]] = []
     if finding.field:
         facts.append(("field", Link(clean_text(finding.field), None)))
@@ -271,8 +282,8 @@ def _finding(
         facts=tuple(facts),
         sources=tuple(sourcelink(source_id) for source_id in finding.sources[:_MAX_LISTED_SOURCES]),
         more_sources=max(0, len(finding.sources) - _MAX_LISTED_SOURCES),
-        first_seen=first,
-        last_seen=last,
+        first_seen=_time(finding.first_seen),
+        last_seen=_time(finding.last_seen),
         change=change or (str(finding.change) if finding.change else None),
         acknowledged=finding.acknowledged,
         ack_note=clean_text(finding.ack_note) if finding.ack_note else None,
