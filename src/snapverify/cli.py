@@ -53,7 +53,7 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-REPORT_FORMATS: Final = ("terminal", "json", "markdown")
+REPORT_FORMATS: Final = ("terminal", "json", "markdown", "html")
 EXIT_INTERNAL_ERROR: Final = 70  # sysexits EX_SOFTWARE
 _VERBOSE_KEY: Final = "snapverify.verbose"
 _ARGV_KEY: Final = "snapverify.argv"
@@ -88,7 +88,7 @@ def verbose_option(f: F) -> F:
 
 
 def format_option(f: F) -> F:
-    """``-f/--format terminal|json|markdown`` (default ``terminal``), as ``fmt``."""
+    """``-f/--format terminal|json|markdown|html`` (default ``terminal``), as ``fmt``."""
     return click.option(
         "-f",
         "--format",
@@ -97,7 +97,7 @@ def format_option(f: F) -> F:
         default="terminal",
         show_default=True,
         help="Report format. json follows the snapverify/check-v1 schema "
-        "(JSON Lines for several snapshots).",
+        "(JSON Lines for several snapshots); html is one self-contained page.",
     )(f)
 
 
@@ -608,6 +608,59 @@ def fix_links(
         logger.info("repaired copy written to %s", output)
 
 
+@main.command(context_settings=_CONTEXT_SETTINGS)
+@click.argument("source", metavar="REPORT.json|SNAPSHOT", type=click.Path(path_type=Path))
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The store holding a snapshot's last check (default: the nearest .snapverify/).",
+)
+@format_option
+@output_option
+@verbose_option
+def report(source: Path, store: Path | None, fmt: str, output: Path | None) -> None:
+    """Render a saved report again, in another format, without checking again.
+
+    REPORT.json is what 'check' or 'compare' wrote with --format json (one
+    object, or JSON Lines for several snapshots: each becomes a report). A
+    SNAPSHOT (its local copy) renders the last check the store's history kept.
+    The exit code is 0 when the report was rendered, 2 for a file that is not
+    a snapverify/check-v1 report (the verdict is in the report, not the exit
+    code).
+
+    \b
+    Example:
+        snapverify check article.md --format json -o check.json
+        snapverify report check.json --format html -o report.html
+        snapverify report snapshots/my-article/article.md --format html -o report.html
+    """
+    from snapverify.report.load import load_last_report, load_reports
+    from snapverify.snapshot import find_store
+
+    if _is_saved_report(source):
+        results = load_reports(source)
+    else:
+        if not source.exists():
+            raise UsageError(f"{source}: no such report or snapshot", url=str(source))
+        results = [load_last_report(store or find_store(source), source)]
+    _emit(_render(results, fmt, to_terminal=output is None), output)
+
+
+_REPORT_SUFFIXES: Final = (".json", ".jsonl", ".ndjson")
+
+
+def _is_saved_report(path: Path) -> bool:
+    """A JSON report by its name, or a file whose text starts with ``{``."""
+    if path.suffix.lower() in _REPORT_SUFFIXES:
+        return True
+    if not path.is_file():
+        return False
+    with path.open("rb") as file:
+        head = file.read(64)
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
 # -- output -------------------------------------------------------------------
 
 
@@ -622,6 +675,10 @@ def _render(results: Sequence[CheckResult], fmt: str, *, to_terminal: bool) -> s
         return render_json(results[0]) if len(results) == 1 else render_json_lines(results)
     if fmt == "markdown":
         return render_markdown(results)
+    if fmt == "html":
+        from snapverify.report.html import render_html
+
+        return render_html(results)
     return render_terminal(results, color=to_terminal and _use_color())
 
 

@@ -5,7 +5,10 @@ Each format lives in its own module and is a pure function returning ``str``:
 - :func:`snapverify.report.json.render_json` and ``render_json_lines`` (the
   ``snapverify/check-v1`` contract),
 - :func:`snapverify.report.terminal.render_terminal` (rich, optionally coloured),
-- :func:`snapverify.report.markdown.render_markdown`.
+- :func:`snapverify.report.markdown.render_markdown`,
+- :func:`snapverify.report.html.render_html` (one self-contained, script-free page).
+
+:mod:`snapverify.report.load` reads a saved JSON report back into results.
 
 Only the CLI prints. This module holds the presentation helpers the human-readable
 formats share (time and similarity formatting, finding locations, the elided word
