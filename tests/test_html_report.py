@@ -163,7 +163,7 @@ def test_the_header(mt_check: Rendered) -> None:
     assert counts == ["edited 2", "missing 1", "added 2", "lost link target 2 (0 substantive)"]
     checked = datetime.strptime(report["checked_at"], "%Y%m%d%H%M%S")
     assert facts["Checked"] == (
-        checked.strftime("%Y-%m-%d %H:%M:%S") + f" UTC, report by snapverify {__version__}"
+        checked.strftime("%Y-%m-%d %H:%M:%S") + f" UTC, by snapverify {__version__}"
     )
     assert facts["Local copy"].startswith("snapshots/kazakh-massacre-cover-up/000_")
     (command,) = tree.xpath("//code[@class='command']")

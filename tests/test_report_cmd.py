@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from servers import PywbServer
+from snapverify._version import __version__
 from snapverify.cli import main
 from snapverify.errors import InputError, UsageError
 from snapverify.models import (
@@ -93,6 +94,19 @@ def test_json_lines_become_several_reports(saved: dict[str, Any]) -> None:
     assert [Path(p).parent.name for p in paths] == ["one", "two"]
     code, markdown, _ = _run("report", str(saved["lines"]), "-f", "markdown")
     assert code == 0 and markdown.count("\n## Kazakh Massacre Cover-Up\n") == 2
+
+
+def test_a_report_keeps_the_version_that_made_it(saved: dict[str, Any]) -> None:
+    data = json.loads(saved["one"].read_text("utf-8"))
+    assert data["version"] == __version__
+    data["version"] = "0.0.1"  # a report saved by an older snapverify
+    old = saved["root"] / "old.json"
+    old.write_text(json.dumps(data), "utf-8")
+    code, out, err = _run("report", str(old), "-f", "json")
+    assert code == 0 and json.loads(out)["version"] == "0.0.1", err
+    code, page, err = _run("report", str(old), "-f", "html")
+    facts = lxml.html.document_fromstring(page).xpath("//dl[@class='facts']")[0]
+    assert code == 0 and "by snapverify 0.0.1" in facts.text_content(), err
 
 
 def test_a_report_file_is_recognised_by_its_content(saved: dict[str, Any]) -> None:
@@ -174,6 +188,7 @@ def _full_result() -> CheckResult:
         ),
         checked_at=when,
         command="snapverify check a/b.md",
+        version="9.9.9",
     )
 
 

@@ -324,6 +324,7 @@ class CheckResult:
     resolved: tuple[Finding, ...] = ()  # history: findings of the last check now gone
     checked_at: datetime | None = None
     command: str | None = None  # the command line that reproduces the check
+    version: str | None = None  # the snapverify that made it (None: this one)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -340,5 +341,5 @@ class CheckResult:
             "resolved": [finding.as_dict() for finding in self.resolved],
             "checked_at": format_timestamp(self.checked_at) if self.checked_at else None,
             "command": self.command,
-            "version": __version__,
+            "version": self.version or __version__,
         }
