@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,40 @@ from captures import (
     realdata_set,
 )
 from servers import OriginServer, PywbServer
+
+# Names the suite may look up: everything else would send a DNS query off this machine.
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+_real_getaddrinfo = socket.getaddrinfo
+LOOKUPS_REFUSED: list[str] = []  # names a test asked the system resolver for, refused
+
+
+def _is_numeric(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").partition("%")[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _loopback_only_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
+    if name is None or _is_numeric(name) or name.lower().rstrip(".") in _LOOPBACK_NAMES:
+        return _real_getaddrinfo(host, *args, **kwargs)
+    LOOKUPS_REFUSED.append(name)
+    raise socket.gaierror(socket.EAI_NONAME, f"{name}: lookups leave 127.0.0.1 (refused in tests)")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_dns_lookups() -> Iterator[None]:
+    """The socket guard (pytest-socket) stops connections; this stops the name lookups
+    before them, which the system resolver would otherwise send to the network's DNS
+    server. A name that is not loopback fails as an unknown host; tests that need names
+    pass a resolver stub."""
+    socket.getaddrinfo = _loopback_only_getaddrinfo
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = _real_getaddrinfo
 
 
 @pytest.fixture(scope="session")
@@ -94,3 +130,12 @@ def make_pywb(tmp_path: Path) -> Iterator[Callable[..., PywbServer]]:
     finally:
         for server in started:
             server.stop()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say which names tests tried to look up (refused by the DNS guard above)."""
+    if LOOKUPS_REFUSED:
+        names = ", ".join(sorted(set(LOOKUPS_REFUSED)))
+        terminalreporter.write_line(
+            f"DNS lookups refused (tests must not leave 127.0.0.1): {names}"
+        )
