@@ -9,12 +9,14 @@ findings of the previous check that are gone are listed as ``resolved``.
 A finding of the previous check that this check does not show is resolved only
 when the sources that showed it were read again and no longer show it:
 
-- a source that showed it and was tried again but not read (unreachable, an
-  error, a refusal) resolves nothing: the finding is carried as ``ongoing``;
-- a source that was not asked this time (``--no-live``, another capture
-  selection) neither shows nor hides it: at least one of the finding's sources
-  must have been read again, else it is carried;
-- a check that failed to run (``error``) resolves nothing.
+- when a source that showed it was asked again but not read (unreachable, an
+  error, a refusal), nothing is resolved: the finding is carried into this
+  check's report as ``ongoing`` (and counts for its verdict and exit code);
+- a source not asked this time (``--no-live``, ``--to``, another capture
+  selection or archive) neither shows nor hides it: when none of the finding's
+  sources was asked, the finding stays open in the history but is left out of
+  this report, which is about other sources;
+- a check that failed to run (``error``) resolves nothing and changes nothing.
 
 Acknowledged fingerprints (:meth:`History.acknowledge`) stay in reports, marked,
 and no longer count for the exit code.
@@ -29,6 +31,7 @@ migrations, recorded in the database (``PRAGMA user_version`` and the
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import os
 import sqlite3
@@ -666,14 +669,16 @@ def _annotate(
     for key, finding in previous.items():
         if key in shown:
             continue
-        if _gone(finding, outcomes, links_checked=bool(result.links)):
+        fate = _fate(finding, outcomes, links_checked=bool(result.links))
+        if fate is _Fate.RESOLVED:
             gone = marked(finding, Change.RESOLVED, key)
             resolved.append(gone)
             rows.append((gone, False))
-        else:
-            kept = marked(finding, Change.ONGOING, key)
+            continue
+        kept = marked(finding, Change.ONGOING, key)
+        rows.append((kept, False))
+        if fate is _Fate.CARRIED:
             findings.append(kept)
-            rows.append((kept, False))
             carried += 1
 
     notes = list(result.notes)
@@ -697,12 +702,22 @@ def _annotate(
     return annotated, rows
 
 
-def _gone(finding: Finding, outcomes: dict[str, Outcome], *, links_checked: bool) -> bool:
-    """Whether a finding this check did not show is really gone (see the module doc)."""
+class _Fate(enum.Enum):
+    RESOLVED = "resolved"  # its sources were read again and no longer show it
+    CARRIED = "carried"  # a source that showed it was asked but not read: reported ongoing
+    KEPT = "kept"  # none of its sources was asked this time: open, not in this report
+
+
+def _fate(finding: Finding, outcomes: dict[str, Outcome], *, links_checked: bool) -> _Fate:
+    """What becomes of an open finding this check did not show (see the module doc)."""
     if finding.kind in _LINK_KINDS and not finding.sources:
-        return links_checked
+        return _Fate.RESOLVED if links_checked else _Fate.KEPT
     asked = [outcomes[s] for s in finding.sources if s in outcomes]
-    return bool(asked) and all(outcome in _READ for outcome in asked)
+    if not asked:
+        return _Fate.KEPT
+    if all(outcome in _READ for outcome in asked):
+        return _Fate.RESOLVED
+    return _Fate.CARRIED
 
 
 # -- findings as stored --------------------------------------------------------
