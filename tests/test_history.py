@@ -25,11 +25,11 @@ from snapverify.models import (
     SourceKind,
     Verdict,
 )
+from snapverify.store._schema import migrate
 from snapverify.store.history import (
     HISTORY_FILE,
     SCHEMA_VERSION,
     History,
-    _migrate,
     snapshot_key,
 )
 
@@ -250,7 +250,7 @@ def test_an_old_database_is_upgraded_and_keeps_its_checks(store: Path) -> None:
     # A version-1 database (before acknowledgements and archives), with a check in it.
     path = store / HISTORY_FILE
     db = sqlite3.connect(path, isolation_level=None)
-    _migrate(db, path, upto=1)
+    migrate(db, path, upto=1)
     report = _result(store, (_edit("Sixteen"),), hour=0)
     with History(db, path, store) as old:
         assert old.version == 1

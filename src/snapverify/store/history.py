@@ -31,7 +31,6 @@ migrations, recorded in the database (``PRAGMA user_version`` and the
 from __future__ import annotations
 
 import dataclasses
-import enum
 import json
 import os
 import sqlite3
@@ -43,18 +42,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from snapverify.compare.fingerprint import fingerprint
 from snapverify.errors import IntegrityError, UsageError
-from snapverify.models import (
-    Change,
-    CheckResult,
-    Finding,
-    FindingKind,
-    Outcome,
-    Verdict,
-)
+from snapverify.models import CheckResult, Finding
 from snapverify.snapshot import find_store
-from snapverify.timestamps import parse_timestamp
+from snapverify.store._changes import annotate, finding_from_dict, stored
+from snapverify.store._schema import SCHEMA_VERSION, migrate
 
 __all__ = [
     "HISTORY_FILE",
@@ -68,70 +60,8 @@ __all__ = [
 
 HISTORY_FILE: Final = "history.sqlite3"
 _BUSY_TIMEOUT_MS: Final = 30_000
-
-# Each step takes the database from version N-1 to N; never edit a released step,
-# add one.
-_MIGRATIONS: Final[tuple[str, ...]] = (
-    # 1: checks and their findings
-    """
-    CREATE TABLE migrations (
-        version INTEGER PRIMARY KEY,
-        applied_at TEXT NOT NULL
-    );
-    CREATE TABLE checks (
-        id INTEGER PRIMARY KEY,
-        snapshot TEXT NOT NULL,
-        checked_at TEXT NOT NULL,
-        url TEXT,
-        sha256 TEXT,
-        verdict TEXT NOT NULL,
-        exit_code INTEGER NOT NULL,
-        error TEXT,
-        sources TEXT NOT NULL,
-        report TEXT NOT NULL
-    );
-    CREATE INDEX checks_by_snapshot ON checks (snapshot, id);
-    CREATE TABLE findings (
-        check_id INTEGER NOT NULL REFERENCES checks (id) ON DELETE CASCADE,
-        fingerprint TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        substantive INTEGER NOT NULL,
-        change TEXT NOT NULL,
-        seen INTEGER NOT NULL,
-        data TEXT NOT NULL
-    );
-    CREATE INDEX findings_by_check ON findings (check_id);
-    CREATE INDEX findings_by_fingerprint ON findings (fingerprint);
-    """,
-    # 2: acknowledgements and archives
-    """
-    CREATE TABLE acks (
-        fingerprint TEXT PRIMARY KEY,
-        note TEXT,
-        acknowledged_at TEXT NOT NULL
-    );
-    CREATE TABLE archives (
-        id INTEGER PRIMARY KEY,
-        snapshot TEXT NOT NULL,
-        manifest TEXT NOT NULL,
-        created TEXT NOT NULL
-    );
-    CREATE INDEX archives_by_snapshot ON archives (snapshot, id);
-    CREATE TABLE archive_files (
-        archive_id INTEGER NOT NULL REFERENCES archives (id) ON DELETE CASCADE,
-        path TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        PRIMARY KEY (archive_id, path)
-    );
-    """,
-)
-SCHEMA_VERSION: Final = len(_MIGRATIONS)
-
-# A source read this time: its text was compared, so what it does not show is gone.
-_READ: Final = frozenset({Outcome.OK, Outcome.REDIRECTED})
-_LINK_KINDS: Final = frozenset(
-    {FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET}
-)
+# A source read: its text was compared (the same as in _changes).
+_READ: Final = frozenset({"ok", "redirected"})
 
 
 def snapshot_key(path: Path, store: Path | None = None) -> str:
@@ -280,7 +210,7 @@ class History:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA synchronous = FULL")
-            _migrate(connection, path)
+            migrate(connection, path)
         except sqlite3.DatabaseError as exc:
             connection.close()
             raise IntegrityError(f"{path}: not a usable history database: {exc}") from exc
@@ -360,7 +290,7 @@ class History:
         with self._immediate() as db:
             previous = _open_findings(db, key)
             acks = _acks(db)
-            annotated, rows = _annotate(result, previous, acks)
+            annotated, rows = annotate(result, previous, acks)
             annotated = dataclasses.replace(annotated, checked_at=checked_at)
             cursor = db.execute(
                 "INSERT INTO checks (snapshot, checked_at, url, sha256, verdict, exit_code,"
@@ -389,7 +319,7 @@ class History:
                         int(finding.substantive),
                         str(finding.change),
                         int(seen),
-                        json.dumps(_stored(finding), ensure_ascii=False),
+                        json.dumps(stored(finding), ensure_ascii=False),
                     )
                     for finding, seen in rows
                 ],
@@ -584,34 +514,6 @@ class History:
         return records
 
 
-# -- schema --------------------------------------------------------------------
-
-
-def _migrate(db: sqlite3.Connection, path: Path, upto: int = SCHEMA_VERSION) -> None:
-    """Apply the migrations the database lacks, each in its own transaction."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise UsageError(
-                f"{path}: history schema {version} is newer than this snapverify knows "
-                f"({SCHEMA_VERSION}): upgrade snapverify"
-            )
-        for number in range(version + 1, upto + 1):
-            for statement in _MIGRATIONS[number - 1].split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(
-                "INSERT INTO migrations (version, applied_at) VALUES (?, ?)",
-                (number, _iso(_now())),
-            )
-            db.execute(f"PRAGMA user_version = {number}")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
 def _open_findings(db: sqlite3.Connection, key: str) -> dict[str, Finding]:
     """The findings open after the snapshot's last check (shown or carried), by fingerprint."""
     rows = db.execute(
@@ -619,142 +521,8 @@ def _open_findings(db: sqlite3.Connection, key: str) -> dict[str, Finding]:
         " (SELECT MAX(id) FROM checks WHERE snapshot = ?) ORDER BY rowid",
         (key,),
     )
-    return {row[0]: _finding(json.loads(row[1])) for row in rows}
+    return {row[0]: finding_from_dict(json.loads(row[1])) for row in rows}
 
 
 def _acks(db: sqlite3.Connection) -> dict[str, str | None]:
     return {row[0]: row[1] for row in db.execute("SELECT fingerprint, note FROM acks")}
-
-
-# -- annotation ----------------------------------------------------------------
-
-
-def _annotate(
-    result: CheckResult, previous: dict[str, Finding], acks: dict[str, str | None]
-) -> tuple[CheckResult, list[tuple[Finding, bool]]]:
-    """``result`` annotated against the previous check's open findings.
-
-    Returns:
-        The annotated result and the rows to store: each finding with whether this
-        check showed it (``False`` for carried and resolved ones).
-    """
-
-    def marked(finding: Finding, change: Change, key: str) -> Finding:
-        return dataclasses.replace(
-            finding,
-            fingerprint=key,
-            change=change,
-            acknowledged=key in acks,
-            ack_note=acks.get(key),
-        )
-
-    if result.error is not None:
-        # The check did not run: everything open stays open, nothing is reported as seen.
-        return result, [(marked(f, Change.ONGOING, k), False) for k, f in previous.items()]
-
-    rows: list[tuple[Finding, bool]] = []
-    findings: list[Finding] = []
-    shown: set[str] = set()
-    for finding in result.findings:
-        key = fingerprint(finding)
-        change = Change.ONGOING if key in previous else Change.NEW
-        finding = marked(finding, change, key)
-        findings.append(finding)
-        rows.append((finding, True))
-        shown.add(key)
-
-    outcomes = {source.id: source.outcome for source in result.sources}
-    resolved: list[Finding] = []
-    carried = 0
-    for key, finding in previous.items():
-        if key in shown:
-            continue
-        fate = _fate(finding, outcomes, links_checked=bool(result.links))
-        if fate is _Fate.RESOLVED:
-            gone = marked(finding, Change.RESOLVED, key)
-            resolved.append(gone)
-            rows.append((gone, False))
-            continue
-        kept = marked(finding, Change.ONGOING, key)
-        rows.append((kept, False))
-        if fate is _Fate.CARRIED:
-            findings.append(kept)
-            carried += 1
-
-    notes = list(result.notes)
-    if carried:
-        notes.append(
-            f"{carried} finding(s) of the last check carried as ongoing: "
-            "the sources that showed them could not be read again"
-        )
-    verdict, exit_code = result.verdict, result.exit_code
-    if verdict is not Verdict.UNVERIFIABLE:
-        verdict = Verdict.CHANGED if any(f.substantive for f in findings) else Verdict.UNCHANGED
-        exit_code = 1 if any(f.substantive and not f.acknowledged for f in findings) else 0
-    annotated = dataclasses.replace(
-        result,
-        findings=tuple(findings),
-        resolved=tuple(resolved),
-        notes=tuple(notes),
-        verdict=verdict,
-        exit_code=exit_code,
-    )
-    return annotated, rows
-
-
-class _Fate(enum.Enum):
-    RESOLVED = "resolved"  # its sources were read again and no longer show it
-    CARRIED = "carried"  # a source that showed it was asked but not read: reported ongoing
-    KEPT = "kept"  # none of its sources was asked this time: open, not in this report
-
-
-def _fate(finding: Finding, outcomes: dict[str, Outcome], *, links_checked: bool) -> _Fate:
-    """What becomes of an open finding this check did not show (see the module doc)."""
-    if finding.kind in _LINK_KINDS and not finding.sources:
-        return _Fate.RESOLVED if links_checked else _Fate.KEPT
-    asked = [outcomes[s] for s in finding.sources if s in outcomes]
-    if not asked:
-        return _Fate.KEPT
-    if all(outcome in _READ for outcome in asked):
-        return _Fate.RESOLVED
-    return _Fate.CARRIED
-
-
-# -- findings as stored --------------------------------------------------------
-
-
-def _stored(finding: Finding) -> dict[str, Any]:
-    data = finding.as_dict()
-    # Kept whatever the kind, so a carried finding comes back whole.
-    data.update(url=finding.url, text=finding.text, archive_url=finding.archive_url)
-    data["status"] = finding.status
-    data["outcome"] = None if finding.outcome is None else str(finding.outcome)
-    return data
-
-
-def _finding(data: dict[str, Any]) -> Finding:
-    """A finding back from its stored JSON (history fields left for the caller)."""
-
-    def stamp(value: str | None) -> datetime | None:
-        return None if value is None else parse_timestamp(value)
-
-    outcome = data.get("outcome")
-    return Finding(
-        kind=FindingKind(data["kind"]),
-        substantive=bool(data["substantive"]),
-        detail=data["detail"],
-        local_block=data.get("local_block"),
-        insert_after=data.get("insert_after"),
-        field=data.get("field"),
-        local_text=data.get("local_text"),
-        remote_text=data.get("remote_text"),
-        diff=tuple((op, text) for op, text in data.get("diff", ())),
-        sources=tuple(data.get("sources", ())),
-        first_seen=stamp(data.get("first_seen")),
-        last_seen=stamp(data.get("last_seen")),
-        url=data.get("url"),
-        status=data.get("status"),
-        outcome=None if outcome is None else Outcome.parse(outcome),
-        archive_url=data.get("archive_url"),
-        text=data.get("text"),
-    )
