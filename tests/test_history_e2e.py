@@ -8,6 +8,7 @@ pywb has no capture of the origin's URL, so the live page is the one source comp
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,10 @@ def test_new_ongoing_resolved_new_only_and_ack(site: Site) -> None:
     assert lines[0] == "mt/" + SEED.name
     assert sum(1 for line in lines if " exit " in line) == 8
     assert all(any(key in line for line in lines) for key in fingerprints)
+    code, by_folder, _ = _run("history", str(site.local.parent), "--format", "json")
+    assert code == 0 and json.loads(by_folder) == json.loads(out)
+    code, _, err = _run("history", str(site.local.parent.parent / "other"))
+    assert code == 2 and "no recorded check" in err
     code, markdown, _ = site.history("--format", "markdown")
     assert code == 0 and markdown.count("| changed |") == 5
 
@@ -247,3 +252,28 @@ def test_ack_and_history_without_a_history(tmp_path: Path) -> None:
     code, _, err = _run("history", "--store", str(store))
     assert code == 2 and "no history yet" in err
     assert not (store / HISTORY_FILE).exists()
+
+
+def test_terminal_and_markdown_reports_show_what_the_history_says(site: Site) -> None:
+    site.serve(*MT_EDITS)
+    args = ["check", str(site.local), "--url", site.url, "--archive", site.archive]
+    args += ["--allow-private-addresses"]
+    code, text, _ = _run(*args)
+    assert code == 1
+    fingerprints = re.findall(r"fingerprint: ([0-9a-f]{16})", text)
+    assert len(fingerprints) == 2
+    assert text.count("· substantive · new") == 2
+    _run("ack", fingerprints[0], "--note", "seen by the desk", "--store", str(site.store))
+    code, text, _ = _run(*args)
+    assert code == 1  # the other edit still counts
+    assert text.count("· substantive · ongoing · acknowledged") == 1
+    assert "acknowledged: seen by the desk" in text
+    site.serve()
+    code, text, _ = _run(*args)
+    assert code == 0 and "Resolved since the last check (2)" in text
+    assert all(key in text for key in fingerprints)
+    site.serve(*MT_EDITS)
+    code, markdown, _ = _run(*args, "--format", "markdown")
+    assert code == 1
+    assert "(substantive, new)" in markdown and "(substantive, new, acknowledged)" in markdown
+    assert f"fingerprint: `{fingerprints[0]}`" in markdown

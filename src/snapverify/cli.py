@@ -638,7 +638,7 @@ def history(snapshot: Path | None, store: Path | None, fmt: str, output: Path | 
     One line per check (when, verdict, exit code, new/ongoing/resolved
     findings, sources read), then each finding with the first and last check
     that showed it, whether it is still open, and its acknowledgement. SNAPSHOT
-    is a local copy (default: every snapshot in the store).
+    is a local copy or a snapshot folder (default: every snapshot in the store).
 
     \b
     Example:
@@ -652,13 +652,13 @@ def history(snapshot: Path | None, store: Path | None, fmt: str, output: Path | 
     if not (store_dir / HISTORY_FILE).is_file():
         raise UsageError(f"{store_dir / HISTORY_FILE}: no history yet: run a check first")
     with History.open(store_dir) as db:
+        keys = db.snapshots()
         if snapshot is not None:
             key = db.key(snapshot)
-            if not db.checks(key):
+            # A snapshot folder (or a folder of them) names the local copies inside it.
+            keys = [k for k in keys if k == key or k.startswith(key.rstrip("/") + "/")]
+            if not keys:
                 raise UsageError(f"{snapshot}: no recorded check in {store_dir / HISTORY_FILE}")
-            keys = [key]
-        else:
-            keys = db.snapshots()
         entries = [SnapshotHistory(k, tuple(db.checks(k)), tuple(db.findings(k))) for k in keys]
     _emit(render_history(entries, fmt, color=output is None and _use_color()), output)
 
