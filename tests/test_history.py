@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -258,18 +258,22 @@ def test_an_old_database_is_upgraded_and_keeps_its_checks(store: Path) -> None:
             old.record_check(report)  # version 1 had no acks table
         db.execute(
             "INSERT INTO checks (snapshot, checked_at, verdict, exit_code, sources, report)"
-            " VALUES ('a/copy.md', ?, 'changed', 1, '[]', '{}')",
-            (T0.isoformat(),),
+            " VALUES ('a/copy.md', ?, 'changed', 1, '[]', ?)",
+            (T0.isoformat(), zlib.compress(b"{}")),
         )
         db.execute(
             "INSERT INTO findings VALUES (1, 'f00dfeedf00dfeed', 'edited', 1, 'new', 1, ?)",
-            (json.dumps(dataclasses.replace(_edit("Sixteen")).as_dict()),),
+            (zlib.compress(json.dumps(_edit("Sixteen").as_dict()).encode()),),
         )
 
     with History.open(store) as history:
         assert history.version == SCHEMA_VERSION
         assert [c.snapshot for c in history.checks()] == ["a/copy.md"]
         assert history.acknowledge("f00dfeedf00dfeed", "kept") == 1
+        assert history.last_report("a/copy.md") == {}
+        # The old check's open finding is carried on by the next check.
+        again = history.record_check(report)
+        assert {f.fingerprint for f in again.resolved} == {"f00dfeedf00dfeed"}
         history.integrity_check()
 
 

@@ -2,7 +2,8 @@
 
 Private to :mod:`snapverify.store.history`. Each step takes the database from
 version N-1 to N (``PRAGMA user_version``, and a row in ``migrations``); a step
-once released is never edited: a change is a new step.
+once released is never edited: a change is a new step. Reports and findings are
+stored as zlib-compressed JSON (BLOBs): a check report is mostly repeated text.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
         exit_code INTEGER NOT NULL,
         error TEXT,
         sources TEXT NOT NULL,
-        report TEXT NOT NULL
+        report BLOB NOT NULL
     );
     CREATE INDEX checks_by_snapshot ON checks (snapshot, id);
     CREATE TABLE findings (
@@ -45,7 +46,7 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
         substantive INTEGER NOT NULL,
         change TEXT NOT NULL,
         seen INTEGER NOT NULL,
-        data TEXT NOT NULL
+        data BLOB NOT NULL
     );
     CREATE INDEX findings_by_check ON findings (check_id);
     CREATE INDEX findings_by_fingerprint ON findings (fingerprint);

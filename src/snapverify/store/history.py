@@ -34,6 +34,7 @@ import dataclasses
 import json
 import os
 import sqlite3
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -304,7 +305,7 @@ class History:
                     annotated.exit_code,
                     annotated.error,
                     json.dumps([s.as_dict() for s in annotated.sources]),
-                    json.dumps(annotated.as_dict(), ensure_ascii=False),
+                    _pack(annotated.as_dict()),
                 ),
             )
             check_id = cursor.lastrowid
@@ -319,7 +320,7 @@ class History:
                         int(finding.substantive),
                         str(finding.change),
                         int(seen),
-                        json.dumps(stored(finding), ensure_ascii=False),
+                        _pack(stored(finding)),
                     )
                     for finding, seen in rows
                 ],
@@ -387,7 +388,7 @@ class History:
         ).fetchone()
         if row is None:
             return None
-        report: dict[str, Any] = json.loads(row[0])
+        report: dict[str, Any] = _unpack(row[0])
         return report
 
     def snapshots(self) -> list[str]:
@@ -451,7 +452,7 @@ class History:
         )
         spans = []
         for row in rows:
-            data = json.loads(row["data"])
+            data = _unpack(row["data"])
             spans.append(
                 FindingSpan(
                     snapshot=snapshot,
@@ -521,8 +522,18 @@ def _open_findings(db: sqlite3.Connection, key: str) -> dict[str, Finding]:
         " (SELECT MAX(id) FROM checks WHERE snapshot = ?) ORDER BY rowid",
         (key,),
     )
-    return {row[0]: finding_from_dict(json.loads(row[1])) for row in rows}
+    return {row[0]: finding_from_dict(_unpack(row[1])) for row in rows}
 
 
 def _acks(db: sqlite3.Connection) -> dict[str, str | None]:
     return {row[0]: row[1] for row in db.execute("SELECT fingerprint, note FROM acks")}
+
+
+def _pack(data: dict[str, Any]) -> bytes:
+    """JSON, compressed: how reports and findings are stored."""
+    return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 6)
+
+
+def _unpack(blob: bytes) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(zlib.decompress(blob).decode("utf-8"))
+    return data
