@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -11,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from servers import PywbServer
@@ -241,3 +243,45 @@ def test_watch_stops_on_sigterm(tmp_path: Path, pywb_mt: PywbServer) -> None:
             process.stderr.close()
     with History.open(local.parent.parent / ".snapverify") as history:
         assert len(history.checks()) == 1
+
+
+# -- the recipes in examples/ ----------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _commands(text: str) -> list[list[str]]:
+    """Every `snapverify check|watch ...` command line in a recipe, as arguments."""
+    found = []
+    for line in text.replace("%h", "/home/u").splitlines():
+        line = line.split("ExecStart=", 1)[-1].strip()
+        words = shlex.split(line, comments=True)
+        for start, word in enumerate(words):
+            if word.endswith("snapverify") and words[start + 1 : start + 2] in (
+                ["check"],
+                ["watch"],
+            ):
+                found.append(words[start + 1 :])
+                break
+    return found
+
+
+def test_the_recipes_run_commands_that_parse() -> None:
+    workflow = yaml.safe_load((EXAMPLES / "github" / "snapverify.yml").read_text("utf-8"))
+    # PyYAML reads the key `on` as True (YAML 1.1).
+    assert workflow[True]["schedule"][0]["cron"] == "17 5 * * *"
+    steps = workflow["jobs"]["check"]["steps"]
+    scripts = "\n".join(step.get("run", "") for step in steps)
+    units = [p.read_text("utf-8") for p in sorted((EXAMPLES / "systemd").glob("*.service"))]
+    commands = [c for text in (scripts, *units) for c in _commands(text)]
+    assert sorted(c[0] for c in commands) == ["check", "check", "watch"]
+    for command in commands:
+        args = command[1:]
+        if command[0] == "watch":
+            assert args[:2] == ["--every", "6h"] and parse_interval(args[1]) == 21600
+            args = args[2:]
+        with main.make_context("snapverify", ["check", *args]) as group:
+            check = main.get_command(group, "check")
+            assert check is not None
+            with check.make_context("check", args, parent=group) as ctx:
+                assert ctx.params["new_only"] is True
