@@ -122,8 +122,14 @@ def test_an_unreachable_source_resolves_nothing(store: Path) -> None:
     with History.open(store) as history:
         history.record_check(_result(store, (sixteen,), hour=0))
         carried = history.record_check(_result(store, (), hour=1, sources=unreachable))
+        (span,) = history.findings("a/copy.md")
         back = history.record_check(_result(store, (sixteen,), hour=2))
         gone = history.record_check(_result(store, (), hour=3))
+        counts = [(c.new, c.ongoing, c.resolved) for c in history.checks()]
+
+    # A check that only carried it does not count as having seen it.
+    assert (span.first_seen, span.last_seen, span.checks, span.open) == (T0, T0, 1, True)
+    assert counts == [(1, 0, 0), (0, 1, 0), (0, 1, 0), (0, 0, 1)]
 
     # Carried into the report as ongoing, and it still counts.
     assert _changes(carried) == {"edited: Sixteen": "ongoing"}
@@ -170,12 +176,14 @@ def test_an_acknowledged_finding_is_marked_and_no_longer_counts(store: Path) -> 
         assert history.acknowledge(key[:8], "the editor's correction") == 1
         second = history.record_check(_result(store, (sixteen,), hour=1))
         third = history.record_check(_result(store, (sixteen, seventeen), hour=2))
+        acked_then = [c.acknowledged for c in history.checks()]
 
     (acked,) = second.findings
     assert acked.acknowledged and acked.ack_note == "the editor's correction"
     assert second.exit_code == 0 and second.verdict is Verdict.CHANGED
     assert acked.as_dict()["acknowledged"] is True
     assert third.exit_code == 1  # the new edit is not acknowledged
+    assert acked_then == [0, 1, 1]  # as it was at each check
 
 
 def test_acknowledging_an_unknown_or_ambiguous_fingerprint_is_a_usage_error(store: Path) -> None:
@@ -262,7 +270,7 @@ def test_an_old_database_is_upgraded_and_keeps_its_checks(store: Path) -> None:
             (T0.isoformat(), zlib.compress(b"{}")),
         )
         db.execute(
-            "INSERT INTO findings VALUES (1, 'f00dfeedf00dfeed', 'edited', 1, 'new', 1, ?)",
+            "INSERT INTO findings VALUES (1, 'f00dfeedf00dfeed', 'edited', 1, 'new', 1, 1, 0, ?)",
             (zlib.compress(json.dumps(_edit("Sixteen").as_dict()).encode()),),
         )
 

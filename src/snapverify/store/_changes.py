@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -16,7 +17,7 @@ from snapverify.compare.fingerprint import fingerprint
 from snapverify.models import Change, CheckResult, Finding, FindingKind, Outcome, Verdict
 from snapverify.timestamps import parse_timestamp
 
-__all__ = ["annotate", "finding_from_dict", "stored"]
+__all__ = ["Row", "annotate", "finding_from_dict", "stored"]
 
 # A source read this time: its text was compared, so what it does not show is gone.
 _READ: Final = frozenset({Outcome.OK, Outcome.REDIRECTED})
@@ -27,12 +28,13 @@ _LINK_KINDS: Final = frozenset(
 
 def annotate(
     result: CheckResult, previous: dict[str, Finding], acks: dict[str, str | None]
-) -> tuple[CheckResult, list[tuple[Finding, bool]]]:
+) -> tuple[CheckResult, list[Row]]:
     """``result`` annotated against the previous check's open findings.
 
     Returns:
-        The annotated result and the rows to store: each finding with whether this
-        check showed it (``False`` for carried and resolved ones).
+        The annotated result and the rows to store: every finding of this check,
+        and every open finding of the previous one that this check did not show
+        (carried, kept open or resolved).
     """
 
     def marked(finding: Finding, change: Change, key: str) -> Finding:
@@ -46,9 +48,9 @@ def annotate(
 
     if result.error is not None:
         # The check did not run: everything open stays open, nothing is reported as seen.
-        return result, [(marked(f, Change.ONGOING, k), False) for k, f in previous.items()]
+        return result, [Row(marked(f, Change.ONGOING, k)) for k, f in previous.items()]
 
-    rows: list[tuple[Finding, bool]] = []
+    rows: list[Row] = []
     findings: list[Finding] = []
     shown: set[str] = set()
     for finding in result.findings:
@@ -56,7 +58,7 @@ def annotate(
         change = Change.ONGOING if key in previous else Change.NEW
         finding = marked(finding, change, key)
         findings.append(finding)
-        rows.append((finding, True))
+        rows.append(Row(finding, shown=True, reported=True))
         shown.add(key)
 
     outcomes = {source.id: source.outcome for source in result.sources}
@@ -69,10 +71,10 @@ def annotate(
         if fate is _Fate.RESOLVED:
             gone = marked(finding, Change.RESOLVED, key)
             resolved.append(gone)
-            rows.append((gone, False))
+            rows.append(Row(gone))
             continue
         kept = marked(finding, Change.ONGOING, key)
-        rows.append((kept, False))
+        rows.append(Row(kept, reported=fate is _Fate.CARRIED))
         if fate is _Fate.CARRIED:
             findings.append(kept)
             carried += 1
@@ -96,6 +98,15 @@ def annotate(
         exit_code=exit_code,
     )
     return annotated, rows
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A finding as one check records it."""
+
+    finding: Finding
+    shown: bool = False  # this check's sources show it
+    reported: bool = False  # in this check's report (shown, or carried as ongoing)
 
 
 class _Fate(enum.Enum):

@@ -45,7 +45,9 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
         kind TEXT NOT NULL,
         substantive INTEGER NOT NULL,
         change TEXT NOT NULL,
-        seen INTEGER NOT NULL,
+        shown INTEGER NOT NULL,
+        reported INTEGER NOT NULL,
+        acknowledged INTEGER NOT NULL,
         data BLOB NOT NULL
     );
     CREATE INDEX findings_by_check ON findings (check_id);

@@ -310,19 +310,21 @@ class History:
             )
             check_id = cursor.lastrowid
             db.executemany(
-                "INSERT INTO findings (check_id, fingerprint, kind, substantive, change, seen,"
-                " data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO findings (check_id, fingerprint, kind, substantive, change, shown,"
+                " reported, acknowledged, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         check_id,
-                        finding.fingerprint,
-                        str(finding.kind),
-                        int(finding.substantive),
-                        str(finding.change),
-                        int(seen),
-                        _pack(stored(finding)),
+                        row.finding.fingerprint,
+                        str(row.finding.kind),
+                        int(row.finding.substantive),
+                        str(row.finding.change),
+                        int(row.shown),
+                        int(row.reported),
+                        int(row.finding.acknowledged),
+                        _pack(stored(row.finding)),
                     )
-                    for finding, seen in rows
+                    for row in rows
                 ],
             )
         return annotated
@@ -400,12 +402,11 @@ class History:
         """The recorded checks, oldest first (of one snapshot, or of all)."""
         query = (
             "SELECT c.id, c.snapshot, c.checked_at, c.verdict, c.exit_code, c.error, c.sources,"
-            " SUM(f.change = 'new' AND f.seen) AS new,"
-            " SUM(f.change = 'ongoing') AS ongoing,"
+            " SUM(f.change = 'new' AND f.reported) AS new,"
+            " SUM(f.change = 'ongoing' AND f.reported) AS ongoing,"
             " SUM(f.change = 'resolved') AS resolved,"
-            " SUM(f.change != 'resolved' AND a.fingerprint IS NOT NULL) AS acked"
+            " SUM(f.reported AND f.acknowledged) AS acked"
             " FROM checks c LEFT JOIN findings f ON f.check_id = c.id"
-            " LEFT JOIN acks a ON a.fingerprint = f.fingerprint"
         )
         args: tuple[str, ...] = ()
         if snapshot is not None:
@@ -434,19 +435,21 @@ class History:
         return records
 
     def findings(self, snapshot: str) -> list[FindingSpan]:
-        """Every finding a snapshot's checks showed, with when it first and last appeared."""
+        """Every finding a snapshot's checks showed, with the first and last check that
+        showed it (a check that only carried it, its source unreachable, does not count)."""
         last = self._db.execute(
             "SELECT MAX(id) FROM checks WHERE snapshot = ?", (snapshot,)
         ).fetchone()[0]
         rows = self._db.execute(
             "SELECT f.fingerprint, MIN(c.checked_at) AS first, MAX(c.checked_at) AS last,"
-            " COUNT(*) AS n, MAX(c.id = ? AND f.change != 'resolved') AS open,"
-            " a.fingerprint IS NOT NULL AS acked, a.note,"
-            " (SELECT data FROM findings g WHERE g.fingerprint = f.fingerprint"
+            " COUNT(*) AS n, a.fingerprint IS NOT NULL AS acked, a.note,"
+            " EXISTS (SELECT 1 FROM findings o WHERE o.check_id = ?"
+            "  AND o.fingerprint = f.fingerprint AND o.change != 'resolved') AS open,"
+            " (SELECT data FROM findings g WHERE g.fingerprint = f.fingerprint AND g.shown"
             "  ORDER BY g.rowid DESC LIMIT 1) AS data"
             " FROM findings f JOIN checks c ON c.id = f.check_id"
             " LEFT JOIN acks a ON a.fingerprint = f.fingerprint"
-            " WHERE c.snapshot = ? AND f.change != 'resolved'"
+            " WHERE c.snapshot = ? AND f.shown"
             " GROUP BY f.fingerprint ORDER BY first, f.fingerprint",
             (last, snapshot),
         )
