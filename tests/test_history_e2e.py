@@ -186,6 +186,8 @@ def test_no_history_records_nothing_and_new_only_needs_it(site: Site) -> None:
     assert not (site.store / HISTORY_FILE).exists()
     code, out, err = _run("check", str(site.local), "--no-history", "--new-only")
     assert code == 2 and "--new-only" in err and out == ""
+    code, out, err = _run("check", str(site.local), "--no-history", "--notify", "http://x/")
+    assert code == 2 and "--notify" in err and out == ""
 
 
 def _store_files(store: Path) -> dict[str, bytes]:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from servers import PywbServer
+from servers import OriginServer, PywbServer
 from snapverify.cli import main
 from snapverify.errors import UsageError
 from snapverify.models import Change, CheckResult, Finding, FindingKind, SnapshotInfo, Verdict
@@ -26,6 +26,7 @@ from snapverify.pipeline.schedule import (
     watch,
 )
 from snapverify.store.history import History
+from snapverify.store.lock import hold_lock
 from support import SEED, LockHolder
 
 
@@ -285,3 +286,45 @@ def test_the_recipes_run_commands_that_parse() -> None:
             assert check is not None
             with check.make_context("check", args, parent=group) as ctx:
                 assert ctx.params["new_only"] is True
+
+
+def test_a_second_signal_interrupts_a_check_in_progress(
+    tmp_path: Path, pywb_mt: PywbServer, origin: OriginServer
+) -> None:
+    local = _snapshot(tmp_path)
+    store = local.parent.parent / ".snapverify"
+    url = origin.drip("/slow", b"<html><body><p>never finishes</p></body></html>", interval=5)
+    env = {k: v for k, v in os.environ.items() if k != "SNAPVERIFY_ALLOW_PRIVATE"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "snapverify", "watch", "-v", "--every", "1h", str(local)]
+        + ["--url", url, "--archive", pywb_mt.base, "--allow-private-addresses"]
+        + ["--deadline", "600"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stderr is not None
+        # Wait (generously) until the check is fetching the page that never finishes.
+        for _ in range(600):
+            if origin.requests("/slow") or process.poll() is not None:
+                break
+            threading.Event().wait(0.1)
+        assert origin.requests("/slow") and process.poll() is None
+        process.send_signal(signal.SIGTERM)
+        for line in process.stderr:
+            if "SIGTERM received" in line:
+                break
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+        assert "interrupted during a check" in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+    # Nothing recorded, and the lock is free.
+    with hold_lock(store), History.open(store) as history:
+        assert history.checks() == []

@@ -55,6 +55,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 REPORT_FORMATS: Final = ("terminal", "json", "markdown")
 EXIT_INTERNAL_ERROR: Final = 70  # sysexits EX_SOFTWARE
+EXIT_INTERRUPTED: Final = 130  # 128 + SIGINT, as shells report it
 _VERBOSE_KEY: Final = "snapverify.verbose"
 _ARGV_KEY: Final = "snapverify.argv"
 _CONTEXT_SETTINGS: Final[dict[str, Any]] = {
@@ -529,8 +530,9 @@ def check(
         url=url,
         **{name: value for name, value in given.items() if value is not None and value != ()},
     )
-    if new_only and no_history:
-        raise UsageError("--new-only needs the history: drop --no-history")
+    if no_history and (new_only or notify_url):
+        option = "--new-only" if new_only else "--notify"
+        raise UsageError(f"{option} needs the history: drop --no-history")
     with _Progress() as progress:
         results = run_check(
             paths,
@@ -724,8 +726,12 @@ def watch(ctx: click.Context, every: str, times: int | None, check_args: tuple[s
         return 0
 
     stop = threading.Event()
-    with stop_on_signals(stop):
-        code = watch_loop(once, seconds, stop=stop, times=times)
+    try:
+        with stop_on_signals(stop):
+            code = watch_loop(once, seconds, stop=stop, times=times)
+    except KeyboardInterrupt:
+        # A second signal during a check: the lock is released, the history untouched.
+        _fail("snapverify: interrupted during a check", EXIT_INTERRUPTED)
     raise click.exceptions.Exit(code)
 
 
