@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,3 +52,33 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path, holder: LockHolder
     holder.kill()
     with hold_lock(tmp_path / ".snapverify") as path:
         assert path.read_text().strip() == str(os.getpid())
+
+
+def test_the_lock_is_reentrant_within_a_process(tmp_path: Path) -> None:
+    store = tmp_path / ".snapverify"
+    with hold_lock(store):
+        with hold_lock(store) as inner:  # check --snapshot-changes calling archive
+            assert inner == store / LOCK_FILE
+        # Still held after the inner block: another process is refused.
+        probe = subprocess.run(
+            [sys.executable, "-c", PROBE, str(store)], capture_output=True, text=True, timeout=60
+        )
+        assert probe.returncode == 75, probe.stderr
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE, str(store)], capture_output=True, text=True, timeout=60
+    )
+    assert probe.returncode == 0, probe.stderr
+
+
+PROBE = """
+import sys
+from pathlib import Path
+from snapverify.errors import TryLater
+from snapverify.store.lock import hold_lock
+
+try:
+    with hold_lock(Path(sys.argv[1])):
+        pass
+except TryLater:
+    sys.exit(75)
+"""

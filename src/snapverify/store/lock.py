@@ -5,6 +5,9 @@ the store, so a scheduled run that overlaps a slow one stops at once with exit 7
 and changes nothing. The lock is ``flock``'s: the kernel drops it when the
 holder exits, however it exits, so a killed run never leaves a stale lock. The
 file holds the holder's process id, for the message only.
+
+The lock is re-entrant within a process: code already holding it (``check``)
+may call code that takes it too (``archive``, for ``check --snapshot-changes``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -21,6 +25,10 @@ from snapverify.errors import TryLater
 __all__ = ["LOCK_FILE", "hold_lock"]
 
 LOCK_FILE: Final = "lock"
+
+# The lock files this process holds, with how many times each was taken.
+_HELD: dict[str, int] = {}
+_HELD_GUARD = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -40,6 +48,20 @@ def hold_lock(store_dir: Path) -> Iterator[Path]:
     store_dir = Path(store_dir)
     store_dir.mkdir(parents=True, exist_ok=True)
     path = store_dir / LOCK_FILE
+    key = os.path.realpath(path)
+    with _HELD_GUARD:
+        if key in _HELD:
+            _HELD[key] += 1
+            nested = True
+        else:
+            nested = False
+    if nested:
+        try:
+            yield path
+        finally:
+            with _HELD_GUARD:
+                _HELD[key] -= 1
+        return
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         try:
@@ -52,9 +74,13 @@ def hold_lock(store_dir: Path) -> Iterator[Path]:
             ) from None
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        with _HELD_GUARD:
+            _HELD[key] = 1
         try:
             yield path
         finally:
+            with _HELD_GUARD:
+                del _HELD[key]
             with contextlib.suppress(OSError):
                 os.ftruncate(descriptor, 0)
             fcntl.flock(descriptor, fcntl.LOCK_UN)
