@@ -219,6 +219,15 @@ def network_options(f: F) -> F:
     return f
 
 
+def _check_webhook(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    # A URL that could never be sent to fails before the check, not after it.
+    if value is not None:
+        from snapverify.fetch.policy import AddressPolicy
+
+        AddressPolicy().check_url(value)
+    return value
+
+
 def history_options(f: F) -> F:
     """``--new-only``, ``--no-history`` and ``--notify URL``: a check's history and alerts."""
     options = [
@@ -239,6 +248,7 @@ def history_options(f: F) -> F:
             "notify_url",
             metavar="URL",
             default=None,
+            callback=_check_webhook,
             help="POST the JSON report of each snapshot with new findings to URL (a webhook).",
         ),
     ]
