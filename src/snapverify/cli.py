@@ -715,7 +715,7 @@ def watch(ctx: click.Context, every: str, times: int | None, check_args: tuple[s
     import threading
 
     from snapverify.errors import TryLater
-    from snapverify.pipeline.schedule import parse_interval, stop_on_signals
+    from snapverify.pipeline.schedule import parse_interval, say, stop_on_signals
     from snapverify.pipeline.schedule import watch as watch_loop
 
     seconds = parse_interval(every)
@@ -735,13 +735,17 @@ def watch(ctx: click.Context, every: str, times: int | None, check_args: tuple[s
             return exc.exit_code
         return 0
 
+    def interrupt() -> None:
+        # A second signal: stop now, whatever runs. Raising KeyboardInterrupt into a
+        # running event loop can leave it waiting; exiting is safe, as after a kill:
+        # the kernel drops the lock, SQLite drops an unfinished transaction, and every
+        # file is written to a temporary name first.
+        say("snapverify: interrupted during a check")
+        os._exit(EXIT_INTERRUPTED)
+
     stop = threading.Event()
-    try:
-        with stop_on_signals(stop):
-            code = watch_loop(once, seconds, stop=stop, times=times)
-    except KeyboardInterrupt:
-        # A second signal during a check: the lock is released, the history untouched.
-        _fail("snapverify: interrupted during a check", EXIT_INTERRUPTED)
+    with stop_on_signals(stop, again=interrupt):
+        code = watch_loop(once, seconds, stop=stop, times=times)
     raise click.exceptions.Exit(code)
 
 
