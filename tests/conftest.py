@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -38,7 +39,8 @@ def _loopback_only_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
     name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
     if name is None or _is_numeric(name) or name.lower().rstrip(".") in _LOOPBACK_NAMES:
         return _real_getaddrinfo(host, *args, **kwargs)
-    LOOKUPS_REFUSED.append(name)
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rpartition(" ")[0]
+    LOOKUPS_REFUSED.append(f"{name} ({test})" if test else name)
     raise socket.gaierror(socket.EAI_NONAME, f"{name}: lookups leave 127.0.0.1 (refused in tests)")
 
 
@@ -135,7 +137,7 @@ def make_pywb(tmp_path: Path) -> Iterator[Callable[..., PywbServer]]:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say which names tests tried to look up (refused by the DNS guard above)."""
     if LOOKUPS_REFUSED:
-        names = ", ".join(sorted(set(LOOKUPS_REFUSED)))
+        names = "; ".join(sorted(set(LOOKUPS_REFUSED)))
         terminalreporter.write_line(
             f"DNS lookups refused (tests must not leave 127.0.0.1): {names}"
         )

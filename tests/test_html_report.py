@@ -106,7 +106,9 @@ def mt_check(pywb_mt: PywbServer, tmp_path_factory: pytest.TempPathFactory) -> R
         runner = CliRunner()
         saved = runner.invoke(main, [*args, "-f", "json", "-o", "check.json"])
         rendered = runner.invoke(main, ["report", "check.json", "-f", "html", "-o", "report.html"])
-        direct = runner.invoke(main, [*args, "--format", "html"], catch_exceptions=False)
+        # A store of its own, so its history sees the findings as new too.
+        other = ["--store", str(root / "other-store"), "--format", "html"]
+        direct = runner.invoke(main, [*args, *other], catch_exceptions=False)
     assert saved.exit_code == 1, saved.stderr
     assert rendered.exit_code == 0 and rendered.stdout == "", rendered.stderr
     assert direct.exit_code == 1, direct.stderr
@@ -210,12 +212,13 @@ def test_the_timeline(mt_check: Rendered, pywb_mt: PywbServer) -> None:
 def test_the_findings_side_by_side(mt_check: Rendered) -> None:
     tree = _tree(mt_check.html)
     findings = tree.xpath("//section[@class='findings']/article")
+    # The store's history saw them first in this check: each is marked new.
     assert [_text(f.xpath("h3")[0]) for f in findings] == [
-        "#1 edited block 3",
-        "#2 added after block 4",
-        "#3 edited block 6",
-        "#4 missing block 7",
-        "#5 added after block 12",
+        "#1 edited block 3 new",
+        "#2 added after block 4 new",
+        "#3 edited block 6 new",
+        "#4 missing block 7 new",
+        "#5 added after block 12 new",
     ]
     first = findings[0]
     local, remote = first.xpath(".//figure")

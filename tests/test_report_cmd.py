@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
-import types
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,10 +66,12 @@ def saved(pywb_mt: PywbServer, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "terminal"])
-def test_report_says_what_the_check_said(saved: dict[str, Any], fmt: str) -> None:
+def test_report_says_what_the_check_said(saved: dict[str, Any], fmt: str, tmp_path: Path) -> None:
     code, again, err = _run("report", str(saved["one"]), "--format", fmt)
     assert code == 0, err  # rendered; the verdict (changed) is in the report, not the exit
-    code, direct, _ = _run("check", str(saved["local"]), *saved["base"], "--format", fmt)
+    # Checked again with a store of its own, whose history also sees every finding as new.
+    store = ["--store", str(tmp_path / "store")]
+    code, direct, _ = _run("check", str(saved["local"]), *saved["base"], *store, "--format", fmt)
     assert code == 1
     assert again == direct and "16" in again
 
@@ -270,44 +270,22 @@ def test_a_snapshot_without_a_stored_check(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"snapverify: error: no stored check for {local}")
 
 
-class _StubHistory:
-    """Stands in for snapverify.store.history: History.open(store).last_report(key)."""
-
-    def __init__(self, reports: dict[str, dict[str, Any]]) -> None:
-        self.reports = reports
-        self.opened: list[Path] = []
-
-    def module(self) -> types.ModuleType:
-        module = types.ModuleType("snapverify.store.history")
-        stub = self
-
-        class History:
-            @classmethod
-            def open(cls, store: Path) -> History:
-                stub.opened.append(store)
-                return cls()
-
-            def last_report(self, key: str) -> dict[str, Any] | None:
-                return stub.reports.get(key)
-
-        module.History = History
-        module.snapshot_key = lambda path: Path(path).resolve().as_posix()
-        return module
-
-
-def test_a_snapshot_renders_its_last_stored_check(
-    saved: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_snapshot_renders_its_last_stored_check(saved: dict[str, Any], tmp_path: Path) -> None:
+    # A real check, recorded in the real SQLite history of a store of its own.
+    store = tmp_path / "store"
     local: Path = saved["local"]
-    report = json.loads(saved["one"].read_text("utf-8"))
-    stub = _StubHistory({local.resolve().as_posix(): report})
-    monkeypatch.setitem(sys.modules, "snapverify.store.history", stub.module())
-    code, out, err = _run("report", str(local), "-f", "markdown")
+    args = ["check", str(local), *saved["base"], "--store", str(store)]
+    code, markdown, err = _run(*args, "--format", "markdown")
+    assert code == 1, err
+    code, out, err = _run("report", str(local), "--store", str(store), "-f", "markdown")
     assert code == 0, err
-    assert out == _run("report", str(saved["one"]), "-f", "markdown")[1]
-    assert stub.opened == [local.parent.parent / ".snapverify"]  # the snapshot's store
-    store = saved["root"] / "elsewhere"
-    code, _, err = _run("report", str(local), "--store", str(store))
-    assert code == 0 and stub.opened[-1] == store
+    assert out == markdown  # the stored report renders as the check printed it
+    # A snapshot folder names the local copies inside it.
+    code, by_folder, err = _run("report", str(local.parent), "--store", str(store), "-f", "json")
+    assert code == 0 and json.loads(by_folder)["snapshot"]["path"] == str(local), err
+    # The last check wins: a second one, as JSON, renders back the same.
+    code, second, _ = _run(*args, "--format", "json")
+    code, out, err = _run("report", str(local), "--store", str(store), "-f", "json")
+    assert code == 0 and json.loads(out) == json.loads(second), err
     with pytest.raises(UsageError, match="no stored check for"):
-        load_last_report(store, saved["root"] / "never-checked.md")
+        load_last_report(store, saved["root"] / "snapshots" / "two" / SEED.name)

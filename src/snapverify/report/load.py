@@ -10,7 +10,6 @@ lacks take their defaults, so reports of older versions still load.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -333,36 +332,46 @@ def _time(data: Mapping[str, Any], key: str) -> datetime | None:
 # -- the last stored check of a snapshot (history) ----------------------------
 
 
-def load_last_report(store: Path, snapshot: Path) -> CheckResult:
+def load_last_report(store: Path, snapshot: Path) -> list[CheckResult]:
     """The last check of ``snapshot`` that the store's history kept.
-
-    History is optional here: this module imports ``snapverify.store.history``
-    only when asked, so reports of saved JSON work without it.
 
     Args:
         store: the store folder (``.snapverify/``).
-        snapshot: the snapshot's local copy (or folder), as ``check`` was given it.
+        snapshot: a snapshot's local copy, or a folder: the last check of each
+            snapshot under it.
 
     Returns:
-        The stored result.
+        The stored results, one per snapshot.
 
     Raises:
-        UsageError: when the store has no check of ``snapshot`` (or keeps no history).
-        InputError: when the stored report does not follow the contract.
+        UsageError: when the store has no check of ``snapshot`` (or no history at all).
+        InputError: when a stored report does not follow the contract.
     """
-    try:
-        history: Any = importlib.import_module("snapverify.store.history")
-    except ImportError as exc:
+    # Imported here: rendering saved JSON reports needs no database.
+    from snapverify.store.history import HISTORY_FILE, History
+
+    database = store / HISTORY_FILE
+    if not database.is_file():
         raise UsageError(
-            f"no stored check for {snapshot}: this snapverify keeps no history",
-            url=str(snapshot),
-        ) from exc
-    data = history.History.open(store).last_report(history.snapshot_key(snapshot))
-    if data is None:
-        raise UsageError(
-            f"no stored check for {snapshot} in {store}: run 'snapverify check {snapshot}' first",
+            f"no stored check for {snapshot}: {database} does not exist "
+            f"(run 'snapverify check {snapshot}' first)",
             url=str(snapshot),
         )
-    if not isinstance(data, dict):
-        raise InputError(f"{store}: the stored check of {snapshot} is not a report", url=str(store))
-    return _result(data, f"{store}: the stored check of {snapshot}")
+    with History.open(store) as history:
+        key = history.key(snapshot)
+        # A snapshot folder (or a folder of them) names the local copies inside it.
+        keys = [k for k in history.snapshots() if k == key or k.startswith(key.rstrip("/") + "/")]
+        stored = [(k, history.last_report(k)) for k in keys]
+    if not stored:
+        raise UsageError(
+            f"no stored check for {snapshot} in {database}: "
+            f"run 'snapverify check {snapshot}' first",
+            url=str(snapshot),
+        )
+    results = []
+    for name, data in stored:
+        origin = f"{database}: the stored check of {name}"
+        if not isinstance(data, dict):
+            raise InputError(f"{origin} is not a report", url=str(database))
+        results.append(_result(data, origin))
+    return results
