@@ -94,7 +94,7 @@ def _temporary(folder: Path) -> tuple[int, str]:
 def write_new(
     folder: Path,
     name: Callable[[int], str],
-    write: Callable[[BinaryIO], None],
+    write: Callable[[BinaryIO], object],
     *,
     point: str = "write",
 ) -> Path:

@@ -239,14 +239,19 @@ def _write_live(writer: WARCWriter, page: LiveRecord) -> None:
         payload=io.BytesIO(b""),
         length=0,
         http_headers=StatusAndHeaders(
-            _request_line(page.url), request_headers, protocol=page.http_version, is_http_request=True
+            _request_line(page.url),
+            request_headers,
+            protocol=page.http_version,
+            is_http_request=True,
         ),
         warc_headers_dict={"WARC-Date": date},
     )
     writer.write_request_response_pair(request, response)
     fields = {"role": "live", **page.fields}
     fields.update({f"orig-{k}": v for k, v in dropped.items()})
-    _write_metadata(writer, page.url, date, response.rec_headers.get_header("WARC-Record-ID"), fields)
+    _write_metadata(
+        writer, page.url, date, response.rec_headers.get_header("WARC-Record-ID"), fields
+    )
 
 
 def _write_capture(writer: WARCWriter, capture: CaptureRecord) -> None:
@@ -261,7 +266,9 @@ def _write_capture(writer: WARCWriter, capture: CaptureRecord) -> None:
     )
     writer.write_record(record)
     fields = {"role": "capture", **capture.fields}
-    _write_metadata(writer, capture.url, date, record.rec_headers.get_header("WARC-Record-ID"), fields)
+    _write_metadata(
+        writer, capture.url, date, record.rec_headers.get_header("WARC-Record-ID"), fields
+    )
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -411,10 +418,10 @@ def verify_warc(path: Path) -> tuple[int, list[WarcProblem]]:
                     pass
                 count += 1
                 kind = record.rec_type
-                if kind in _DIGESTED and kind != "revisit":
-                    if not record.rec_headers.get_header("WARC-Block-Digest"):
-                        problems.append(WarcProblem(path, offset, f"{kind} record has no digest"))
-                        continue
+                digest = record.rec_headers.get_header("WARC-Block-Digest")
+                if kind in _DIGESTED and kind != "revisit" and not digest:
+                    problems.append(WarcProblem(path, offset, f"{kind} record has no digest"))
+                    continue
                 checker = record.digest_checker
                 if checker.passed is False:
                     for problem in checker.problems:
@@ -423,9 +430,7 @@ def verify_warc(path: Path) -> tuple[int, list[WarcProblem]]:
     except OSError as exc:
         problems.append(WarcProblem(path, None, f"unreadable: {exc.strerror or exc}"))
     except (ArchiveLoadFailed, zlib.error, EOFError, ValueError) as exc:
-        problems.append(
-            WarcProblem(path, None, f"damaged or truncated: {_say(exc)}")
-        )
+        problems.append(WarcProblem(path, None, f"damaged or truncated: {_say(exc)}"))
     for line in said.getvalue().splitlines():
         if "WARNING" in line:
             problems.append(WarcProblem(path, None, f"damaged: {_say(line.strip())}"))

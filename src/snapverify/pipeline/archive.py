@@ -1,0 +1,657 @@
+"""Archive what a check sees: ``snapverify archive``.
+
+For each snapshot, one run writes into the snapshot's ``archive/`` folder:
+
+- ``<YYYYmmddHHMMSS>-<token>.warc.gz``: the live page (request and response as
+  received) and, with ``captures``, every archived capture the check uses (payloads
+  from the capture cache, so nothing already fetched is fetched again), each with a
+  metadata record (see :mod:`snapverify.store.warc`);
+- ``<stem>.md``: the live article as extracted, readable and checkable
+  (:mod:`snapverify.store.export`), when the live page is the article;
+- ``<stem>.manifest-sha256.txt``: the SHA-256 of both, written last
+  (:mod:`snapverify.store.fixity`).
+
+Nothing is ever overwritten: each file is written to a temporary name, fsynced and
+linked to a name no file has (:func:`snapverify.store.atomic.write_new`); a killed run
+leaves temporary files only, which the next run removes. With ``save``, the Wayback
+Machine is asked to capture the URL (Save Page Now, through waybackpy), unless a
+capture newer than ``min_age`` exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from snapverify.errors import AddressRefused, FetchError, SnapverifyError, UsageError
+from snapverify.fetch.archives import Archive, CaptureRef, parse_archive_spec
+from snapverify.fetch.http import USER_AGENT, HttpClient, Rate
+from snapverify.fetch.live import LiveFetch, fetch_live
+from snapverify.fetch.policy import AddressPolicy, Resolver
+from snapverify.fetch.timemap import split_playback_url
+from snapverify.models import Document
+from snapverify.pipeline.sources import FetchedCapture, live_source
+from snapverify.snapshot import (
+    ARCHIVE_DIR,
+    LocalCopy,
+    find_local_copies,
+    find_store,
+    read_local_copy,
+)
+from snapverify.store.atomic import remove_stale_temporaries, write_new
+from snapverify.store.cache import CaptureCache
+from snapverify.store.export import render_export
+from snapverify.store.fixity import MANIFEST_SUFFIX, ManifestEntry, format_manifest
+from snapverify.store.warc import CaptureRecord, LiveRecord, write_warc
+from snapverify.text.extract import prepare_reference
+from snapverify.timestamps import format_timestamp, parse_timestamp
+
+__all__ = [
+    "ARCHIVE_SCHEMA",
+    "SAVE_ENDPOINT",
+    "ArchiveOptions",
+    "ArchiveResult",
+    "SaveResult",
+    "archive",
+    "archive_snapshots",
+    "wayback_save",
+    "write_archive",
+]
+
+logger = logging.getLogger(__name__)
+
+ARCHIVE_SCHEMA = "snapverify/archive-v1"
+SAVE_ENDPOINT = "https://web.archive.org/save/"
+# Save Page Now allows a few saves a minute; one every 20 s stays well inside.
+SAVE_INTERVAL = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveOptions:
+    """What ``archive`` fetches and writes.
+
+    Attributes:
+        captures: also store every archived capture the check uses.
+        save: ask the Wayback Machine to capture the URL (Save Page Now).
+        min_age: with ``save``, skip when a capture newer than this exists.
+        live: fetch the live page.
+        archives: archive specs, as for ``check``.
+        start: earliest capture timestamp, as for ``check``.
+        end: latest capture timestamp, as for ``check``.
+        max_captures: as for ``check``.
+        allow_private: also allow loopback and the archives' hosts.
+        allow_networks: further CIDR ranges to allow.
+        timeout: connect/read timeout per request, seconds.
+        deadline: total time per request, seconds.
+        rates: rate limits by endpoint name, over the defaults.
+        store: the store folder (default: found from the snapshot).
+        url: the original URL, for a local copy that does not say it.
+        save_archive: the archive listed to decide whether a recent capture exists
+            (``wayback``; tests name a loopback pywb).
+        save_endpoint: Save Page Now's URL prefix (tests name a loopback server).
+    """
+
+    captures: bool = False
+    save: bool = False
+    min_age: timedelta = timedelta(days=1)
+    live: bool = True
+    archives: tuple[str, ...] = ("wayback",)
+    start: str | None = None
+    end: str | None = None
+    max_captures: int | None = None
+    allow_private: bool = False
+    allow_networks: tuple[str, ...] = ()
+    timeout: float = 30.0
+    deadline: float = 120.0
+    rates: Mapping[str, Rate] = field(default_factory=dict)
+    store: Path | None = None
+    url: str | None = None
+    save_archive: str = "wayback"
+    save_endpoint: str = SAVE_ENDPOINT
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What asking Save Page Now gave: ``saved`` (with the capture URL), ``skipped``
+    or ``failed`` (with the reason)."""
+
+    status: str
+    capture_url: str | None
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "capture_url": self.capture_url, "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveResult:
+    """One snapshot's archive run.
+
+    Attributes:
+        snapshot: the local copy's path.
+        url: the original URL.
+        exit_code: 0 when everything asked was archived.
+        files: what was written: (path relative to the snapshot folder, SHA-256).
+        warc: the WARC's path relative to the snapshot folder.
+        export: the readable export's, if one was written.
+        manifest: the fixity manifest's.
+        live: the live page's outcome, when it was fetched.
+        captures: how many captures were stored.
+        save: Save Page Now's result, when asked.
+        notes: what else to say.
+        error: why the snapshot could not be archived.
+    """
+
+    snapshot: str
+    url: str
+    exit_code: int
+    files: tuple[tuple[str, str], ...] = ()
+    warc: str | None = None
+    export: str | None = None
+    manifest: str | None = None
+    live: str | None = None
+    captures: int = 0
+    save: SaveResult | None = None
+    notes: tuple[str, ...] = ()
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "schema": ARCHIVE_SCHEMA,
+            "snapshot": self.snapshot,
+            "url": self.url,
+            "exit_code": self.exit_code,
+            "warc": self.warc,
+            "export": self.export,
+            "manifest": self.manifest,
+            "files": [{"path": p, "sha256": s} for p, s in self.files],
+            "live": self.live,
+            "captures": self.captures,
+            "save": None if self.save is None else self.save.as_dict(),
+            "notes": list(self.notes),
+            "error": self.error,
+        }
+
+
+# -- writing one run ----------------------------------------------------------------------
+
+
+def _token() -> str:
+    return secrets.token_hex(4)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _live_record(fetched: LiveFetch, fetched_at: datetime) -> LiveRecord | None:
+    response = fetched.response
+    if response is None:
+        return None
+    fields = {"outcome": str(fetched.outcome), "status": str(response.status)}
+    if fetched.detail:
+        fields["detail"] = fetched.detail
+    if response.history:
+        fields["redirects"] = " ".join(f"{hop.url} {hop.status}" for hop in response.history)
+        fields["requested"] = fetched.url
+    return LiveRecord(
+        url=response.url,
+        fetched_at=fetched_at,
+        status=response.status,
+        reason=response.reason,
+        http_version=response.http_version,
+        headers=response.headers,
+        body=response.wire_body,
+        request_headers=response.request_headers,
+        fields=fields,
+    )
+
+
+def _capture_record(capture: CaptureRef, fetched: FetchedCapture) -> CaptureRecord | None:
+    record, payload = fetched.record, fetched.payload
+    if record is None or payload is None:
+        return None
+    served = split_playback_url(record.url)
+    original = served[3] if served else capture.original
+    fields = {
+        "archive": capture.archive,
+        "timestamp": capture.timestamp,
+        "original": capture.original,
+        "view-url": capture.view_url,
+        "outcome": fetched.outcome,
+        "status": "" if fetched.status is None else str(fetched.status),
+        "served": record.timestamp,
+        "digest": capture.digest or "",
+        "mimetype": capture.mimetype or "",
+        "detail": fetched.detail or "",
+        "copied": format_timestamp(_now()),
+    }
+    return CaptureRecord(
+        url=original,
+        captured_at=parse_timestamp(record.timestamp or capture.timestamp),
+        source_url=record.url,
+        content_type=record.content_type,
+        payload=payload,
+        fields={k: v for k, v in fields.items() if v},
+    )
+
+
+def write_archive(
+    folder: Path,
+    *,
+    url: str,
+    when: datetime,
+    live: Sequence[LiveRecord] = (),
+    captures: Sequence[CaptureRecord] = (),
+    document: Document | None = None,
+    token: Callable[[], str] = _token,
+) -> tuple[list[tuple[str, str]], Path, Path | None, Path]:
+    """Write one run's WARC, readable export and manifest into ``folder``.
+
+    Args:
+        folder: the snapshot's ``archive/`` folder (created when missing).
+        url: the original URL.
+        when: the run's time (names the files).
+        live: live pages for the WARC.
+        captures: captures for the WARC.
+        document: the live article as extracted, for the readable export.
+        token: makes the random part of the names.
+
+    Returns:
+        ``(files, warc, export, manifest)``: ``files`` the (name in ``folder``,
+        SHA-256) of the WARC and the export, in the order written.
+
+    Raises:
+        OSError: a file could not be written (nothing partial is left under a final
+            name; files already written stay, complete).
+    """
+    stem = f"{format_timestamp(when)}-{token()}"
+
+    def named(suffix: str) -> Callable[[int], str]:
+        return lambda n: f"{stem}{suffix}" if n == 0 else f"{stem}-{n}{suffix}"
+
+    buffer = io.BytesIO()
+    write_warc(
+        buffer,
+        filename=f"{stem}.warc.gz",
+        live=live,
+        captures=captures,
+        info={"url": url, "created": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )
+    data = buffer.getvalue()
+    warc = write_new(folder, named(".warc.gz"), lambda out: out.write(data), point="warc")
+    files = [(warc.name, hashlib.sha256(data).hexdigest())]
+    final_stem = warc.name.removesuffix(".warc.gz")
+    export = None
+    if document is not None:
+        text = render_export(
+            document, url=url, captured=when, fields={"source": "live", "warc": warc.name}
+        )
+        export = write_new(
+            folder,
+            lambda n: f"{final_stem}.md" if n == 0 else f"{final_stem}-{n}.md",
+            lambda out: out.write(text),
+            point="export",
+        )
+        files.append((export.name, hashlib.sha256(text).hexdigest()))
+    manifest_data = format_manifest([ManifestEntry(s, name) for name, s in files])
+    manifest = write_new(
+        folder,
+        lambda n: (
+            f"{final_stem}{MANIFEST_SUFFIX}" if n == 0 else f"{final_stem}-{n}{MANIFEST_SUFFIX}"
+        ),
+        lambda out: out.write(manifest_data),
+        point="manifest",
+    )
+    return files, warc, export, manifest
+
+
+# -- Save Page Now -------------------------------------------------------------------------
+
+
+def wayback_save(url: str, *, endpoint: str = SAVE_ENDPOINT, user_agent: str = USER_AGENT) -> str:
+    """Ask Save Page Now to capture ``url`` (through waybackpy, once: no retries).
+
+    Args:
+        url: the page to capture.
+        endpoint: Save Page Now's URL prefix.
+        user_agent: the User-Agent header.
+
+    Returns:
+        The new capture's URL.
+
+    Raises:
+        FetchError: Save Page Now refused or failed; the message says why.
+    """
+    from waybackpy import WaybackMachineSaveAPI
+    from waybackpy.exceptions import WaybackError
+
+    api = WaybackMachineSaveAPI(url, user_agent=user_agent, max_tries=1)
+    api.request_url = endpoint + api.url
+    api.total_save_retries = 0  # one request; our own limiter spaces the saves
+    try:
+        return str(api.save())
+    except WaybackError as exc:
+        first = " ".join(str(exc).split())[:300]
+        raise FetchError(f"Save Page Now: {first}", url=url, reason="save") from exc
+    except Exception as exc:  # requests' errors: no answer at all
+        raise FetchError(
+            f"Save Page Now: no answer: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}",
+            url=url,
+            reason="save",
+        ) from exc
+
+
+class _SaveLimiter:
+    """At most one save every ``interval`` seconds in this process."""
+
+    def __init__(
+        self,
+        interval: float = SAVE_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.sleep = sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self.clock()
+            if now < self._next:
+                self.sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval
+
+
+_SAVE_LIMITER = _SaveLimiter()
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+class _Archiver:
+    def __init__(
+        self,
+        client: HttpClient,
+        archives: Sequence[Archive],
+        cache: CaptureCache,
+        options: ArchiveOptions,
+        saver: Callable[[str], str] | None,
+        limiter: _SaveLimiter,
+    ) -> None:
+        from snapverify.pipeline.check import CheckOptions, _Run
+
+        check_options = CheckOptions(
+            archives=options.archives,
+            start=options.start,
+            end=options.end,
+            max_captures=options.max_captures,
+        )
+        self.run = _Run(client, archives, cache, check_options)
+        self.client = client
+        self.options = options
+        self.saver = saver
+        self.limiter = limiter
+
+    async def listed(self, url: str) -> tuple[list[tuple[CaptureRef, FetchedCapture]], list[str]]:
+        """Every capture the check would use, fetched once (or read from the cache)."""
+        from snapverify.pipeline.check import _list
+
+        notes: list[str] = []
+        jobs = []
+        for archive in self.run.archives:
+            captures, sources, _reasons = await _list(self.run, archive, url)
+            notes += [f"{s.id}: {s.outcome}: {s.note}" for s in sources if s.note]
+            jobs += [(c, self.run.capture(archive, c)) for c in captures]
+        results = await asyncio.gather(*(job for _c, job in jobs))
+        return [(c, r) for (c, _j), r in zip(jobs, results, strict=True)], notes
+
+    async def save(self, url: str, known: Sequence[CaptureRef]) -> SaveResult:
+        """Save Page Now, unless a capture newer than ``min_age`` exists."""
+        options = self.options
+        cutoff = _now() - options.min_age
+        newest = max((c.timestamp for c in known), default=None)
+        if newest is None or parse_timestamp(newest) < cutoff:
+            try:
+                archive = parse_archive_spec(options.save_archive)
+                listing = await archive.list_captures(
+                    url, client=self.client, start=format_timestamp(cutoff)
+                )
+                if listing.outcome == "ok" and listing.captures:
+                    newest = max(c.timestamp for c in listing.captures)
+            except SnapverifyError as exc:
+                logger.info("%s: cannot list recent captures before saving: %s", url, exc)
+        if newest is not None and parse_timestamp(newest) >= cutoff:
+            return SaveResult(
+                "skipped",
+                None,
+                f"a capture from {newest} is newer than --min-age ({_age(options.min_age)})",
+            )
+        saver = self.saver or (lambda u: wayback_save(u, endpoint=options.save_endpoint))
+
+        def ask() -> str:
+            self.limiter.wait()
+            return saver(url)
+
+        try:
+            captured = await asyncio.to_thread(ask)
+        except SnapverifyError as exc:
+            return SaveResult("failed", None, exc.message)
+        return SaveResult("saved", captured, "Save Page Now captured the page")
+
+    async def one(self, path: Path) -> ArchiveResult:
+        options = self.options
+        try:
+            copy = read_local_copy(path, url=options.url)
+        except SnapverifyError as exc:
+            return ArchiveResult(str(path), exc.url or "", exc.exit_code, error=exc.describe())
+        url = copy.document.url
+        if not url:
+            error = UsageError(f"{path}: no original URL (give --url or add snapshot.toml)")
+            return ArchiveResult(str(path), "", error.exit_code, error=error.describe())
+        try:
+            self.client.policy.check_url(url)
+        except AddressRefused as exc:
+            return ArchiveResult(str(path), url, exc.exit_code, error=exc.describe())
+        folder = path.parent / ARCHIVE_DIR
+        remove_stale_temporaries(folder)
+        when = _now()
+        fetched = None
+        if options.live:
+            fetched = await fetch_live(url, client=self.client)
+        listed: list[tuple[CaptureRef, FetchedCapture]] = []
+        notes: list[str] = []
+        if options.captures:
+            listed, notes = await self.listed(url)
+        result = await write_run(path, copy, fetched, listed, when=when, notes=notes)
+        if options.save:
+            saved = await self.save(url, [c for c, _f in listed])
+            result = replace(result, save=saved)
+            if saved.status == "failed" and result.exit_code == 0:
+                result = replace(result, exit_code=FetchError.exit_code)
+        return result
+
+
+async def write_run(
+    path: Path,
+    copy: LocalCopy,
+    fetched: LiveFetch | None,
+    listed: Sequence[tuple[CaptureRef, FetchedCapture]] = (),
+    *,
+    when: datetime | None = None,
+    notes: Sequence[str] = (),
+) -> ArchiveResult:
+    """Write what was fetched for one snapshot (the live page, captures) as one run.
+
+    Used by ``archive`` and by ``check --snapshot-changes`` (which passes the live page
+    the check fetched).
+
+    Returns:
+        The result: exit 0 when the live page (if fetched) was stored and every listed
+        capture with a payload too; 4 when the live page could not be fetched.
+    """
+    url = copy.document.url or ""
+    when = when or _now()
+    notes = list(notes)
+    live_records = []
+    document = None
+    exit_code = 0
+    if fetched is not None:
+        record = _live_record(fetched, when)
+        if record is None:
+            notes.append(f"live page not stored: {fetched.outcome}: {fetched.detail or ''}".strip())
+            exit_code = FetchError.exit_code
+        else:
+            live_records.append(record)
+            prepare_reference(copy.document)
+            _source, document = await asyncio.to_thread(live_source, fetched, copy.document, {})
+            if document is None:
+                notes.append(
+                    f"no readable export: the live page is not the article ({_source.note})"
+                )
+    captures = [r for c, f in listed if (r := _capture_record(c, f)) is not None]
+    skipped = len(listed) - len(captures)
+    if skipped:
+        notes.append(f"{skipped} listed captures had no payload to store")
+    live_outcome = str(fetched.outcome) if fetched is not None else None
+    if not live_records and not captures:
+        return ArchiveResult(
+            str(path),
+            url,
+            FetchError.exit_code,
+            live=live_outcome,
+            notes=tuple(notes),
+            error=f"{path}: nothing to archive: {'; '.join(notes) or 'no live page, no capture'}",
+        )
+    folder = path.parent / ARCHIVE_DIR
+    try:
+        files, warc, export, manifest = await asyncio.to_thread(
+            write_archive,
+            folder,
+            url=url,
+            when=when,
+            live=live_records,
+            captures=captures,
+            document=document,
+        )
+    except OSError as exc:
+        return ArchiveResult(
+            str(path),
+            url,
+            5,
+            live=live_outcome,
+            notes=tuple(notes),
+            error=f"{folder}: cannot write: {exc.strerror or exc}",
+        )
+    base = path.parent
+
+    def rel(p: Path) -> str:
+        return p.relative_to(base).as_posix()
+
+    return ArchiveResult(
+        snapshot=str(path),
+        url=url,
+        exit_code=exit_code,
+        files=tuple((f"{ARCHIVE_DIR}/{name}", sha) for name, sha in files),
+        warc=rel(warc),
+        export=rel(export) if export is not None else None,
+        manifest=rel(manifest),
+        live=live_outcome,
+        captures=len(captures),
+        notes=tuple(notes),
+    )
+
+
+def _age(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _archive_hosts(archives: Sequence[Archive]) -> list[str]:
+    return [host for a in archives if (host := urlsplit(a.base).hostname)]
+
+
+async def archive_snapshots(
+    paths: Sequence[Path],
+    options: ArchiveOptions | None = None,
+    *,
+    client: HttpClient | None = None,
+    resolver: Resolver | None = None,
+    saver: Callable[[str], str] | None = None,
+) -> list[ArchiveResult]:
+    """Archive every snapshot under ``paths`` (async), one after another.
+
+    Args:
+        paths: local copies or folders of snapshot folders.
+        options: what to fetch and store.
+        client: an HTTP client to use (built from ``options`` when None).
+        resolver: the address policy's resolver (tests pass a stub).
+        saver: saves a URL and returns the capture URL (default: Save Page Now).
+
+    Returns:
+        One result per local copy.
+
+    Raises:
+        UsageError: no local copy, or a bad option.
+    """
+    options = options or ArchiveOptions()
+    copies = find_local_copies(list(paths))
+    if not copies:
+        raise UsageError("no local copy found")
+    archives = [parse_archive_spec(spec) for spec in options.archives]
+    store = options.store or find_store(copies[0])
+    cache = CaptureCache(store / "cache")
+    cache.remove_stale_temporaries()
+    owned = client is None
+    if client is None:
+        hosts = _archive_hosts([*archives, parse_archive_spec(options.save_archive)])
+        policy = AddressPolicy(
+            allow_private=options.allow_private,
+            allowed_hosts=hosts if options.allow_private else (),
+            allow_networks=options.allow_networks,
+            resolver=resolver,
+        )
+        client = HttpClient(
+            policy=policy,
+            timeout=options.timeout,
+            deadline=options.deadline,
+            rates=dict(options.rates) or None,
+        )
+    archiver = _Archiver(client, archives, cache, options, saver, _SAVE_LIMITER)
+    try:
+        return [await archiver.one(path) for path in copies]
+    finally:
+        if owned:
+            await client.aclose()
+
+
+def archive(
+    paths: Sequence[Path],
+    options: ArchiveOptions | None = None,
+    *,
+    resolver: Resolver | None = None,
+    saver: Callable[[str], str] | None = None,
+) -> list[ArchiveResult]:
+    """Archive snapshots: the synchronous entry point of :func:`archive_snapshots`.
+
+    Example:
+        >>> archive([Path("snapshots")], ArchiveOptions(captures=True))  # doctest: +SKIP
+    """
+    return asyncio.run(archive_snapshots(paths, options, resolver=resolver, saver=saver))

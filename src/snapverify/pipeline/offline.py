@@ -1,0 +1,179 @@
+"""``check --offline``: check a snapshot against its stored WARCs, with no network at all.
+
+The sources are the pages ``archive`` stored in the snapshot's ``archive/`` folder
+(:mod:`snapverify.fetch.replay`): each stored live page and each stored capture, judged
+by the same code as when they were fetched (:mod:`snapverify.pipeline.sources`), so the
+content findings are those of the online check that saw the same pages. Sources have
+kind ``warc`` and ids ``warc:{file}:{offset}``. Outbound links are not checked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+from snapverify.compare import compare_documents
+from snapverify.errors import SnapverifyError, Unverifiable, UsageError
+from snapverify.fetch.archives import CaptureRef, Fetched, Listing
+from snapverify.fetch.http import HttpClient
+from snapverify.fetch.replay import live_fetch, source_id, stored_pages
+from snapverify.models import CheckResult, Document, SnapshotInfo, Source, SourceKind, Verdict
+from snapverify.pipeline.files import compile_ignore
+from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
+from snapverify.snapshot import ARCHIVE_DIR, read_local_copy
+from snapverify.store.cache import CachedCapture
+from snapverify.store.warc import StoredPage
+from snapverify.text.extract import prepare_reference
+from snapverify.timestamps import format_timestamp
+
+__all__ = ["OFFLINE_NOTE", "check_offline"]
+
+logger = logging.getLogger(__name__)
+
+OFFLINE_NOTE = "offline: sources are the stored WARCs; outbound links not checked"
+
+
+class _Stored:
+    """The archive a stored capture came from, by name only (never asked anything)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.base = ""
+
+    async def list_captures(
+        self, url: str, *, client: HttpClient, start: str | None = None, end: str | None = None
+    ) -> Listing:
+        raise AssertionError("a stored archive lists nothing")  # pragma: no cover
+
+    async def fetch(self, capture: CaptureRef, *, client: HttpClient) -> Fetched:
+        raise AssertionError("a stored archive fetches nothing")  # pragma: no cover
+
+    def view_url(self, timestamp: str, url: str) -> str:
+        return url
+
+
+def _capture_pair(
+    page: StoredPage, base: Path, local: Document, memo: dict[str, Document | str]
+) -> tuple[Source, Document | None]:
+    fields = page.fields
+    timestamp = fields.get("timestamp") or (format_timestamp(page.date) if page.date else "")
+    served = fields.get("served") or timestamp
+    status = int(fields["status"]) if fields.get("status", "").isdigit() else page.status
+    capture = CaptureRef(
+        archive=fields.get("archive", "warc"),
+        timestamp=timestamp,
+        original=fields.get("original") or page.url,
+        status=status,
+        mimetype=fields.get("mimetype"),
+        digest=fields.get("digest"),
+        length=None,
+        raw_url=page.source_url or page.url,
+        view_url=fields.get("view-url") or page.source_url or page.url,
+    )
+    record = CachedCapture(
+        outcome=fields.get("outcome", "ok"),
+        status=status,
+        timestamp=served,
+        url=page.source_url or page.url,
+        sha256="",
+        sha1="",
+        raw_sha1="",
+        content_type=page.content_type,
+        detail=fields.get("detail"),
+    )
+    fetched = FetchedCapture.of(record, page.payload)
+    source, document = capture_source(_Stored(capture.archive), capture, fetched, local, memo)
+    note = f"stored copy of {source.id}"
+    source = dataclasses.replace(
+        source,
+        id=source_id(page, base),
+        kind=SourceKind.WARC,
+        note=f"{note}; {source.note}" if source.note else note,
+    )
+    return source, document
+
+
+def _live_pair(
+    page: StoredPage, base: Path, local: Document, memo: dict[str, Document | str]
+) -> tuple[Source, Document | None]:
+    source, document = live_source(live_fetch(page), local, memo)
+    note = "stored live page"
+    source = dataclasses.replace(
+        source,
+        id=source_id(page, base),
+        kind=SourceKind.WARC,
+        timestamp=page.date.replace(microsecond=0) if page.date else None,
+        note=f"{note}; {source.note}" if source.note else note,
+    )
+    return source, document
+
+
+def check_offline(
+    path: Path, *, url: str | None = None, ignore: tuple[str, ...] = (), live: bool = True
+) -> CheckResult:
+    """Check one local copy against the WARCs stored beside it, without the network.
+
+    Args:
+        path: the local copy.
+        url: the original URL, when the local copy does not say it.
+        ignore: regular expressions left out of the comparison.
+        live: use the stored live pages (``--no-live`` leaves them out).
+
+    Returns:
+        The result; ``unverifiable`` (exit 4) when no stored page could be compared.
+    """
+    started = datetime.now(UTC)
+    try:
+        copy = read_local_copy(path, url=url)
+        patterns = compile_ignore([*copy.ignore, *ignore])
+    except SnapverifyError as exc:
+        return _failed(path, exc)
+    local = copy.document
+    info = SnapshotInfo(
+        path=str(path), url=local.url or "", title=local.title, sha256=copy.sha256
+    )
+    if not local.url:
+        error = UsageError(f"{path}: no original URL (give --url or add snapshot.toml)")
+        return _failed(path, error, info)
+    base = path.parent
+    pages = stored_pages([base / ARCHIVE_DIR], local.url)
+    notes = [*local.notes, OFFLINE_NOTE, *pages.problems]
+    if not pages.live and not pages.captures:
+        error = Unverifiable(
+            f"{path}: nothing stored to check offline in {base / ARCHIVE_DIR} "
+            "(run 'snapverify archive' first)",
+            url=str(path),
+        )
+        return _failed(path, error, info)
+    prepare_reference(local)
+    memo: dict[str, Document | str] = {}
+    pairs = [_live_pair(p, base, local, memo) for p in pages.live if live]
+    pairs += [_capture_pair(p, base, local, memo) for p in pages.captures]
+    comparison = compare_documents(local, pairs, ignore=patterns)
+    return CheckResult(
+        snapshot=info,
+        verdict=comparison.verdict,
+        exit_code=comparison.exit_code,
+        sources=comparison.sources,
+        findings=comparison.findings,
+        provenance=comparison.provenance,
+        notes=tuple(notes),
+        checked_at=started,
+    )
+
+
+def _failed(path: Path, exc: SnapverifyError, info: SnapshotInfo | None = None) -> CheckResult:
+    return CheckResult(
+        snapshot=info or SnapshotInfo(path=str(path), url=exc.url or "", title=None, sha256=""),
+        verdict=Verdict.UNVERIFIABLE,
+        exit_code=exc.exit_code,
+        sources=(),
+        findings=(),
+        provenance=None,
+        error=exc.describe(),
+        checked_at=datetime.now(UTC),
+        notes=(),
+    )
+
