@@ -71,8 +71,11 @@ def stored_pages(folders: Iterable[Path], url: str | None) -> StoredPages:
                 problems.append(str(exc))
                 continue
             for page in pages:
-                names = {_key(page.url), _key(page.fields.get("requested", "")),
-                         _key(page.fields.get("original", ""))}
+                names = {
+                    _key(page.url),
+                    _key(page.fields.get("requested", "")),
+                    _key(page.fields.get("original", "")),
+                }
                 if wanted is not None and wanted not in names:
                     continue
                 if page.role == "live":
@@ -117,5 +120,10 @@ def live_fetch(page: StoredPage) -> LiveFetch:
     default = Outcome.OK if 200 <= response.status < 300 else Outcome.ERROR
     recorded = page.fields.get("outcome")
     outcome = Outcome.parse(recorded) if recorded else default
-    return LiveFetch(page.fields.get("requested") or page.url, outcome, response.status, response,
-                     page.fields.get("detail"))
+    return LiveFetch(
+        page.fields.get("requested") or page.url,
+        outcome,
+        response.status,
+        response,
+        page.fields.get("detail"),
+    )

@@ -24,6 +24,7 @@ import asyncio
 import hashlib
 import io
 import logging
+import re
 import secrets
 import threading
 import time
@@ -34,13 +35,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from snapverify.compare import compare_documents
 from snapverify.errors import AddressRefused, FetchError, SnapverifyError, UsageError
 from snapverify.fetch.archives import Archive, CaptureRef, parse_archive_spec
 from snapverify.fetch.http import USER_AGENT, HttpClient, Rate
 from snapverify.fetch.live import LiveFetch, fetch_live
 from snapverify.fetch.policy import AddressPolicy, Resolver
 from snapverify.fetch.timemap import split_playback_url
-from snapverify.models import Document
+from snapverify.models import Document, Source
 from snapverify.pipeline.sources import FetchedCapture, live_source
 from snapverify.snapshot import (
     ARCHIVE_DIR,
@@ -53,6 +55,7 @@ from snapverify.store.atomic import remove_stale_temporaries, write_new
 from snapverify.store.cache import CaptureCache
 from snapverify.store.export import render_export
 from snapverify.store.fixity import MANIFEST_SUFFIX, ManifestEntry, format_manifest
+from snapverify.store.history import History
 from snapverify.store.warc import CaptureRecord, LiveRecord, write_warc
 from snapverify.text.extract import prepare_reference
 from snapverify.timestamps import format_timestamp, parse_timestamp
@@ -64,7 +67,9 @@ __all__ = [
     "ArchiveResult",
     "SaveResult",
     "archive",
+    "archive_if_changed",
     "archive_snapshots",
+    "newest_stored",
     "wayback_save",
     "write_archive",
 ]
@@ -255,7 +260,8 @@ def write_archive(
     live: Sequence[LiveRecord] = (),
     captures: Sequence[CaptureRecord] = (),
     document: Document | None = None,
-    token: Callable[[], str] = _token,
+    token: Callable[[], str] | None = None,
+    info: Mapping[str, str] | None = None,
 ) -> tuple[list[tuple[str, str]], Path, Path | None, Path]:
     """Write one run's WARC, readable export and manifest into ``folder``.
 
@@ -266,7 +272,8 @@ def write_archive(
         live: live pages for the WARC.
         captures: captures for the WARC.
         document: the live article as extracted, for the readable export.
-        token: makes the random part of the names.
+        token: makes the random part of the names (default: 8 random hex digits).
+        info: more warcinfo fields.
 
     Returns:
         ``(files, warc, export, manifest)``: ``files`` the (name in ``folder``,
@@ -276,7 +283,7 @@ def write_archive(
         OSError: a file could not be written (nothing partial is left under a final
             name; files already written stay, complete).
     """
-    stem = f"{format_timestamp(when)}-{token()}"
+    stem = f"{format_timestamp(when)}-{(token or _token)()}"
 
     def named(suffix: str) -> Callable[[int], str]:
         return lambda n: f"{stem}{suffix}" if n == 0 else f"{stem}-{n}{suffix}"
@@ -287,7 +294,11 @@ def write_archive(
         filename=f"{stem}.warc.gz",
         live=live,
         captures=captures,
-        info={"url": url, "created": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
+        info={
+            "url": url,
+            "created": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            **(info or {}),
+        },
     )
     data = buffer.getvalue()
     warc = write_new(folder, named(".warc.gz"), lambda out: out.write(data), point="warc")
@@ -407,8 +418,26 @@ class _Archiver:
         self.saver = saver
         self.limiter = limiter
 
-    async def listed(self, url: str) -> tuple[list[tuple[CaptureRef, FetchedCapture]], list[str]]:
-        """Every capture the check would use, fetched once (or read from the cache)."""
+    def last_used(self, path: Path) -> set[str] | None:
+        """The source ids of the snapshot's last recorded check (None: no check recorded)."""
+        store = self.options.store or find_store(path)
+        if not (store / "history.sqlite3").is_file():
+            return None
+        try:
+            with History.open(store) as history:
+                report = history.last_report(history.key(path))
+        except (OSError, SnapverifyError) as exc:
+            logger.info("%s: no last check to follow: %s", path, exc)
+            return None
+        if report is None:
+            return None
+        return {str(s.get("id")) for s in report.get("sources", []) if isinstance(s, dict)}
+
+    async def listed(
+        self, url: str, used: set[str] | None = None
+    ) -> tuple[list[tuple[CaptureRef, FetchedCapture]], list[str]]:
+        """The captures the last check used (all the check would use, when none is
+        recorded), fetched once or read from the cache."""
         from snapverify.pipeline.check import _list
 
         notes: list[str] = []
@@ -416,6 +445,8 @@ class _Archiver:
         for archive in self.run.archives:
             captures, sources, _reasons = await _list(self.run, archive, url)
             notes += [f"{s.id}: {s.outcome}: {s.note}" for s in sources if s.note]
+            if used is not None and any(i.startswith(f"{archive.name}:") for i in used):
+                captures = [c for c in captures if f"{archive.name}:{c.timestamp}" in used]
             jobs += [(c, self.run.capture(archive, c)) for c in captures]
         results = await asyncio.gather(*(job for _c, job in jobs))
         return [(c, r) for (c, _j), r in zip(jobs, results, strict=True)], notes
@@ -476,8 +507,10 @@ class _Archiver:
         listed: list[tuple[CaptureRef, FetchedCapture]] = []
         notes: list[str] = []
         if options.captures:
-            listed, notes = await self.listed(url)
-        result = await write_run(path, copy, fetched, listed, when=when, notes=notes)
+            listed, notes = await self.listed(url, self.last_used(path))
+        result = await write_run(
+            path, copy, fetched, listed, when=when, notes=notes, store=self.options.store
+        )
         if options.save:
             saved = await self.save(url, [c for c, _f in listed])
             result = replace(result, save=saved)
@@ -494,11 +527,13 @@ async def write_run(
     *,
     when: datetime | None = None,
     notes: Sequence[str] = (),
+    store: Path | None = None,
 ) -> ArchiveResult:
     """Write what was fetched for one snapshot (the live page, captures) as one run.
 
     Used by ``archive`` and by ``check --snapshot-changes`` (which passes the live page
-    the check fetched).
+    the check fetched). Once every file is final, the run is recorded in the store's
+    history (when the store exists or can be made).
 
     Returns:
         The result: exit 0 when the live page (if fetched) was stored and every listed
@@ -547,6 +582,7 @@ async def write_run(
             live=live_records,
             captures=captures,
             document=document,
+            info={"local-copy": path.name, "local-copy-sha256": copy.sha256},
         )
     except OSError as exc:
         return ArchiveResult(
@@ -562,6 +598,19 @@ async def write_run(
     def rel(p: Path) -> str:
         return p.relative_to(base).as_posix()
 
+    store = store or find_store(path)
+    written = [folder / name for name, _sha in files]
+    try:
+        with History.open(store) as history:
+            root = store.resolve().parent
+            history.record_archive(
+                history.key(path),
+                [(_relative(p, root), sha) for p, (_n, sha) in zip(written, files, strict=True)],
+                _relative(manifest, root),
+                when,
+            )
+    except (OSError, SnapverifyError) as exc:
+        notes.append(f"history: archive not recorded: {exc}")
     return ArchiveResult(
         snapshot=str(path),
         url=url,
@@ -574,6 +623,13 @@ async def write_run(
         captures=len(captures),
         notes=tuple(notes),
     )
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
 
 
 def _age(value: timedelta) -> str:
@@ -655,3 +711,72 @@ def archive(
         >>> archive([Path("snapshots")], ArchiveOptions(captures=True))  # doctest: +SKIP
     """
     return asyncio.run(archive_snapshots(paths, options, resolver=resolver, saver=saver))
+
+
+# -- check --snapshot-changes ----------------------------------------------------------------
+
+
+def newest_stored(path: Path) -> Path | None:
+    """The newest readable export in the snapshot's ``archive/`` folder, if any."""
+    folder = path.parent / ARCHIVE_DIR
+    if not folder.is_dir():
+        return None
+    exports = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix == ".md" and not p.name.startswith(".")
+    )
+    return exports[-1] if exports else None
+
+
+async def archive_if_changed(
+    path: Path,
+    copy: LocalCopy,
+    fetched: LiveFetch,
+    live: tuple[Source, Document | None],
+    ignore: Sequence[re.Pattern[str]] = (),
+    *,
+    store: Path | None = None,
+) -> list[str]:
+    """Archive the live page when it differs substantively from the newest stored snapshot.
+
+    The newest stored snapshot is the newest readable export in ``archive/``, else the
+    local copy. The page already fetched by the check is what gets stored (nothing is
+    fetched again).
+
+    Args:
+        path: the local copy.
+        copy: the local copy as read.
+        fetched: the live page as the check fetched it.
+        live: the live page's source and document, as the check judged them.
+        ignore: the check's ignore patterns.
+        store: the store (default: found from ``path``).
+
+    Returns:
+        Notes for the check's report (empty when nothing changed).
+    """
+    source, document = live
+    if document is None:
+        return []
+    reference, name = copy.document, path.name
+    newest = newest_stored(path)
+    if newest is not None:
+        try:
+            reference, name = read_local_copy(newest).document, f"{ARCHIVE_DIR}/{newest.name}"
+        except SnapverifyError as exc:
+            logger.warning("%s: cannot read the newest stored snapshot: %s", newest, exc)
+
+    def differs() -> bool:
+        prepare_reference(reference)
+        comparison = compare_documents(reference, [(source, document)], ignore=ignore)
+        return any(f.substantive for f in comparison.findings)
+
+    if not await asyncio.to_thread(differs):
+        return []
+    result = await write_run(path, copy, fetched, store=store)
+    if result.warc is None:
+        return [
+            f"snapshot-changes: the live page differs from {name} but was not archived: "
+            f"{result.error}"
+        ]
+    return [f"snapshot-changes: the live page differs from {name}; archived to {result.warc}"]

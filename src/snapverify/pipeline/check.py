@@ -80,6 +80,10 @@ class CheckOptions:
         url: the original URL, for a local copy that does not say it.
         concurrency: snapshots checked at once.
         per_host: requests in flight per host, for listings, captures and pages each.
+        offline: no network at all: the sources are the snapshot's stored WARCs
+            (:mod:`snapverify.pipeline.offline`).
+        snapshot_changes: when the live page differs substantively from the newest
+            stored snapshot, archive it (:func:`snapverify.pipeline.archive.archive_if_changed`).
     """
 
     archives: tuple[str, ...] = ("wayback",)
@@ -98,6 +102,8 @@ class CheckOptions:
     url: str | None = None
     concurrency: int = 4
     per_host: int = 8
+    offline: bool = False
+    snapshot_changes: bool = False
 
 
 def select_captures(captures: Sequence[CaptureRef], limit: int | None) -> list[CaptureRef]:
@@ -332,6 +338,7 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         fetched_live = await _within(live_task, until, late_live)
         if fetched_live.reason:
             reasons.append(fetched_live.reason)
+    live_pair: list[tuple[Source, Document | None]] = []
 
     def compare() -> Comparison:
         # CPU work (extraction, alignment) runs in a thread, so the requests of other
@@ -339,7 +346,8 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         for (archive, capture, _job), fetched in zip(jobs, results, strict=True):
             pairs.append(capture_source(archive, capture, fetched, local, run.documents))
         if fetched_live is not None:
-            pairs.insert(0, live_source(fetched_live, local, run.documents))
+            live_pair.append(live_source(fetched_live, local, run.documents))
+            pairs.insert(0, live_pair[0])
         return compare_documents(local, pairs, ignore=patterns)
 
     comparison = await asyncio.to_thread(compare)
@@ -357,6 +365,14 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
             and all(r in _NO_ANSWER for r in reasons)
         ):
             notes.append(OFFLINE)
+    if options.snapshot_changes and fetched_live is not None and live_pair:
+        from snapverify.pipeline.archive import archive_if_changed
+
+        notes.extend(
+            await archive_if_changed(
+                path, copy, fetched_live, live_pair[0], patterns, store=options.store
+            )
+        )
     return CheckResult(
         snapshot=_info(copy, path, None),
         verdict=comparison.verdict,
@@ -416,6 +432,8 @@ async def check_snapshots(
     names = [a.name for a in archives]
     if len(set(names)) != len(names):
         raise UsageError(f"two archives share a name: {', '.join(names)}")
+    if options.offline:
+        return await _offline(copies, options, on_result, on_start)
     store = options.store or find_store(copies[0])
     cache = CaptureCache(store / "cache")
     cache.remove_stale_temporaries()
@@ -450,6 +468,28 @@ async def check_snapshots(
     finally:
         if owned:
             await client.aclose()
+
+
+async def _offline(
+    copies: Sequence[Path],
+    options: CheckOptions,
+    on_result: Callable[[CheckResult], None] | None,
+    on_start: Callable[[int], None] | None,
+) -> list[CheckResult]:
+    """``--offline``: every source from stored WARCs; no client is even made."""
+    from snapverify.pipeline.offline import check_offline
+
+    if on_start is not None:
+        on_start(len(copies))
+    results = []
+    for path in copies:
+        result = await asyncio.to_thread(
+            check_offline, path, url=options.url, ignore=options.ignore, live=options.live
+        )
+        if on_result is not None:
+            on_result(result)
+        results.append(result)
+    return results
 
 
 def check(

@@ -131,12 +131,10 @@ def check_offline(
     except SnapverifyError as exc:
         return _failed(path, exc)
     local = copy.document
-    info = SnapshotInfo(
-        path=str(path), url=local.url or "", title=local.title, sha256=copy.sha256
-    )
+    info = SnapshotInfo(path=str(path), url=local.url or "", title=local.title, sha256=copy.sha256)
     if not local.url:
-        error = UsageError(f"{path}: no original URL (give --url or add snapshot.toml)")
-        return _failed(path, error, info)
+        missing = UsageError(f"{path}: no original URL (give --url or add snapshot.toml)")
+        return _failed(path, missing, info)
     base = path.parent
     pages = stored_pages([base / ARCHIVE_DIR], local.url)
     notes = [*local.notes, OFFLINE_NOTE, *pages.problems]
@@ -176,4 +174,3 @@ def _failed(path: Path, exc: SnapverifyError, info: SnapshotInfo | None = None) 
         checked_at=datetime.now(UTC),
         notes=(),
     )
-

@@ -52,6 +52,7 @@ __all__ = [
     "WarcProblem",
     "iter_warcs",
     "read_records",
+    "read_warcinfo",
     "verify_warc",
     "write_warc",
 ]
@@ -208,10 +209,12 @@ def write_warc(
 
 
 def _write_metadata(writer: WARCWriter, url: str, date: str, about: str, fields: Any) -> None:
+    data = _fields_payload(fields)
     record = writer.create_warc_record(
         url,
         "metadata",
-        payload=io.BytesIO(_fields_payload(fields)),
+        payload=io.BytesIO(data),
+        length=len(data),
         warc_content_type="application/warc-fields",
         warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": about},
     )
@@ -497,3 +500,16 @@ def iter_warcs(folder: Path) -> Iterator[Path]:
             and p.name.lower().endswith((".warc", ".warc.gz"))
         )
     )
+
+
+def read_warcinfo(path: Path) -> dict[str, str]:
+    """The fields of a WARC's first ``warcinfo`` record ({} when it has none or is unreadable)."""
+    try:
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type == "warcinfo":
+                    return _parse_fields(_read_all(record.content_stream()))
+                return {}
+    except (OSError, ArchiveLoadFailed, zlib.error, EOFError, ValueError):
+        return {}
+    return {}
