@@ -105,6 +105,7 @@ class ArchiveOptions:
         save_archive: the archive listed to decide whether a recent capture exists
             (``wayback``; tests name a loopback pywb).
         save_endpoint: Save Page Now's URL prefix (tests name a loopback server).
+        save_interval: seconds between two saves (one process-wide limiter at 20 s).
     """
 
     captures: bool = False
@@ -124,6 +125,7 @@ class ArchiveOptions:
     url: str | None = None
     save_archive: str = "wayback"
     save_endpoint: str = SAVE_ENDPOINT
+    save_interval: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -690,7 +692,12 @@ async def archive_snapshots(
             deadline=options.deadline,
             rates=dict(options.rates) or None,
         )
-    archiver = _Archiver(client, archives, cache, options, saver, _SAVE_LIMITER)
+    limiter = (
+        _SAVE_LIMITER
+        if options.save_interval == SAVE_INTERVAL
+        else _SaveLimiter(options.save_interval)
+    )
+    archiver = _Archiver(client, archives, cache, options, saver, limiter)
     try:
         return [await archiver.one(path) for path in copies]
     finally:
