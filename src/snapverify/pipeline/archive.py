@@ -498,8 +498,15 @@ class _Archiver:
             return ArchiveResult(str(path), "", error.exit_code, error=error.describe())
         try:
             self.client.policy.check_url(url)
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+            if options.live:
+                await self.client.policy.resolve(parts.hostname or "", port)
         except AddressRefused as exc:
-            return ArchiveResult(str(path), url, exc.exit_code, error=exc.describe())
+            refused = AddressRefused(exc.message, url=url)
+            return ArchiveResult(str(path), url, refused.exit_code, error=refused.describe())
+        except (FetchError, OSError) as exc:
+            logger.info("%s: cannot resolve %s yet: %s", path, url, exc)
         folder = path.parent / ARCHIVE_DIR
         remove_stale_temporaries(folder)
         when = _now()
