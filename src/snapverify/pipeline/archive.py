@@ -51,7 +51,7 @@ from snapverify.snapshot import (
     find_store,
     read_local_copy,
 )
-from snapverify.store.atomic import remove_stale_temporaries, write_new
+from snapverify.store.atomic import kill_point, remove_stale_temporaries, write_new
 from snapverify.store.cache import CaptureCache
 from snapverify.store.export import render_export
 from snapverify.store.fixity import MANIFEST_SUFFIX, ManifestEntry, format_manifest
@@ -609,6 +609,7 @@ async def write_run(
 
     store = store or find_store(path)
     written = [folder / name for name, _sha in files]
+    kill_point("history:before")
     try:
         with History.open(store) as history:
             root = store.resolve().parent
