@@ -23,6 +23,7 @@ from captures import MT
 from snapverify.cli import main
 from snapverify.pipeline import archive as archive_module
 from snapverify.pipeline.archive import ArchiveOptions, archive
+from snapverify.store import runs
 from snapverify.store.fixity import parse_manifest
 from snapverify.store.history import History
 from snapverify.store.warc import read_records
@@ -188,7 +189,7 @@ def test_two_runs_colliding_on_time_and_token_leave_the_first_untouched(
 ) -> None:
     moment = datetime(2026, 11, 25, 7, 0, 0, tzinfo=UTC)
     monkeypatch.setattr(archive_module, "_now", lambda: moment)
-    monkeypatch.setattr(archive_module, "_token", lambda: "cafebabe")
+    monkeypatch.setattr(runs, "_token", lambda: "cafebabe")
     options = ArchiveOptions(
         archives=(mt_site.pywb.base,), allow_private=True, store=None, captures=False
     )

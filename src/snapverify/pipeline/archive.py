@@ -21,13 +21,8 @@ capture newer than ``min_age`` exists.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import io
 import logging
 import re
-import secrets
-import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -38,11 +33,20 @@ from urllib.parse import urlsplit
 from snapverify.compare import compare_documents
 from snapverify.errors import AddressRefused, FetchError, SnapverifyError, UsageError
 from snapverify.fetch.archives import Archive, CaptureRef, parse_archive_spec
-from snapverify.fetch.http import USER_AGENT, HttpClient, Rate
+from snapverify.fetch.http import HttpClient, Rate
 from snapverify.fetch.live import LiveFetch, fetch_live
 from snapverify.fetch.policy import AddressPolicy, Resolver
 from snapverify.fetch.timemap import split_playback_url
 from snapverify.models import Document, Source
+from snapverify.pipeline.save import (
+    SAVE_ENDPOINT,
+    SAVE_INTERVAL,
+    SAVE_LIMITER,
+    SaveLimiter,
+    SaveResult,
+    save_page,
+    wayback_save,
+)
 from snapverify.pipeline.sources import FetchedCapture, live_source
 from snapverify.snapshot import (
     ARCHIVE_DIR,
@@ -51,35 +55,27 @@ from snapverify.snapshot import (
     find_store,
     read_local_copy,
 )
-from snapverify.store.atomic import kill_point, remove_stale_temporaries, write_new
+from snapverify.store.atomic import kill_point, remove_stale_temporaries
 from snapverify.store.cache import CaptureCache
-from snapverify.store.export import render_export
-from snapverify.store.fixity import MANIFEST_SUFFIX, ManifestEntry, format_manifest
 from snapverify.store.history import History
-from snapverify.store.warc import CaptureRecord, LiveRecord, write_warc
+from snapverify.store.runs import write_archive
+from snapverify.store.warc import CaptureRecord, LiveRecord
 from snapverify.text.extract import prepare_reference
 from snapverify.timestamps import format_timestamp, parse_timestamp
 
 __all__ = [
     "ARCHIVE_SCHEMA",
-    "SAVE_ENDPOINT",
     "ArchiveOptions",
     "ArchiveResult",
-    "SaveResult",
     "archive",
     "archive_if_changed",
     "archive_snapshots",
     "newest_stored",
-    "wayback_save",
-    "write_archive",
 ]
 
 logger = logging.getLogger(__name__)
 
 ARCHIVE_SCHEMA = "snapverify/archive-v1"
-SAVE_ENDPOINT = "https://web.archive.org/save/"
-# Save Page Now allows a few saves a minute; one every 20 s stays well inside.
-SAVE_INTERVAL = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,20 +121,7 @@ class ArchiveOptions:
     url: str | None = None
     save_archive: str = "wayback"
     save_endpoint: str = SAVE_ENDPOINT
-    save_interval: float = 20.0
-
-
-@dataclass(frozen=True, slots=True)
-class SaveResult:
-    """What asking Save Page Now gave: ``saved`` (with the capture URL), ``skipped``
-    or ``failed`` (with the reason)."""
-
-    status: str
-    capture_url: str | None
-    detail: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "capture_url": self.capture_url, "detail": self.detail}
+    save_interval: float = SAVE_INTERVAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,10 +175,6 @@ class ArchiveResult:
 
 
 # -- writing one run ----------------------------------------------------------------------
-
-
-def _token() -> str:
-    return secrets.token_hex(4)
 
 
 def _now() -> datetime:
@@ -254,145 +233,6 @@ def _capture_record(capture: CaptureRef, fetched: FetchedCapture) -> CaptureReco
     )
 
 
-def write_archive(
-    folder: Path,
-    *,
-    url: str,
-    when: datetime,
-    live: Sequence[LiveRecord] = (),
-    captures: Sequence[CaptureRecord] = (),
-    document: Document | None = None,
-    token: Callable[[], str] | None = None,
-    info: Mapping[str, str] | None = None,
-) -> tuple[list[tuple[str, str]], Path, Path | None, Path]:
-    """Write one run's WARC, readable export and manifest into ``folder``.
-
-    Args:
-        folder: the snapshot's ``archive/`` folder (created when missing).
-        url: the original URL.
-        when: the run's time (names the files).
-        live: live pages for the WARC.
-        captures: captures for the WARC.
-        document: the live article as extracted, for the readable export.
-        token: makes the random part of the names (default: 8 random hex digits).
-        info: more warcinfo fields.
-
-    Returns:
-        ``(files, warc, export, manifest)``: ``files`` the (name in ``folder``,
-        SHA-256) of the WARC and the export, in the order written.
-
-    Raises:
-        OSError: a file could not be written (nothing partial is left under a final
-            name; files already written stay, complete).
-    """
-    stem = f"{format_timestamp(when)}-{(token or _token)()}"
-
-    def named(suffix: str) -> Callable[[int], str]:
-        return lambda n: f"{stem}{suffix}" if n == 0 else f"{stem}-{n}{suffix}"
-
-    buffer = io.BytesIO()
-    write_warc(
-        buffer,
-        filename=f"{stem}.warc.gz",
-        live=live,
-        captures=captures,
-        info={
-            "url": url,
-            "created": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            **(info or {}),
-        },
-    )
-    data = buffer.getvalue()
-    warc = write_new(folder, named(".warc.gz"), lambda out: out.write(data), point="warc")
-    files = [(warc.name, hashlib.sha256(data).hexdigest())]
-    final_stem = warc.name.removesuffix(".warc.gz")
-    export = None
-    if document is not None:
-        text = render_export(
-            document, url=url, captured=when, fields={"source": "live", "warc": warc.name}
-        )
-        export = write_new(
-            folder,
-            lambda n: f"{final_stem}.md" if n == 0 else f"{final_stem}-{n}.md",
-            lambda out: out.write(text),
-            point="export",
-        )
-        files.append((export.name, hashlib.sha256(text).hexdigest()))
-    manifest_data = format_manifest([ManifestEntry(s, name) for name, s in files])
-    manifest = write_new(
-        folder,
-        lambda n: (
-            f"{final_stem}{MANIFEST_SUFFIX}" if n == 0 else f"{final_stem}-{n}{MANIFEST_SUFFIX}"
-        ),
-        lambda out: out.write(manifest_data),
-        point="manifest",
-    )
-    return files, warc, export, manifest
-
-
-# -- Save Page Now -------------------------------------------------------------------------
-
-
-def wayback_save(url: str, *, endpoint: str = SAVE_ENDPOINT, user_agent: str = USER_AGENT) -> str:
-    """Ask Save Page Now to capture ``url`` (through waybackpy, once: no retries).
-
-    Args:
-        url: the page to capture.
-        endpoint: Save Page Now's URL prefix.
-        user_agent: the User-Agent header.
-
-    Returns:
-        The new capture's URL.
-
-    Raises:
-        FetchError: Save Page Now refused or failed; the message says why.
-    """
-    from waybackpy import WaybackMachineSaveAPI
-    from waybackpy.exceptions import WaybackError
-
-    api = WaybackMachineSaveAPI(url, user_agent=user_agent, max_tries=1)
-    api.request_url = endpoint + api.url
-    api.total_save_retries = 0  # one request; our own limiter spaces the saves
-    try:
-        return str(api.save())
-    except WaybackError as exc:
-        first = " ".join(str(exc).split())[:300]
-        raise FetchError(f"Save Page Now: {first}", url=url, reason="save") from exc
-    except Exception as exc:  # requests' errors: no answer at all
-        raise FetchError(
-            f"Save Page Now: no answer: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}",
-            url=url,
-            reason="save",
-        ) from exc
-
-
-class _SaveLimiter:
-    """At most one save every ``interval`` seconds in this process."""
-
-    def __init__(
-        self,
-        interval: float = SAVE_INTERVAL,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.interval = interval
-        self.clock = clock
-        self.sleep = sleep
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self._lock:
-            now = self.clock()
-            if now < self._next:
-                self.sleep(self._next - now)
-                now = self._next
-            self._next = now + self.interval
-
-
-_SAVE_LIMITER = _SaveLimiter()
-
-
 # -- the run -------------------------------------------------------------------------------
 
 
@@ -404,7 +244,7 @@ class _Archiver:
         cache: CaptureCache,
         options: ArchiveOptions,
         saver: Callable[[str], str] | None,
-        limiter: _SaveLimiter,
+        limiter: SaveLimiter,
     ) -> None:
         from snapverify.pipeline.check import CheckOptions, _Run
 
@@ -454,37 +294,16 @@ class _Archiver:
         return [(c, r) for (c, _j), r in zip(jobs, results, strict=True)], notes
 
     async def save(self, url: str, known: Sequence[CaptureRef]) -> SaveResult:
-        """Save Page Now, unless a capture newer than ``min_age`` exists."""
         options = self.options
-        cutoff = _now() - options.min_age
-        newest = max((c.timestamp for c in known), default=None)
-        if newest is None or parse_timestamp(newest) < cutoff:
-            try:
-                archive = parse_archive_spec(options.save_archive)
-                listing = await archive.list_captures(
-                    url, client=self.client, start=format_timestamp(cutoff)
-                )
-                if listing.outcome == "ok" and listing.captures:
-                    newest = max(c.timestamp for c in listing.captures)
-            except SnapverifyError as exc:
-                logger.info("%s: cannot list recent captures before saving: %s", url, exc)
-        if newest is not None and parse_timestamp(newest) >= cutoff:
-            return SaveResult(
-                "skipped",
-                None,
-                f"a capture from {newest} is newer than --min-age ({_age(options.min_age)})",
-            )
-        saver = self.saver or (lambda u: wayback_save(u, endpoint=options.save_endpoint))
-
-        def ask() -> str:
-            self.limiter.wait()
-            return saver(url)
-
-        try:
-            captured = await asyncio.to_thread(ask)
-        except SnapverifyError as exc:
-            return SaveResult("failed", None, exc.message)
-        return SaveResult("saved", captured, "Save Page Now captured the page")
+        return await save_page(
+            url,
+            client=self.client,
+            known=known,
+            min_age=options.min_age,
+            archive=options.save_archive,
+            saver=self.saver or (lambda u: wayback_save(u, endpoint=options.save_endpoint)),
+            limiter=self.limiter,
+        )
 
     async def one(self, path: Path) -> ArchiveResult:
         options = self.options
@@ -642,14 +461,6 @@ def _relative(path: Path, root: Path) -> str:
         return path.resolve().as_posix()
 
 
-def _age(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
 def _archive_hosts(archives: Sequence[Archive]) -> list[str]:
     return [host for a in archives if (host := urlsplit(a.base).hostname)]
 
@@ -701,9 +512,9 @@ async def archive_snapshots(
             rates=dict(options.rates) or None,
         )
     limiter = (
-        _SAVE_LIMITER
+        SAVE_LIMITER
         if options.save_interval == SAVE_INTERVAL
-        else _SaveLimiter(options.save_interval)
+        else SaveLimiter(options.save_interval)
     )
     archiver = _Archiver(client, archives, cache, options, saver, limiter)
     try:

@@ -66,7 +66,9 @@ def parse_manifest(data: bytes, *, name: str) -> list[ManifestEntry]:
             continue
         match = _LINE.match(line)
         if match is None:
-            raise ValueError(f"{name}: line {number} is not '<sha256>  <path>'")
+            raise ValueError(
+                f"{name}: line {number} is not a SHA-256 (64 hex digits), two spaces and a path"
+            )
         path = match[2]
         parts = path.split("/")
         if path.startswith("/") or ".." in parts or "\\" in path or "\0" in path:
