@@ -92,10 +92,8 @@ def test_a_damaged_manifest_is_named(tmp_path: Path) -> None:
     manifest.write_text("not a manifest line\n")
     code, _out, err = _verify(str(manifest))
     assert code == 5
-    assert (
-        err.strip()
-        == f"snapverify: error: {manifest}: line 1 is not a SHA-256 (64 hex digits), two spaces and a path"
-    )
+    why = "line 1 is not a SHA-256 (64 hex digits), two spaces and a path"
+    assert err.strip() == f"snapverify: error: {manifest}: {why}"
     assert _verify(str(tmp_path / "nowhere"))[0] == 2
 
 
