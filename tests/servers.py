@@ -55,6 +55,7 @@ __all__ = [
     "OriginRequest",
     "OriginServer",
     "PywbServer",
+    "WebhookServer",
     "free_port",
     "write_warc",
 ]
@@ -556,6 +557,81 @@ class OriginServer:
             self._thread = None
 
     def __enter__(self) -> OriginServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass(frozen=True)
+class WebhookCall:
+    """One POST a :class:`WebhookServer` received."""
+
+    path: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+
+class WebhookServer:
+    """A loopback webhook: answers every POST with ``status`` and keeps what it got."""
+
+    def __init__(self, status: int = 204) -> None:
+        self.status = status
+        self.calls: list[WebhookCall] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/hook"
+
+    def received(self) -> list[WebhookCall]:
+        with self._lock:
+            return list(self.calls)
+
+    def start(self) -> WebhookServer:
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            timeout = 10
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with hook._lock:
+                    hook.calls.append(WebhookCall(self.path, tuple(self.headers.items()), body))
+                self.close_connection = True
+                self.send_response(hook.status)
+                self.send_header("Content-Length", "0")
+                self.send_header("Connection", "close")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self.port = free_port()
+        server = ThreadingHTTPServer((HOST, self.port), Handler)
+        server.daemon_threads = False
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> WebhookServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

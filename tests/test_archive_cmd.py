@@ -216,6 +216,24 @@ def test_a_refused_url_is_not_fetched(mt_site: Any) -> None:
     assert not (mt_site.local.parent / "archive").exists()
 
 
+def test_an_overlapping_run_exits_75_and_writes_nothing(mt_site: Any) -> None:
+    from snapverify.store.lock import hold_lock
+
+    store = mt_site.local.parent.parent / ".snapverify"
+    with hold_lock(store):
+        other = subprocess.run(
+            [sys.executable, "-m", "snapverify", "archive", str(mt_site.local), *mt_site.args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert other.returncode == 75, other.stderr
+    assert "lock" in other.stderr
+    assert not (mt_site.local.parent / "archive").exists()
+    assert mt_site.origin.requests() == []
+
+
 def _spn(site: Any, capture: str, *, status: int = 200) -> str:
     """A loopback Save Page Now answering for the site's URL; returns the endpoint."""
     link = f'<{site.url}>; rel="memento", <https://web.archive.org/web/{capture}/{site.url}>'

@@ -122,7 +122,11 @@ def test_the_seed_against_a_real_pywb(tmp_path: Path, pywb_mt: PywbServer) -> No
     second = json.loads(again.stdout)
     assert pywb_mt.capture_fetches(url=MT_URL, since=mark) == {}
     assert len(pywb_mt.cdx_queries(since=mark)) == 1
-    assert second["findings"] == report["findings"]
+    # The same findings; the history marks them ongoing the second time.
+    assert [f["change"] for f in report["findings"]] == ["new"] * len(report["findings"])
+    assert [f["change"] for f in second["findings"]] == ["ongoing"] * len(second["findings"])
+    unmarked = [{**f, "change": None} for f in second["findings"]]
+    assert unmarked == [{**f, "change": None} for f in report["findings"]]
     assert [s["sha256"] for s in second["sources"]] == [s["sha256"] for s in report["sources"]]
 
 
@@ -293,10 +297,14 @@ def test_the_same_check_through_pywb_as_a_memento_archive(
     assert [s["id"] for s in by_timemap["sources"]] == [
         s["id"].replace("mt:", f"{name}:") for s in by_cdx["sources"]
     ]
-    strip = [{k: v for k, v in f.items() if k != "sources"} for f in by_cdx["findings"]]
-    assert [{k: v for k, v in f.items() if k != "sources"} for f in by_timemap["findings"]] == (
-        strip
-    )
+    # (The history marks the second check's findings ongoing: same fingerprints.)
+    strip = [
+        {k: v for k, v in f.items() if k not in ("sources", "change")} for f in by_cdx["findings"]
+    ]
+    assert [
+        {k: v for k, v in f.items() if k not in ("sources", "change")}
+        for f in by_timemap["findings"]
+    ] == strip
     # A TimeMap has no digests: every capture is fetched (once), raw, never the banner view.
     fetches = pywb_mt.capture_fetches(url=MT_URL, since=mark)
     assert set(fetches) == set(MT.article()) and set(fetches.values()) == {1}

@@ -56,6 +56,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 REPORT_FORMATS: Final = ("terminal", "json", "markdown")
 EXIT_INTERNAL_ERROR: Final = 70  # sysexits EX_SOFTWARE
+EXIT_INTERRUPTED: Final = 130  # 128 + SIGINT, as shells report it
 _VERBOSE_KEY: Final = "snapverify.verbose"
 _ARGV_KEY: Final = "snapverify.argv"
 _CONTEXT_SETTINGS: Final[dict[str, Any]] = {
@@ -212,6 +213,34 @@ def network_options(f: F) -> F:
             type=click.Path(file_okay=False, path_type=Path),
             default=None,
             help="The store folder (default: the nearest .snapverify/ above the snapshot).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def history_options(f: F) -> F:
+    """``--new-only``, ``--no-history`` and ``--notify URL``: a check's history and alerts."""
+    options = [
+        click.option(
+            "--new-only",
+            is_flag=True,
+            help="Exit 1 only when a substantive, unacknowledged finding is new since the "
+            "last check (for cron: one alert per change).",
+        ),
+        click.option(
+            "--no-history",
+            is_flag=True,
+            help="Do not record this check in the store's history (nor mark findings "
+            "new, ongoing or resolved).",
+        ),
+        click.option(
+            "--notify",
+            "notify_url",
+            metavar="URL",
+            default=None,
+            help="POST the JSON report of each snapshot with new findings to URL (a webhook).",
         ),
     ]
     for option in reversed(options):
@@ -438,6 +467,7 @@ def compare(
 @ignore_option
 @format_option
 @output_option
+@history_options
 @verbose_option
 def check(
     snapshots: tuple[Path, ...],
@@ -458,6 +488,9 @@ def check(
     ignore: tuple[str, ...],
     fmt: str,
     output: Path | None,
+    new_only: bool,
+    no_history: bool,
+    notify_url: str | None,
 ) -> None:
     """Check snapshots against the live page and every archived capture.
 
@@ -466,11 +499,14 @@ def check(
     Machine unless --archive says otherwise) are fetched once per distinct
     capture, cached on disk, extracted and compared with the local copy. The exit
     code is the verdict's: 0 unchanged, 1 changed, 3 URL refused, 4 unverifiable
-    (offline, or nothing could be compared), 75 rate-limited: try later.
+    (offline, or nothing could be compared), 75 rate-limited or another run
+    holds the store's lock: try later. Each check is recorded in the store's
+    history (unless --no-history), which marks findings new, ongoing or resolved.
 
     \b
     Example:
         snapverify check
+        snapverify check --new-only --notify https://hooks.example.org/snapverify
         snapverify check snapshots/my-article --max-captures 20 --format json
         snapverify check article.md --archive http://127.0.0.1:8080/coll \\
             --allow-private-addresses --no-live --format markdown -o report.md
@@ -478,7 +514,8 @@ def check(
     """
     from snapverify.config import load_settings
     from snapverify.pipeline import OFFLINE, CheckOptions
-    from snapverify.pipeline import check as run_check
+    from snapverify.pipeline.run import run_check
+    from snapverify.pipeline.schedule import new_only_exit_code
     from snapverify.snapshot import find_store
 
     paths = list(snapshots) or [Path("snapshots")]
@@ -514,13 +551,25 @@ def check(
     )
     if offline_only and snapshot_changes:
         raise UsageError("--offline and --snapshot-changes exclude each other")
+    if no_history and (new_only or notify_url):
+        option = "--new-only" if new_only else "--notify"
+        raise UsageError(f"{option} needs the history: drop --no-history")
     with _Progress() as progress:
-        results = run_check(paths, options, on_result=progress.advance, on_start=progress.start)
+        results = run_check(
+            paths,
+            options,
+            record=not no_history,
+            command=_command(),
+            on_result=progress.advance,
+            on_start=progress.start,
+        )
     results = [_stamped(result) for result in results]
     for result in results:
         if result.error is not None:
             click.echo(f"snapverify: error: {result.error}", err=True)
-    code = combined_exit_code([r.exit_code for r in results])
+    if notify_url is not None:
+        _notify(notify_url, results, options)
+    code = combined_exit_code([new_only_exit_code(r) if new_only else r.exit_code for r in results])
     offline = [r for r in results if OFFLINE in r.notes]
     if offline and len(offline) == len(results):
         hosts = sorted({urlsplit(s.url).hostname or s.url for r in results for s in r.sources})
@@ -723,13 +772,191 @@ def verify(paths: tuple[Path, ...], store: Path | None, fmt: str) -> None:
     raise click.exceptions.Exit(report.exit_code)
 
 
+# -- history, acknowledgements and scheduled checks ---------------------------
+
+
+def _default_store(store: Path | None, near: Path | None = None) -> Path:
+    """``--store``, else the store of ``near``, of ./snapshots, or of the current folder."""
+    from snapverify.snapshot import find_store
+
+    if store is not None:
+        return store
+    if near is None:
+        near = Path("snapshots") if Path("snapshots").is_dir() else Path(".")
+    return find_store(near)
+
+
+def _notify(url: str, results: Sequence[CheckResult], options: Any) -> None:
+    from snapverify.fetch.archives import parse_archive_spec
+    from snapverify.fetch.policy import AddressPolicy
+    from snapverify.notify import notify
+
+    hosts = [urlsplit(parse_archive_spec(spec).base).hostname or "" for spec in options.archives]
+    policy = AddressPolicy(
+        allow_private=options.allow_private,
+        allowed_hosts=[h for h in hosts if h] if options.allow_private else (),
+        allow_networks=options.allow_networks,
+    )
+    for delivery in notify(url, results, policy=policy):
+        if not delivery.ok:
+            click.echo(f"snapverify: warning: notification to {url}: {delivery.error}", err=True)
+
+
+@main.command(context_settings=_CONTEXT_SETTINGS)
+@click.argument("fingerprint")
+@click.option("--note", default=None, help="Why the finding is acknowledged (shown in reports).")
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The store folder (default: snapshots/.snapverify, or the nearest .snapverify/).",
+)
+@verbose_option
+def ack(fingerprint: str, note: str | None, store: Path | None) -> None:
+    """Acknowledge a finding, by the fingerprint reports show.
+
+    An acknowledged finding stays in reports, marked (with the note), but no
+    longer counts for the exit code or for --new-only. A unique prefix of at
+    least 6 digits will do. Exit 2 when no recorded finding has it.
+
+    \b
+    Example:
+        snapverify ack 3f1c9a20b7d4e6f1 --note "correction announced by the editor"
+    """
+    from snapverify.store.history import HISTORY_FILE, History
+
+    store_dir = _default_store(store)
+    if not (store_dir / HISTORY_FILE).is_file():
+        raise UsageError(f"{store_dir / HISTORY_FILE}: no history yet: run a check first")
+    with History.open(store_dir) as history:
+        count = history.acknowledge(fingerprint, note)
+    click.echo(f"acknowledged {fingerprint} in {count} snapshot(s)")
+
+
+@main.command(context_settings=_CONTEXT_SETTINGS)
+@click.argument("snapshot", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The store folder (default: the nearest .snapverify/ above the snapshot).",
+)
+@format_option
+@output_option
+@verbose_option
+def history(snapshot: Path | None, store: Path | None, fmt: str, output: Path | None) -> None:
+    """Show the recorded checks over time and when each finding appeared.
+
+    One line per check (when, verdict, exit code, new/ongoing/resolved
+    findings, sources read), then each finding with the first and last check
+    that showed it, whether it is still open, and its acknowledgement. SNAPSHOT
+    is a local copy or a snapshot folder (default: every snapshot in the store).
+
+    \b
+    Example:
+        snapverify history
+        snapverify history snapshots/my-article/article.md --format json
+    """
+    from snapverify.report.history import SnapshotHistory, render_history
+    from snapverify.store.history import HISTORY_FILE, History
+
+    store_dir = _default_store(store, snapshot)
+    if not (store_dir / HISTORY_FILE).is_file():
+        raise UsageError(f"{store_dir / HISTORY_FILE}: no history yet: run a check first")
+    with History.open(store_dir) as db:
+        keys = db.snapshots()
+        if snapshot is not None:
+            key = db.key(snapshot)
+            # A snapshot folder (or a folder of them) names the local copies inside it.
+            keys = [k for k in keys if k == key or k.startswith(key.rstrip("/") + "/")]
+            if not keys:
+                raise UsageError(f"{snapshot}: no recorded check in {store_dir / HISTORY_FILE}")
+        entries = [SnapshotHistory(k, tuple(db.checks(k)), tuple(db.findings(k))) for k in keys]
+    _emit(render_history(entries, fmt, color=output is None and _use_color()), output)
+
+
+@main.command(
+    context_settings={
+        **_CONTEXT_SETTINGS,
+        "ignore_unknown_options": True,
+        "allow_interspersed_args": True,
+    }
+)
+@click.option(
+    "--every",
+    default="6h",
+    show_default=True,
+    metavar="INTERVAL",
+    help="Time between the starts of two checks: 30m, 6h, 1d, 1h30m or seconds.",
+)
+@click.option(
+    "--times",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after N checks (default: run until SIGINT or SIGTERM).",
+)
+@verbose_option
+@click.argument("check_args", nargs=-1, type=click.UNPROCESSED, metavar="[CHECK ARGUMENTS]...")
+@click.pass_context
+def watch(ctx: click.Context, every: str, times: int | None, check_args: tuple[str, ...]) -> None:
+    """Run `snapverify check` every interval, in the foreground.
+
+    For containers and services: takes every argument and option of `check`
+    (snapshots, --archive, --new-only, --notify...), runs one check at once
+    and then one every --every, never two at once (a round that finds the
+    store locked by another run is skipped). SIGINT or SIGTERM stops it between
+    checks, or during the wait, with exit 0 (a second signal interrupts a
+    check in progress). With --times, the exit code is the last check's.
+
+    \b
+    Example:
+        snapverify watch --every 6h snapshots --new-only --notify https://hooks.example.org/x
+    """
+    import threading
+
+    from snapverify.errors import TryLater
+    from snapverify.pipeline.schedule import parse_interval, stop_on_signals
+    from snapverify.pipeline.schedule import watch as watch_loop
+
+    seconds = parse_interval(every)
+    args = list(check_args)
+    # Bad check options fail now, not at the first round.
+    check.make_context("check", list(args), parent=ctx).close()
+
+    def once() -> int:
+        ctx.meta[_ARGV_KEY] = ["check", *args]
+        try:
+            with check.make_context("check", list(args), parent=ctx) as sub:
+                check.invoke(sub)
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        except TryLater as exc:
+            click.echo(f"snapverify: error: {exc.describe()}", err=True)
+            return exc.exit_code
+        return 0
+
+    stop = threading.Event()
+    try:
+        with stop_on_signals(stop):
+            code = watch_loop(once, seconds, stop=stop, times=times)
+    except KeyboardInterrupt:
+        # A second signal during a check: the lock is released, the history untouched.
+        _fail("snapverify: interrupted during a check", EXIT_INTERRUPTED)
+    raise click.exceptions.Exit(code)
+
+
 # -- output -------------------------------------------------------------------
+
+
+def _command() -> str:
+    """The command line that reproduces this run (for reports)."""
+    argv = click.get_current_context().meta.get(_ARGV_KEY, sys.argv[1:])
+    return shlex.join(["snapverify", *argv])
 
 
 def _stamped(result: CheckResult) -> CheckResult:
     """``result`` carrying the command line that reproduces it (for reports)."""
-    argv = click.get_current_context().meta.get(_ARGV_KEY, sys.argv[1:])
-    return dataclasses.replace(result, command=shlex.join(["snapverify", *argv]))
+    return dataclasses.replace(result, command=_command())
 
 
 def _render(results: Sequence[CheckResult], fmt: str, *, to_terminal: bool) -> str:

@@ -58,6 +58,7 @@ from snapverify.snapshot import (
 from snapverify.store.atomic import kill_point, remove_stale_temporaries
 from snapverify.store.cache import CaptureCache
 from snapverify.store.history import History
+from snapverify.store.lock import hold_lock
 from snapverify.store.runs import write_archive
 from snapverify.store.warc import CaptureRecord, LiveRecord
 from snapverify.text.extract import prepare_reference
@@ -487,6 +488,7 @@ async def archive_snapshots(
 
     Raises:
         UsageError: no local copy, or a bad option.
+        TryLater: another run holds the store's lock (exit 75; nothing written).
     """
     options = options or ArchiveOptions()
     copies = find_local_copies(list(paths))
@@ -518,7 +520,9 @@ async def archive_snapshots(
     )
     archiver = _Archiver(client, archives, cache, options, saver, limiter)
     try:
-        return [await archiver.one(path) for path in copies]
+        # One run at a time per store (re-entrant: check --snapshot-changes holds it too).
+        with hold_lock(store):
+            return [await archiver.one(path) for path in copies]
     finally:
         if owned:
             await client.aclose()

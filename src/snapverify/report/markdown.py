@@ -130,6 +130,14 @@ def _snapshot(result: CheckResult) -> list[str]:
         for finding in cosmetic:
             lines.append(_cosmetic(finding))
         lines.append("")
+    if result.resolved:
+        lines.extend([f"#### Resolved since the last check ({len(result.resolved)})", ""])
+        for finding in result.resolved:
+            text = f"- {_heading(finding)}, fingerprint `{finding.fingerprint}`"
+            if finding.detail:
+                text += f": {escape(truncate(finding.detail, 160))}"
+            lines.append(text)
+        lines.append("")
     return lines
 
 
@@ -178,7 +186,7 @@ def _heading(finding: Finding) -> str:
 
 
 def _finding(finding: Finding) -> list[str]:
-    head = f"- {_heading(finding)} (substantive)"
+    head = f"- {_heading(finding)} (substantive{_history_tags(finding)})"
     if finding.detail:
         head += f": {escape(finding.detail)}"
     lines = [head]
@@ -186,7 +194,17 @@ def _finding(finding: Finding) -> list[str]:
     seen = _seen(finding)
     if seen:
         lines.append(f"  - {seen}")
+    if finding.fingerprint is not None:
+        lines.append(f"  - fingerprint: `{finding.fingerprint}`")
+    if finding.ack_note:
+        lines.append(f"  - acknowledged: {escape(finding.ack_note)}")
     return lines
+
+
+def _history_tags(finding: Finding) -> str:
+    """``, new`` / ``, ongoing`` and ``, acknowledged``, as the history says."""
+    tags = "" if finding.change is None else f", {finding.change}"
+    return tags + (", acknowledged" if finding.acknowledged else "")
 
 
 def _cosmetic(finding: Finding) -> str:

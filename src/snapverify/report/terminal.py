@@ -130,6 +130,15 @@ def _snapshot(result: CheckResult) -> RenderableType:
         parts.append(Text(f"Cosmetic findings ({len(cosmetic)})", style="bold"))
         for finding in cosmetic:
             parts.append(_cosmetic(finding))
+    if result.resolved:
+        parts.append(Text())
+        parts.append(Text(f"Resolved since the last check ({len(result.resolved)})", style="bold"))
+        for finding in result.resolved:
+            line = _heading(finding, None)
+            line.append(f" · {finding.fingerprint}", style="dim")
+            if finding.detail:
+                line.append(f": {truncate(finding.detail, 160)}")
+            parts.append(line)
     return Group(*parts)
 
 
@@ -189,6 +198,7 @@ def _heading(finding: Finding, number: int | None) -> Text:
 def _finding(number: int, finding: Finding) -> RenderableType:
     heading = _heading(finding, number)
     heading.append(" · substantive", style="red")
+    _history_tags(heading, finding)
     body: list[Text] = []
     if finding.detail:
         body.append(Text(clean_text(finding.detail)))
@@ -196,12 +206,25 @@ def _finding(number: int, finding: Finding) -> RenderableType:
     seen = _seen(finding)
     if seen is not None:
         body.append(seen)
+    if finding.fingerprint is not None:
+        body.append(_passage("fingerprint", finding.fingerprint))
+    if finding.ack_note:
+        body.append(_passage("acknowledged", finding.ack_note))
     return Group(heading, *(Padding(line, (0, 0, 0, _INDENT), expand=False) for line in body))
+
+
+def _history_tags(heading: Text, finding: Finding) -> None:
+    """What the history says of a finding: new or ongoing, acknowledged."""
+    if finding.change is not None:
+        heading.append(f" · {finding.change}", style="bold" if str(finding.change) == "new" else "")
+    if finding.acknowledged:
+        heading.append(" · acknowledged", style="dim")
 
 
 def _cosmetic(finding: Finding) -> Text:
     text = _heading(finding, None)
     text.append(" · cosmetic", style="dim")
+    _history_tags(text, finding)
     if finding.detail:
         text.append(f": {truncate(finding.detail, 160)}")
     count = len(finding.sources)

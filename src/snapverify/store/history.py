@@ -9,12 +9,14 @@ findings of the previous check that are gone are listed as ``resolved``.
 A finding of the previous check that this check does not show is resolved only
 when the sources that showed it were read again and no longer show it:
 
-- a source that showed it and was tried again but not read (unreachable, an
-  error, a refusal) resolves nothing: the finding is carried as ``ongoing``;
-- a source that was not asked this time (``--no-live``, another capture
-  selection) neither shows nor hides it: at least one of the finding's sources
-  must have been read again, else it is carried;
-- a check that failed to run (``error``) resolves nothing.
+- when a source that showed it was asked again but not read (unreachable, an
+  error, a refusal), nothing is resolved: the finding is carried into this
+  check's report as ``ongoing`` (and counts for its verdict and exit code);
+- a source not asked this time (``--no-live``, ``--to``, another capture
+  selection or archive) neither shows nor hides it: when none of the finding's
+  sources was asked, the finding stays open in the history but is left out of
+  this report, which is about other sources;
+- a check that failed to run (``error``) resolves nothing and changes nothing.
 
 Acknowledged fingerprints (:meth:`History.acknowledge`) stay in reports, marked,
 and no longer count for the exit code.
@@ -32,6 +34,7 @@ import dataclasses
 import json
 import os
 import sqlite3
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,18 +43,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from snapverify.compare.fingerprint import fingerprint
 from snapverify.errors import IntegrityError, UsageError
-from snapverify.models import (
-    Change,
-    CheckResult,
-    Finding,
-    FindingKind,
-    Outcome,
-    Verdict,
-)
+from snapverify.models import CheckResult, Finding
 from snapverify.snapshot import find_store
-from snapverify.timestamps import parse_timestamp
+from snapverify.store._changes import annotate, finding_from_dict, stored
+from snapverify.store._schema import SCHEMA_VERSION, migrate
 
 __all__ = [
     "HISTORY_FILE",
@@ -65,70 +61,8 @@ __all__ = [
 
 HISTORY_FILE: Final = "history.sqlite3"
 _BUSY_TIMEOUT_MS: Final = 30_000
-
-# Each step takes the database from version N-1 to N; never edit a released step,
-# add one.
-_MIGRATIONS: Final[tuple[str, ...]] = (
-    # 1: checks and their findings
-    """
-    CREATE TABLE migrations (
-        version INTEGER PRIMARY KEY,
-        applied_at TEXT NOT NULL
-    );
-    CREATE TABLE checks (
-        id INTEGER PRIMARY KEY,
-        snapshot TEXT NOT NULL,
-        checked_at TEXT NOT NULL,
-        url TEXT,
-        sha256 TEXT,
-        verdict TEXT NOT NULL,
-        exit_code INTEGER NOT NULL,
-        error TEXT,
-        sources TEXT NOT NULL,
-        report TEXT NOT NULL
-    );
-    CREATE INDEX checks_by_snapshot ON checks (snapshot, id);
-    CREATE TABLE findings (
-        check_id INTEGER NOT NULL REFERENCES checks (id) ON DELETE CASCADE,
-        fingerprint TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        substantive INTEGER NOT NULL,
-        change TEXT NOT NULL,
-        seen INTEGER NOT NULL,
-        data TEXT NOT NULL
-    );
-    CREATE INDEX findings_by_check ON findings (check_id);
-    CREATE INDEX findings_by_fingerprint ON findings (fingerprint);
-    """,
-    # 2: acknowledgements and archives
-    """
-    CREATE TABLE acks (
-        fingerprint TEXT PRIMARY KEY,
-        note TEXT,
-        acknowledged_at TEXT NOT NULL
-    );
-    CREATE TABLE archives (
-        id INTEGER PRIMARY KEY,
-        snapshot TEXT NOT NULL,
-        manifest TEXT NOT NULL,
-        created TEXT NOT NULL
-    );
-    CREATE INDEX archives_by_snapshot ON archives (snapshot, id);
-    CREATE TABLE archive_files (
-        archive_id INTEGER NOT NULL REFERENCES archives (id) ON DELETE CASCADE,
-        path TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        PRIMARY KEY (archive_id, path)
-    );
-    """,
-)
-SCHEMA_VERSION: Final = len(_MIGRATIONS)
-
-# A source read this time: its text was compared, so what it does not show is gone.
-_READ: Final = frozenset({Outcome.OK, Outcome.REDIRECTED})
-_LINK_KINDS: Final = frozenset(
-    {FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET}
-)
+# A source read: its text was compared (the same as in _changes).
+_READ: Final = frozenset({"ok", "redirected"})
 
 
 def snapshot_key(path: Path, store: Path | None = None) -> str:
@@ -277,7 +211,7 @@ class History:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA synchronous = FULL")
-            _migrate(connection, path)
+            migrate(connection, path)
         except sqlite3.DatabaseError as exc:
             connection.close()
             raise IntegrityError(f"{path}: not a usable history database: {exc}") from exc
@@ -357,7 +291,7 @@ class History:
         with self._immediate() as db:
             previous = _open_findings(db, key)
             acks = _acks(db)
-            annotated, rows = _annotate(result, previous, acks)
+            annotated, rows = annotate(result, previous, acks)
             annotated = dataclasses.replace(annotated, checked_at=checked_at)
             cursor = db.execute(
                 "INSERT INTO checks (snapshot, checked_at, url, sha256, verdict, exit_code,"
@@ -371,24 +305,26 @@ class History:
                     annotated.exit_code,
                     annotated.error,
                     json.dumps([s.as_dict() for s in annotated.sources]),
-                    json.dumps(annotated.as_dict(), ensure_ascii=False),
+                    _pack(annotated.as_dict()),
                 ),
             )
             check_id = cursor.lastrowid
             db.executemany(
-                "INSERT INTO findings (check_id, fingerprint, kind, substantive, change, seen,"
-                " data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO findings (check_id, fingerprint, kind, substantive, change, shown,"
+                " reported, acknowledged, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         check_id,
-                        finding.fingerprint,
-                        str(finding.kind),
-                        int(finding.substantive),
-                        str(finding.change),
-                        int(seen),
-                        json.dumps(_stored(finding), ensure_ascii=False),
+                        row.finding.fingerprint,
+                        str(row.finding.kind),
+                        int(row.finding.substantive),
+                        str(row.finding.change),
+                        int(row.shown),
+                        int(row.reported),
+                        int(row.finding.acknowledged),
+                        _pack(stored(row.finding)),
                     )
-                    for finding, seen in rows
+                    for row in rows
                 ],
             )
         return annotated
@@ -454,7 +390,7 @@ class History:
         ).fetchone()
         if row is None:
             return None
-        report: dict[str, Any] = json.loads(row[0])
+        report: dict[str, Any] = _unpack(row[0])
         return report
 
     def snapshots(self) -> list[str]:
@@ -466,12 +402,11 @@ class History:
         """The recorded checks, oldest first (of one snapshot, or of all)."""
         query = (
             "SELECT c.id, c.snapshot, c.checked_at, c.verdict, c.exit_code, c.error, c.sources,"
-            " SUM(f.change = 'new' AND f.seen) AS new,"
-            " SUM(f.change = 'ongoing') AS ongoing,"
+            " SUM(f.change = 'new' AND f.reported) AS new,"
+            " SUM(f.change = 'ongoing' AND f.reported) AS ongoing,"
             " SUM(f.change = 'resolved') AS resolved,"
-            " SUM(f.change != 'resolved' AND a.fingerprint IS NOT NULL) AS acked"
+            " SUM(f.reported AND f.acknowledged) AS acked"
             " FROM checks c LEFT JOIN findings f ON f.check_id = c.id"
-            " LEFT JOIN acks a ON a.fingerprint = f.fingerprint"
         )
         args: tuple[str, ...] = ()
         if snapshot is not None:
@@ -500,25 +435,27 @@ class History:
         return records
 
     def findings(self, snapshot: str) -> list[FindingSpan]:
-        """Every finding a snapshot's checks showed, with when it first and last appeared."""
+        """Every finding a snapshot's checks showed, with the first and last check that
+        showed it (a check that only carried it, its source unreachable, does not count)."""
         last = self._db.execute(
             "SELECT MAX(id) FROM checks WHERE snapshot = ?", (snapshot,)
         ).fetchone()[0]
         rows = self._db.execute(
             "SELECT f.fingerprint, MIN(c.checked_at) AS first, MAX(c.checked_at) AS last,"
-            " COUNT(*) AS n, MAX(c.id = ? AND f.change != 'resolved') AS open,"
-            " a.fingerprint IS NOT NULL AS acked, a.note,"
-            " (SELECT data FROM findings g WHERE g.fingerprint = f.fingerprint"
+            " COUNT(*) AS n, a.fingerprint IS NOT NULL AS acked, a.note,"
+            " EXISTS (SELECT 1 FROM findings o WHERE o.check_id = ?"
+            "  AND o.fingerprint = f.fingerprint AND o.change != 'resolved') AS open,"
+            " (SELECT data FROM findings g WHERE g.fingerprint = f.fingerprint AND g.shown"
             "  ORDER BY g.rowid DESC LIMIT 1) AS data"
             " FROM findings f JOIN checks c ON c.id = f.check_id"
             " LEFT JOIN acks a ON a.fingerprint = f.fingerprint"
-            " WHERE c.snapshot = ? AND f.change != 'resolved'"
+            " WHERE c.snapshot = ? AND f.shown"
             " GROUP BY f.fingerprint ORDER BY first, f.fingerprint",
             (last, snapshot),
         )
         spans = []
         for row in rows:
-            data = json.loads(row["data"])
+            data = _unpack(row["data"])
             spans.append(
                 FindingSpan(
                     snapshot=snapshot,
@@ -581,34 +518,6 @@ class History:
         return records
 
 
-# -- schema --------------------------------------------------------------------
-
-
-def _migrate(db: sqlite3.Connection, path: Path, upto: int = SCHEMA_VERSION) -> None:
-    """Apply the migrations the database lacks, each in its own transaction."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise UsageError(
-                f"{path}: history schema {version} is newer than this snapverify knows "
-                f"({SCHEMA_VERSION}): upgrade snapverify"
-            )
-        for number in range(version + 1, upto + 1):
-            for statement in _MIGRATIONS[number - 1].split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(
-                "INSERT INTO migrations (version, applied_at) VALUES (?, ?)",
-                (number, _iso(_now())),
-            )
-            db.execute(f"PRAGMA user_version = {number}")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
 def _open_findings(db: sqlite3.Connection, key: str) -> dict[str, Finding]:
     """The findings open after the snapshot's last check (shown or carried), by fingerprint."""
     rows = db.execute(
@@ -616,130 +525,18 @@ def _open_findings(db: sqlite3.Connection, key: str) -> dict[str, Finding]:
         " (SELECT MAX(id) FROM checks WHERE snapshot = ?) ORDER BY rowid",
         (key,),
     )
-    return {row[0]: _finding(json.loads(row[1])) for row in rows}
+    return {row[0]: finding_from_dict(_unpack(row[1])) for row in rows}
 
 
 def _acks(db: sqlite3.Connection) -> dict[str, str | None]:
     return {row[0]: row[1] for row in db.execute("SELECT fingerprint, note FROM acks")}
 
 
-# -- annotation ----------------------------------------------------------------
+def _pack(data: dict[str, Any]) -> bytes:
+    """JSON, compressed: how reports and findings are stored."""
+    return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 6)
 
 
-def _annotate(
-    result: CheckResult, previous: dict[str, Finding], acks: dict[str, str | None]
-) -> tuple[CheckResult, list[tuple[Finding, bool]]]:
-    """``result`` annotated against the previous check's open findings.
-
-    Returns:
-        The annotated result and the rows to store: each finding with whether this
-        check showed it (``False`` for carried and resolved ones).
-    """
-
-    def marked(finding: Finding, change: Change, key: str) -> Finding:
-        return dataclasses.replace(
-            finding,
-            fingerprint=key,
-            change=change,
-            acknowledged=key in acks,
-            ack_note=acks.get(key),
-        )
-
-    if result.error is not None:
-        # The check did not run: everything open stays open, nothing is reported as seen.
-        return result, [(marked(f, Change.ONGOING, k), False) for k, f in previous.items()]
-
-    rows: list[tuple[Finding, bool]] = []
-    findings: list[Finding] = []
-    shown: set[str] = set()
-    for finding in result.findings:
-        key = fingerprint(finding)
-        change = Change.ONGOING if key in previous else Change.NEW
-        finding = marked(finding, change, key)
-        findings.append(finding)
-        rows.append((finding, True))
-        shown.add(key)
-
-    outcomes = {source.id: source.outcome for source in result.sources}
-    resolved: list[Finding] = []
-    carried = 0
-    for key, finding in previous.items():
-        if key in shown:
-            continue
-        if _gone(finding, outcomes, links_checked=bool(result.links)):
-            gone = marked(finding, Change.RESOLVED, key)
-            resolved.append(gone)
-            rows.append((gone, False))
-        else:
-            kept = marked(finding, Change.ONGOING, key)
-            findings.append(kept)
-            rows.append((kept, False))
-            carried += 1
-
-    notes = list(result.notes)
-    if carried:
-        notes.append(
-            f"{carried} finding(s) of the last check carried as ongoing: "
-            "the sources that showed them could not be read again"
-        )
-    verdict, exit_code = result.verdict, result.exit_code
-    if verdict is not Verdict.UNVERIFIABLE:
-        verdict = Verdict.CHANGED if any(f.substantive for f in findings) else Verdict.UNCHANGED
-        exit_code = 1 if any(f.substantive and not f.acknowledged for f in findings) else 0
-    annotated = dataclasses.replace(
-        result,
-        findings=tuple(findings),
-        resolved=tuple(resolved),
-        notes=tuple(notes),
-        verdict=verdict,
-        exit_code=exit_code,
-    )
-    return annotated, rows
-
-
-def _gone(finding: Finding, outcomes: dict[str, Outcome], *, links_checked: bool) -> bool:
-    """Whether a finding this check did not show is really gone (see the module doc)."""
-    if finding.kind in _LINK_KINDS and not finding.sources:
-        return links_checked
-    asked = [outcomes[s] for s in finding.sources if s in outcomes]
-    return bool(asked) and all(outcome in _READ for outcome in asked)
-
-
-# -- findings as stored --------------------------------------------------------
-
-
-def _stored(finding: Finding) -> dict[str, Any]:
-    data = finding.as_dict()
-    # Kept whatever the kind, so a carried finding comes back whole.
-    data.update(url=finding.url, text=finding.text, archive_url=finding.archive_url)
-    data["status"] = finding.status
-    data["outcome"] = None if finding.outcome is None else str(finding.outcome)
+def _unpack(blob: bytes) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(zlib.decompress(blob).decode("utf-8"))
     return data
-
-
-def _finding(data: dict[str, Any]) -> Finding:
-    """A finding back from its stored JSON (history fields left for the caller)."""
-
-    def stamp(value: str | None) -> datetime | None:
-        return None if value is None else parse_timestamp(value)
-
-    outcome = data.get("outcome")
-    return Finding(
-        kind=FindingKind(data["kind"]),
-        substantive=bool(data["substantive"]),
-        detail=data["detail"],
-        local_block=data.get("local_block"),
-        insert_after=data.get("insert_after"),
-        field=data.get("field"),
-        local_text=data.get("local_text"),
-        remote_text=data.get("remote_text"),
-        diff=tuple((op, text) for op, text in data.get("diff", ())),
-        sources=tuple(data.get("sources", ())),
-        first_seen=stamp(data.get("first_seen")),
-        last_seen=stamp(data.get("last_seen")),
-        url=data.get("url"),
-        status=data.get("status"),
-        outcome=None if outcome is None else Outcome.parse(outcome),
-        archive_url=data.get("archive_url"),
-        text=data.get("text"),
-    )
