@@ -127,9 +127,11 @@ def test_killed_at_each_instrumented_point(mt_site: Any) -> None:
 
 
 def test_killed_at_random_moments(mt_site: Any) -> None:
-    started = time.monotonic()
-    whole = subprocess.run(_command(mt_site), env=_env(), capture_output=True, timeout=120)
-    assert whole.returncode == 0, whole.stderr
+    # The first run warms pywb and the cache; the second one's time is a run's time.
+    for _ in range(2):
+        started = time.monotonic()
+        whole = subprocess.run(_command(mt_site), env=_env(), capture_output=True, timeout=120)
+        assert whole.returncode == 0, whole.stderr
     duration = time.monotonic() - started
     chance = random.Random(20261125)
     killed = 0
@@ -137,11 +139,13 @@ def test_killed_at_random_moments(mt_site: Any) -> None:
         process = subprocess.Popen(
             _command(mt_site), env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(chance.uniform(0.2, 1.1) * duration)
+        time.sleep(chance.uniform(0.1, 0.9) * duration)
         process.send_signal(signal.SIGKILL)
         killed += process.wait(timeout=60) == -signal.SIGKILL
         _assert_consistent(mt_site)
-    assert killed >= 10  # most runs were cut somewhere, not after they ended
+    # Most runs were cut somewhere rather than after they ended (a loose bound: a loaded
+    # machine makes some runs faster or slower than the one measured).
+    assert killed >= 5
     again = subprocess.run(_command(mt_site), env=_env(), capture_output=True, timeout=120)
     assert again.returncode == 0 and _temporaries(mt_site) == []
     _assert_consistent(mt_site)
