@@ -245,3 +245,22 @@ def test_write_new_never_replaces_and_cleans_up(tmp_path: Path) -> None:
     mine.write_bytes(b"mine")
     assert remove_stale_temporaries(tmp_path) == 1
     assert mine.exists()
+
+
+def test_a_warc_is_a_source_of_compare(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from snapverify.cli import main
+    from support import SEED
+
+    edited = (FIXTURES / "capture-edited.html").read_bytes()
+    path = _warc(tmp_path / "pages.warc.gz", live=[_live(edited)], captures=[_capture(PAGE)])
+    result = CliRunner().invoke(main, ["compare", str(SEED), str(path), "--format", "json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert [s["kind"] for s in report["sources"]] == ["warc", "warc"]
+    assert all(s["id"].startswith("warc:pages.warc.gz:") for s in report["sources"])
+    (finding,) = [f for f in report["findings"] if f["kind"] == "edited"][:1]
+    assert finding["sources"] == [report["sources"][0]["id"]]  # the live page's edit only

@@ -28,7 +28,7 @@ from snapverify.store.warc import StoredPage
 from snapverify.text.extract import prepare_reference
 from snapverify.timestamps import format_timestamp
 
-__all__ = ["OFFLINE_NOTE", "check_offline"]
+__all__ = ["OFFLINE_NOTE", "check_offline", "warc_sources"]
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +108,41 @@ def _live_pair(
         note=f"{note}; {source.note}" if source.note else note,
     )
     return source, document
+
+
+def warc_sources(
+    path: Path, local: Document, memo: dict[str, Document | str] | None = None
+) -> list[tuple[Source, Document | None]]:
+    """Every page of the local copy's URL in one WARC, as sources (kind ``warc``).
+
+    Args:
+        path: a ``.warc`` or ``.warc.gz`` file (``compare LOCAL file.warc.gz``).
+        local: the local copy (its URL picks the pages; without one, every page).
+        memo: extracted documents by payload SHA-256, shared across calls.
+
+    Raises:
+        InputError: the file is not a readable WARC or holds no page of the URL.
+    """
+    from snapverify.errors import InputError
+    from snapverify.store.warc import read_records
+
+    try:
+        pages = read_records(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(str(exc), url=str(path)) from exc
+    wanted = local.url.split("://", 1)[-1].rstrip("/").lower() if local.url else None
+    memo = {} if memo is None else memo
+    pairs = []
+    for page in pages:
+        names = {page.url, page.fields.get("requested", ""), page.fields.get("original", "")}
+        keys = {name.split("://", 1)[-1].rstrip("/").lower() for name in names if name}
+        if wanted is not None and wanted not in keys:
+            continue
+        pair = _live_pair if page.role == "live" else _capture_pair
+        pairs.append(pair(page, path.parent, local, memo))
+    if not pairs:
+        raise InputError(f"{path}: no page of {local.url} in this WARC", url=str(path))
+    return pairs
 
 
 def check_offline(
