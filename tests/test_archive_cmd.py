@@ -277,3 +277,29 @@ def test_save_page_now_through_waybackpy(mt_site: Any) -> None:
 
 def _fields(options: ArchiveOptions) -> dict[str, Any]:
     return {name: getattr(options, name) for name in options.__dataclass_fields__}
+
+
+def test_a_full_disk_leaves_earlier_runs_intact_and_no_temporary_file(
+    mt_site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from snapverify.store import atomic
+
+    options = ArchiveOptions(archives=(mt_site.pywb.base,), allow_private=True)
+    (first,) = archive([mt_site.local], options)
+    folder = mt_site.local.parent / "archive"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def full(_descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    (second,) = archive([mt_site.local], options)
+    assert second.exit_code == 5 and second.warc is None
+    assert second.error is not None and str(folder) in second.error
+    assert "No space left on device" in second.error
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    with History.open(mt_site.local.parent.parent / ".snapverify") as history:
+        assert len(history.archives(history.key(mt_site.local))) == 1

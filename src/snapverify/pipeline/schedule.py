@@ -141,11 +141,13 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     def handle(number: int, _frame: FrameType | None) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
+        # Set before saying so: a second signal may run its handler as soon as the
+        # message is out (handlers nest), and must then find the stop requested.
+        stop.set()
         logger.warning(
             "%s received: stopping after the check in progress (again to interrupt it)",
             signal.Signals(number).name,
         )
-        stop.set()
 
     previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
