@@ -32,7 +32,7 @@ import logging
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -363,8 +363,8 @@ def read_records(path: Path) -> list[StoredPage]:
     for page in pages:
         fields = metadata.get(page.record_id, {})
         if page.kind == "resource" and page.status is None and fields.get("status", "").isdigit():
-            page = _with(page, status=int(fields["status"]))
-        out.append(_with(page, fields=fields))
+            page = replace(page, status=int(fields["status"]))
+        out.append(replace(page, fields=fields))
     return out
 
 
@@ -384,12 +384,6 @@ def _say(exc: BaseException | str) -> str:
     if isinstance(exc, str):
         return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _with(page: StoredPage, **changes: Any) -> StoredPage:
-    from dataclasses import replace
-
-    return replace(page, **changes)
 
 
 # -- verifying --------------------------------------------------------------------------
