@@ -201,16 +201,19 @@ async def read_body(answer: httpx.Response, url: str, max_bytes: int, *, head: b
     received = 0
     parts: list[bytes] = []
     raw_parts: list[bytes] = []
+    coded = False
     try:
         async for chunk in chunks:
             received += len(chunk)
             if received > max_bytes:
                 raise _TooLarge
             raw_hash.update(chunk)
-            raw_parts.append(chunk)
             if not layers:
                 codings = _codings(answer.headers, url)
                 layers = [_layer(c, max_bytes) for c in codings] or [_Layer(max_bytes)]
+                coded = bool(codings)
+            if coded:  # kept for archiving (Response.raw_content) only when it differs
+                raw_parts.append(chunk)
             for layer in layers:
                 chunk = layer.feed(chunk)
             parts.append(chunk)
@@ -240,7 +243,6 @@ async def read_body(answer: httpx.Response, url: str, max_bytes: int, *, head: b
             reason="truncated",
         ) from None
     content = b"".join(parts)
-    coded = any(type(layer) is not _Layer for layer in layers)
     raw = b"".join(raw_parts) if coded else None
     return Body(content, _b32sha1(raw_hash), _b32sha1(content), received, raw)
 
