@@ -239,6 +239,12 @@ def test_a_webhook_gets_the_report_of_new_findings_only(site: Site) -> None:
         assert code == 1 and len(hook.received()) == 1  # ongoing: no second alert
 
 
+def test_a_webhook_url_that_is_not_http_fails_before_the_check(site: Site) -> None:
+    code, out, err = _run("check", str(site.local), "--notify", "file:///etc/passwd")
+    assert code == 3 and out == "" and "file:///etc/passwd" in err
+    assert site.origin.requests() == [] and not (site.store / HISTORY_FILE).exists()
+
+
 def test_a_failed_notification_is_a_warning_not_an_exit_code(site: Site) -> None:
     site.serve(*MT_EDITS)
     with WebhookServer(status=500) as hook:

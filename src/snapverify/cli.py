@@ -220,6 +220,15 @@ def network_options(f: F) -> F:
     return f
 
 
+def _check_webhook(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    # A URL that could never be sent to fails before the check, not after it.
+    if value is not None:
+        from snapverify.fetch.policy import AddressPolicy
+
+        AddressPolicy().check_url(value)
+    return value
+
+
 def history_options(f: F) -> F:
     """``--new-only``, ``--no-history`` and ``--notify URL``: a check's history and alerts."""
     options = [
@@ -240,6 +249,7 @@ def history_options(f: F) -> F:
             "notify_url",
             metavar="URL",
             default=None,
+            callback=_check_webhook,
             help="POST the JSON report of each snapshot with new findings to URL (a webhook).",
         ),
     ]
@@ -915,7 +925,7 @@ def watch(ctx: click.Context, every: str, times: int | None, check_args: tuple[s
     import threading
 
     from snapverify.errors import TryLater
-    from snapverify.pipeline.schedule import parse_interval, stop_on_signals
+    from snapverify.pipeline.schedule import parse_interval, say, stop_on_signals
     from snapverify.pipeline.schedule import watch as watch_loop
 
     seconds = parse_interval(every)
@@ -935,13 +945,17 @@ def watch(ctx: click.Context, every: str, times: int | None, check_args: tuple[s
             return exc.exit_code
         return 0
 
+    def interrupt() -> None:
+        # A second signal: stop now, whatever runs. Raising KeyboardInterrupt into a
+        # running event loop can leave it waiting; exiting is safe, as after a kill:
+        # the kernel drops the lock, SQLite drops an unfinished transaction, and every
+        # file is written to a temporary name first.
+        say("snapverify: interrupted during a check")
+        os._exit(EXIT_INTERRUPTED)
+
     stop = threading.Event()
-    try:
-        with stop_on_signals(stop):
-            code = watch_loop(once, seconds, stop=stop, times=times)
-    except KeyboardInterrupt:
-        # A second signal during a check: the lock is released, the history untouched.
-        _fail("snapverify: interrupted during a check", EXIT_INTERRUPTED)
+    with stop_on_signals(stop, again=interrupt):
+        code = watch_loop(once, seconds, stop=stop, times=times)
     raise click.exceptions.Exit(code)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import signal
 import threading
@@ -26,6 +27,7 @@ __all__ = [
     "new_findings",
     "new_only_exit_code",
     "parse_interval",
+    "say",
     "stop_on_signals",
     "watch",
 ]
@@ -129,24 +131,43 @@ def watch(
     return 0
 
 
+def _interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+def say(line: str) -> None:
+    """Write one line to stderr unbuffered: safe inside a signal handler."""
+    with contextlib.suppress(OSError):
+        os.write(2, (line + "\n").encode("utf-8", "replace"))
+
+
 @contextlib.contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+def stop_on_signals(
+    stop: threading.Event, *, again: Callable[[], None] = _interrupt
+) -> Iterator[None]:
     """Set ``stop`` on SIGINT or SIGTERM for the ``with`` block (main thread only).
 
     The first signal asks for a stop after the round in progress; a second one
-    interrupts at once (``KeyboardInterrupt``). The previous handlers come back
-    on exit.
+    calls ``again`` (default: raise ``KeyboardInterrupt``). The previous handlers
+    come back on exit.
+
+    Args:
+        stop: the event to set.
+        again: what a second signal does (the CLI exits at once: everything
+            snapverify writes survives being killed at any moment).
     """
 
     def handle(number: int, _frame: FrameType | None) -> None:
+        # Runs between any two bytecodes of the main thread: no logging, no buffered
+        # writes here (a handler writing to sys.stderr while the interrupted code was
+        # writing to it fails with "reentrant call").
         if stop.is_set():
-            raise KeyboardInterrupt
-        # Set before saying so: a second signal may run its handler as soon as the
-        # message is out (handlers nest), and must then find the stop requested.
+            again()
+            return
         stop.set()
-        logger.warning(
-            "%s received: stopping after the check in progress (again to interrupt it)",
-            signal.Signals(number).name,
+        say(
+            f"snapverify: {signal.Signals(number).name} received: stopping after the check "
+            "in progress (again to interrupt it)"
         )
 
     previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
