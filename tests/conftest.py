@@ -141,3 +141,33 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(
             f"DNS lookups refused (tests must not leave 127.0.0.1): {names}"
         )
+
+
+@pytest.fixture
+def mt_site(tmp_path: Path, origin: OriginServer, make_pywb: Callable[..., PywbServer]) -> Any:
+    """The Moscow Times article served live by a loopback origin (gzip-encoded, as many
+    sites send it) and archived by a pywb collection ``mt`` under the origin's URL, with
+    the seed in a snapshot folder whose ``snapshot.toml`` names that URL.
+
+    Returns an object with ``origin``, ``pywb``, ``url``, ``local`` (the local copy's
+    path) and ``args`` (the network options a command needs to reach both servers).
+    """
+    import gzip
+    import shutil
+    from types import SimpleNamespace
+
+    from captures import moscow_times_captures
+    from support import FIXTURES, SEED
+
+    path = "/2012/05/27/kazakh-massacre-cover-up-a15040"
+    url = origin.url(path)
+    body = (FIXTURES / "capture-original.html").read_bytes()
+    origin.page(path, gzip.compress(body, mtime=0), headers=[("Content-Encoding", "gzip")])
+    pywb = make_pywb({"mt": moscow_times_captures(url=url, old_url=origin.url("/old/459295.html"))})
+    folder = tmp_path / "snapshots" / "mt"
+    folder.mkdir(parents=True)
+    (tmp_path / "snapshots" / ".snapverify").mkdir()
+    (folder / "snapshot.toml").write_text(f'url = "{url}"\n', "utf-8")
+    local = Path(shutil.copy(SEED, folder / SEED.name))
+    args = ["--archive", pywb.base, "--allow-private-addresses"]
+    return SimpleNamespace(origin=origin, pywb=pywb, url=url, local=local, args=args, body=body)

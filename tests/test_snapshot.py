@@ -135,10 +135,11 @@ def test_path_through_a_file(tmp_path: Path) -> None:
     _not_a_document(parent / "child.md", "unreadable: Not a directory")
 
 
-def test_warc_is_not_supported_yet(tmp_path: Path) -> None:
+def test_a_damaged_warc_is_not_a_local_copy(tmp_path: Path) -> None:
+    # WARC local copies are read (tests/test_warc.py); a damaged one is bad input.
     path = tmp_path / "copy.warc.gz"
     path.write_bytes(b"\x1f\x8b\x08\x00" + bytes(20))
-    _not_a_document(path, "WARC local copies are not supported yet")
+    _not_a_document(path, "not a readable WARC")
 
 
 def test_utf16_with_bom_is_read(tmp_path: Path) -> None:

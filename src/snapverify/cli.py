@@ -24,6 +24,7 @@ import shlex
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 from urllib.parse import urlsplit
@@ -474,6 +475,19 @@ def compare(
     help="Reuse a link check this long before asking again [default: 86400, one day].",
 )
 @click.option("--url", help="The article's original URL, when the local copy does not name it.")
+@click.option(
+    "--offline",
+    "offline_only",
+    is_flag=True,
+    help="No network at all: the sources are the WARCs 'snapverify archive' stored in each "
+    "snapshot's archive/ folder (kind warc); outbound links are not checked.",
+)
+@click.option(
+    "--snapshot-changes",
+    is_flag=True,
+    help="When the live page differs substantively from the newest stored snapshot (the "
+    "newest export in archive/, else the local copy), archive it (as 'snapverify archive').",
+)
 @network_options
 @ignore_option
 @format_option
@@ -489,6 +503,8 @@ def check(
     no_links: bool,
     link_cache_ttl: float | None,
     url: str | None,
+    offline_only: bool,
+    snapshot_changes: bool,
     archives: tuple[str, ...],
     allow_private: bool | None,
     allow_networks: tuple[str, ...],
@@ -527,6 +543,7 @@ def check(
         snapverify check snapshots/my-article --max-captures 20 --format json
         snapverify check article.md --archive http://127.0.0.1:8080/coll \\
             --allow-private-addresses --no-live --format markdown -o report.md
+        snapverify check snapshots/my-article --offline
     """
     from snapverify.config import load_settings
     from snapverify.pipeline import OFFLINE, CheckOptions
@@ -563,8 +580,12 @@ def check(
         store=store_dir,
         ignore=ignore,
         url=url,
+        offline=offline_only,
+        snapshot_changes=snapshot_changes,
         **{name: value for name, value in given.items() if value is not None and value != ()},
     )
+    if offline_only and snapshot_changes:
+        raise UsageError("--offline and --snapshot-changes exclude each other")
     if no_history and (new_only or notify_url):
         option = "--new-only" if new_only else "--notify"
         raise UsageError(f"{option} needs the history: drop --no-history")
@@ -717,6 +738,195 @@ def _is_saved_report(path: Path) -> bool:
     with path.open("rb") as file:
         head = file.read(64)
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> timedelta:
+    match = re.fullmatch(r"\s*(\d+)\s*([smhdw]?)\s*", value)
+    if match is None:
+        raise UsageError(f"--min-age: {value!r} is not a duration such as 12h, 1d or 2w")
+    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match[2]]
+    return timedelta(seconds=int(match[1]) * unit)
+
+
+@main.command(context_settings=_CONTEXT_SETTINGS)
+@click.argument("snapshots", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--captures",
+    is_flag=True,
+    help="Also store the archived captures the last check used (all the check would use "
+    "when none is recorded); payloads come from the capture cache when it has them.",
+)
+@click.option(
+    "--save",
+    is_flag=True,
+    help="Ask the Wayback Machine to capture the URL (Save Page Now), at most one save every "
+    "20 s, unless a capture newer than --min-age exists.",
+)
+@click.option(
+    "--min-age",
+    default="1d",
+    show_default=True,
+    callback=_duration,
+    metavar="DURATION",
+    help="With --save: skip when the Wayback Machine has a capture newer than this "
+    "(s, m, h, d, w).",
+)
+@click.option("--no-live", is_flag=True, help="Do not fetch the live page.")
+@click.option(
+    "--max-captures",
+    type=click.IntRange(min=1),
+    default=None,
+    help="At most N captures, chosen as check chooses them.",
+)
+@click.option("--url", help="The article's original URL, when the local copy does not name it.")
+@network_options
+@format_option
+@verbose_option
+def archive(
+    snapshots: tuple[Path, ...],
+    captures: bool,
+    save: bool,
+    min_age: timedelta,
+    no_live: bool,
+    max_captures: int | None,
+    url: str | None,
+    archives: tuple[str, ...],
+    allow_private: bool | None,
+    allow_networks: tuple[str, ...],
+    timeout: float | None,
+    deadline: float | None,
+    rate_limits: tuple[str, ...],
+    store: Path | None,
+    fmt: str,
+) -> None:
+    """Store the live page (and captures) of snapshots in WARCs, with fixity manifests.
+
+    Each run writes into the snapshot's archive/ folder a new WARC
+    (TIMESTAMP-TOKEN.warc.gz: request and response records as received, each
+    capture as a resource record), a readable export of the live article
+    (TIMESTAMP-TOKEN.md, itself a valid local copy) and a manifest of their
+    SHA-256 (TIMESTAMP-TOKEN.manifest-sha256.txt). Nothing is ever overwritten.
+    Exit 0 when everything asked was archived; 4 when the live page (or the save)
+    failed; 3 URL refused.
+
+    \b
+    Example:
+        snapverify archive snapshots/my-article --captures
+        snapverify archive --save --min-age 12h
+        snapverify verify snapshots/my-article
+    """
+    from snapverify.config import load_settings
+    from snapverify.pipeline.archive import ArchiveOptions
+    from snapverify.pipeline.archive import archive as run_archive
+    from snapverify.snapshot import find_store
+
+    paths = list(snapshots) or [Path("snapshots")]
+    if not snapshots and not paths[0].is_dir():
+        raise UsageError("no snapshots/ folder here: name a snapshot or a folder of snapshots")
+    store_dir = store or find_store(paths[0])
+    settings = load_settings(store_dir)
+    rates = _parse_rates(settings.rate_limit.items(), str(store_dir / "config.toml"))
+    rates.update(_parse_rates(_rate_options(rate_limits), "--rate-limit"))
+    given: dict[str, Any] = {
+        "archives": archives or settings.archive,
+        "max_captures": max_captures or settings.max_captures,
+        "allow_private": allow_private
+        if allow_private is not None
+        else settings.allow_private_addresses,
+        "allow_networks": allow_networks or settings.allow_network,
+        "timeout": timeout or settings.timeout,
+        "deadline": deadline,
+    }
+    options = ArchiveOptions(
+        captures=captures,
+        save=save,
+        min_age=min_age,
+        live=not no_live,
+        rates=rates,
+        store=store_dir,
+        url=url,
+        **{name: value for name, value in given.items() if value is not None and value != ()},
+    )
+    results = run_archive(paths, options)
+    for result in results:
+        if result.error is not None:
+            click.echo(f"snapverify: error: {result.error}", err=True)
+    if fmt == "json":
+        import json
+
+        click.echo("\n".join(json.dumps(r.as_dict(), ensure_ascii=False) for r in results))
+    else:
+        for result in results:
+            click.echo(_archive_line(result))
+    raise click.exceptions.Exit(combined_exit_code([r.exit_code for r in results]))
+
+
+def _archive_line(result: Any) -> str:
+    lines = []
+    if result.warc is not None:
+        what = [f"live {result.live}" if result.live else "no live page"]
+        what.append(f"{result.captures} capture{'s' * (result.captures != 1)}")
+        lines.append(f"{result.snapshot}: archived {result.warc} ({', '.join(what)})")
+        if result.export:
+            lines.append(f"  readable export: {result.export}")
+        lines.append(f"  manifest: {result.manifest}")
+    else:
+        lines.append(f"{result.snapshot}: nothing archived")
+    if result.save is not None:
+        target = f" {result.save.capture_url}" if result.save.capture_url else ""
+        lines.append(f"  save: {result.save.status}{target}: {result.save.detail}")
+    lines += [f"  note: {note}" for note in result.notes]
+    return "\n".join(lines)
+
+
+@main.command(context_settings=_CONTEXT_SETTINGS)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The store holding the history (default: the nearest .snapverify/ above each path).",
+)
+@format_option
+@verbose_option
+def verify(paths: tuple[Path, ...], store: Path | None, fmt: str) -> None:
+    """Recompute every stored digest: WARC records, manifests and local copies.
+
+    Each PATH is a WARC, a manifest, a local copy, a snapshot folder, an archive/
+    folder or a folder of snapshots (default: snapshots/). Every WARC record's
+    block and payload digests are recomputed and every gzip member read to its end;
+    every manifest entry is hashed again; each local copy is compared with the
+    SHA-256 recorded at its first check (or first archive run). A flipped bit, a
+    truncated file, a missing digest, a missing file or a changed local copy exits
+    5 and names the file; otherwise exit 0 with a count of what was checked.
+
+    \b
+    Example:
+        snapverify verify
+        snapverify verify snapshots/my-article/archive/20261125070000-1a2b3c4d.warc.gz
+    """
+    from snapverify.pipeline.verify import verify as run_verify
+
+    targets = list(paths) or [Path("snapshots")]
+    if not paths and not targets[0].is_dir():
+        raise UsageError("no snapshots/ folder here: name what to verify")
+    report = run_verify(targets, store=store)
+    for problem in report.problems:
+        click.echo(f"snapverify: error: {' '.join(problem.describe().split())}", err=True)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        verdict = "FAILED" if report.problems else "OK"
+        click.echo(f"{verdict}: {report.summary()}")
+        for path in report.not_recorded:
+            click.echo(f"  not yet recorded (no check or archive run yet): {path}")
+        for path in report.unlisted:
+            click.echo(f"  not listed in any manifest (a run stopped early?): {path}")
+        if report.problems:
+            click.echo(f"  {len(report.problems)} problem(s); see above")
+    raise click.exceptions.Exit(report.exit_code)
 
 
 # -- history, acknowledgements and scheduled checks ---------------------------

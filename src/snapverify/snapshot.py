@@ -47,8 +47,9 @@ STORE_DIR = ".snapverify"
 ARCHIVE_DIR = "archive"
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt")
-# What a snapshot folder's local copy may be (WARC local copies come later).
-LOCAL_COPY_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
+WARC_SUFFIXES = (".warc", ".warc.gz")
+# What a snapshot folder's local copy may be.
+LOCAL_COPY_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,18 +142,10 @@ def read_local_copy(path: Path, *, url: str | None = None) -> LocalCopy:
     sha256 = hashlib.sha256(data).hexdigest()
     metadata = _read_metadata(path.parent)
     url = url or metadata.url
-    if path.name.lower().endswith((".warc", ".warc.gz")):
-        raise InputError(f"{path}: WARC local copies are not supported yet", url=str(path))
-    try:
-        text = decode_document(data)
-    except NotADocument as exc:
-        raise InputError(f"{path}: {exc}", url=str(path)) from exc
-    if path.suffix.lower() in HTML_SUFFIXES:
-        from snapverify.text.extract import extract  # lxml and the extractor load lazily
-
-        document = extract(text, url=url)
+    if path.name.lower().endswith(WARC_SUFFIXES):
+        document = _read_warc_copy(path, url)
     else:
-        document = read_markdown(text, url=url)
+        document = _read_text_copy(path, data, url)
     changes: dict[str, Any] = {}
     if url and document.url != url:
         changes["url"] = url
@@ -164,6 +157,56 @@ def read_local_copy(path: Path, *, url: str | None = None) -> LocalCopy:
         document = dataclasses.replace(document, **changes)
     logger.debug("read %s: %d blocks, url %s", path, len(document.blocks), document.url)
     return LocalCopy(path=path, document=document, sha256=sha256, ignore=metadata.ignore)
+
+
+def _read_text_copy(path: Path, data: bytes, url: str | None) -> Document:
+    try:
+        text = decode_document(data)
+    except NotADocument as exc:
+        raise InputError(f"{path}: {exc}", url=str(path)) from exc
+    if path.suffix.lower() in HTML_SUFFIXES:
+        from snapverify.text.extract import extract  # lxml and the extractor load lazily
+
+        document = extract(text, url=url)
+    else:
+        document = read_markdown(text, url=url)
+    return document
+
+
+def _read_warc_copy(path: Path, url: str | None) -> Document:
+    """The article in a WARC: the page of ``url`` (the newest live page first), else the
+    first HTML page the WARC holds, extracted like an HTML local copy."""
+    from snapverify.store.warc import read_records
+    from snapverify.text.decode import charset_of, check_document
+    from snapverify.text.extract import extract
+
+    try:
+        pages = read_records(path)
+    except ValueError as exc:
+        raise InputError(str(exc), url=str(path)) from exc
+    html = [
+        p
+        for p in pages
+        if p.payload
+        and (p.status is None or 200 <= p.status < 300)
+        and "html" in (p.content_type or "text/html").lower()
+    ]
+    if url:
+        wanted = url.split("://", 1)[-1].rstrip("/").lower()
+        html = [p for p in html if p.url.split("://", 1)[-1].rstrip("/").lower() == wanted]
+    if not html:
+        what = f"no HTML page of {url}" if url else "no HTML page"
+        raise InputError(f"{path}: {what} in this WARC", url=str(path))
+    # The newest live page, else the newest capture.
+    page = max(html, key=lambda p: (p.role == "live", p.date is not None, p.date))
+    try:
+        check_document(page.payload)
+    except NotADocument as exc:
+        raise InputError(f"{path}: the page at offset {page.offset}: {exc}", url=str(path)) from exc
+    document = extract(page.payload, url=url or page.url, charset=charset_of(page.content_type))
+    if not document.url:
+        document = dataclasses.replace(document, url=url or page.url)
+    return document
 
 
 def _is_candidate(name: str) -> bool:

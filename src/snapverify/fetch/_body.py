@@ -181,6 +181,7 @@ class Body:
     raw_sha1: str
     sha1: str
     received: int
+    raw: bytes | None = None  # the body as sent, when a content coding was undone
 
 
 def _b32sha1(data: bytes | hashlib._Hash) -> str:
@@ -199,6 +200,8 @@ async def read_body(answer: httpx.Response, url: str, max_bytes: int, *, head: b
     raw_hash = hashlib.sha1()
     received = 0
     parts: list[bytes] = []
+    raw_parts: list[bytes] = []
+    coded = False
     try:
         async for chunk in chunks:
             received += len(chunk)
@@ -208,6 +211,9 @@ async def read_body(answer: httpx.Response, url: str, max_bytes: int, *, head: b
             if not layers:
                 codings = _codings(answer.headers, url)
                 layers = [_layer(c, max_bytes) for c in codings] or [_Layer(max_bytes)]
+                coded = bool(codings)
+            if coded:  # kept for archiving (Response.raw_content) only when it differs
+                raw_parts.append(chunk)
             for layer in layers:
                 chunk = layer.feed(chunk)
             parts.append(chunk)
@@ -237,7 +243,8 @@ async def read_body(answer: httpx.Response, url: str, max_bytes: int, *, head: b
             reason="truncated",
         ) from None
     content = b"".join(parts)
-    return Body(content, _b32sha1(raw_hash), _b32sha1(content), received)
+    raw = b"".join(raw_parts) if coded else None
+    return Body(content, _b32sha1(raw_hash), _b32sha1(content), received, raw)
 
 
 def _raw_chunks(answer: httpx.Response) -> AsyncIterator[bytes] | None:

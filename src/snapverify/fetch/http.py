@@ -80,6 +80,18 @@ class Response:
     raw_sha1: str
     sha1: str
     history: tuple[Hop, ...] = ()
+    # What was on the wire, for archiving (store/warc.py): the body before any content
+    # coding was undone (None: the same as ``content``), the status line's version and
+    # reason, and the request headers sent. Transfer-coding (chunking) is already undone.
+    raw_content: bytes | None = None
+    http_version: str = "HTTP/1.1"
+    reason: str = ""
+    request_headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def wire_body(self) -> bytes:
+        """The body as received (content coding kept, chunking undone)."""
+        return self.content if self.raw_content is None else self.raw_content
 
     def header(self, name: str) -> str | None:
         """The first value of a header, or None (names compare case-insensitively)."""
@@ -379,7 +391,16 @@ class HttpClient:
             content=body.content,
             raw_sha1=body.raw_sha1,
             sha1=body.sha1,
+            raw_content=body.raw,
+            http_version=_http_version(answer),
+            reason=answer.reason_phrase,
+            request_headers=tuple(request.headers.multi_items()),
         )
+
+
+def _http_version(answer: httpx.Response) -> str:
+    version = answer.extensions.get("http_version", b"HTTP/1.1")
+    return version.decode("ascii", "replace") if isinstance(version, bytes) else str(version)
 
 
 def _default_port(url: httpx.URL) -> int:

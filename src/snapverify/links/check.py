@@ -236,7 +236,7 @@ class LinkChecker:
     def __init__(
         self,
         *,
-        client: HttpClient,
+        client: HttpClient | None,
         cache: LinkCache | None,
         ttl: float = DEFAULT_TTL,
         network: bool = True,
@@ -289,7 +289,7 @@ class LinkChecker:
         web = scheme_of(url) in ("http", "https")
         if previous is not None and web and (not network or self._fresh(previous, now)):
             return _from_entry(previous)
-        if not network and web:
+        if (not network and web) or self.client is None:
             return LinkStatus(url, Outcome.SKIPPED, detail="not checked (no network)")
         async with self._slot(url):
             self.asked += 1
@@ -360,7 +360,7 @@ class LinkChecker:
                 if entry.url is None or entry.timestamp is None:
                     return None
                 return Archived(entry.url, parse_timestamp(entry.timestamp))
-        if not network or scheme_of(url) not in ("http", "https"):
+        if not network or self.client is None or scheme_of(url) not in ("http", "https"):
             return None
         try:
             capture = await closest_capture(archive, url, timestamp, client=self.client)

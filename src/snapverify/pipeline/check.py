@@ -86,6 +86,10 @@ class CheckOptions:
         links: check outbound links (and lost targets) over the network; off, the
             link table reports the last known status from the link cache.
         link_cache_ttl: seconds a link check is reused from the link cache.
+        offline: no network at all: the sources are the snapshot's stored WARCs
+            (:mod:`snapverify.pipeline.offline`).
+        snapshot_changes: when the live page differs substantively from the newest
+            stored snapshot, archive it (:func:`snapverify.pipeline.archive.archive_if_changed`).
     """
 
     archives: tuple[str, ...] = ("wayback",)
@@ -106,6 +110,8 @@ class CheckOptions:
     per_host: int = 8
     links: bool = True
     link_cache_ttl: float = 86400.0
+    offline: bool = False
+    snapshot_changes: bool = False
 
 
 def select_captures(captures: Sequence[CaptureRef], limit: int | None) -> list[CaptureRef]:
@@ -169,7 +175,7 @@ class _Run:
             client=client,
             cache=None if cache is None else LinkCache(cache.root.parent / "links"),
             ttl=options.link_cache_ttl,
-            network=options.live and options.links,
+            network=options.live and options.links and not options.offline,
         )
 
     def host_slot(self, url: str, kind: str) -> asyncio.Semaphore:
@@ -350,6 +356,7 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
             reasons.append(fetched_live.reason)
         async with run.host_slot(url, "live"):
             fetched_live = await probe_soft_404(fetched_live, local, run.client, run.documents)
+    live_pair: list[tuple[Source, Document | None]] = []
 
     def compare() -> Comparison:
         # CPU work (extraction, alignment) runs in a thread, so the requests of other
@@ -357,7 +364,8 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         for (archive, capture, _job), fetched in zip(jobs, results, strict=True):
             pairs.append(capture_source(archive, capture, fetched, local, run.documents))
         if fetched_live is not None:
-            pairs.insert(0, live_source(fetched_live, local, run.documents))
+            live_pair.append(live_source(fetched_live, local, run.documents))
+            pairs.insert(0, live_pair[0])
         return compare_documents(local, pairs, ignore=patterns)
 
     comparison = await asyncio.to_thread(compare)
@@ -391,6 +399,14 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
             notes.append("rate-limited by an archive before anything could be verified")
         elif offline:
             notes.append(OFFLINE)
+    if options.snapshot_changes and fetched_live is not None and live_pair:
+        from snapverify.pipeline.archive import archive_if_changed
+
+        notes.extend(
+            await archive_if_changed(
+                path, copy, fetched_live, live_pair[0], patterns, store=options.store
+            )
+        )
     return CheckResult(
         snapshot=_info(copy, path, None),
         verdict=verdict,
@@ -451,6 +467,8 @@ async def check_snapshots(
     names = [a.name for a in archives]
     if len(set(names)) != len(names):
         raise UsageError(f"two archives share a name: {', '.join(names)}")
+    if options.offline:
+        return await _offline(copies, options, on_result, on_start)
     store = options.store or find_store(copies[0])
     cache = CaptureCache(store / "cache")
     cache.remove_stale_temporaries()
@@ -485,6 +503,38 @@ async def check_snapshots(
     finally:
         if owned:
             await client.aclose()
+
+
+async def _offline(
+    copies: Sequence[Path],
+    options: CheckOptions,
+    on_result: Callable[[CheckResult], None] | None,
+    on_start: Callable[[int], None] | None,
+) -> list[CheckResult]:
+    """``--offline``: every source from stored WARCs; no client is even made."""
+    from snapverify.pipeline.offline import check_offline
+
+    if on_start is not None:
+        on_start(len(copies))
+    archives = [parse_archive_spec(spec) for spec in options.archives]
+    results = []
+    for path in copies:
+        store = options.store or find_store(path)
+        # Asks nothing: each link's last known status, from the store's link cache.
+        links = LinkChecker(client=None, cache=LinkCache(store / "links"), network=False)
+        result = await asyncio.to_thread(
+            check_offline,
+            path,
+            url=options.url,
+            ignore=options.ignore,
+            live=options.live,
+            links=links,
+            archives=archives,
+        )
+        if on_result is not None:
+            on_result(result)
+        results.append(result)
+    return results
 
 
 def check(

@@ -90,7 +90,8 @@ def compare_files(
             added to the ``ignore`` patterns of the snapshot's ``snapshot.toml``.
 
     Returns:
-        The check result (sources of kind ``file``).
+        The check result (sources of kind ``file``; a WARC gives one source of kind
+        ``warc`` per page of the article's URL it holds).
 
     Raises:
         InputError: a local copy or source that is not a readable document.
@@ -106,6 +107,11 @@ def compare_files(
             timestamp = parse_timestamp(stamp) if stamp else None
         except ValueError as exc:
             raise UsageError(f"{spec}: {exc}") from exc
+        if path.name.lower().endswith((".warc", ".warc.gz")):
+            from snapverify.pipeline.offline import warc_sources  # a WARC: each page a source
+
+            pairs.extend(warc_sources(path, document))
+            continue
         data, source_document = _read_source(path, document, document.url)
         source = Source(
             id=f"file:{path}",

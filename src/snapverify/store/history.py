@@ -34,6 +34,7 @@ import dataclasses
 import json
 import os
 import sqlite3
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -171,6 +172,26 @@ class ArchiveRecord:
     files: tuple[tuple[str, str], ...]  # (path, sha256)
 
 
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Switch the database to WAL (it stays so): once, by whichever process comes first.
+
+    The switch needs the database to itself, and SQLite answers "database is locked" at
+    once, without its busy handler, while another process is creating or switching it:
+    so that case is retried, within the busy timeout.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class History:
     """The history database of one store.
 
@@ -208,7 +229,7 @@ class History:
         try:
             connection.row_factory = sqlite3.Row
             connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA journal_mode = WAL")
+            _use_wal(connection)
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA synchronous = FULL")
             migrate(connection, path)

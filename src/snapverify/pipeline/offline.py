@@ -1,0 +1,257 @@
+"""``check --offline``: check a snapshot against its stored WARCs, with no network at all.
+
+The sources are the pages ``archive`` stored in the snapshot's ``archive/`` folder
+(:mod:`snapverify.fetch.replay`): each stored live page and each stored capture, judged
+by the same code as when they were fetched (:mod:`snapverify.pipeline.sources`), so the
+content findings are those of the online check that saw the same pages. Sources have
+kind ``warc`` and ids ``warc:{file}:{offset}``. Outbound links are not checked: the
+link table gives each link's last known status from the store's link cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from snapverify.compare import compare_documents
+from snapverify.errors import SnapverifyError, Unverifiable, UsageError
+from snapverify.fetch.archives import Archive, CaptureRef, Fetched, Listing
+from snapverify.fetch.http import HttpClient
+from snapverify.fetch.replay import live_fetch, source_id, stored_pages
+from snapverify.links import LinkChecker
+from snapverify.links.audit import with_lost_anchors
+from snapverify.models import (
+    CheckResult,
+    Document,
+    Finding,
+    LinkCheck,
+    SnapshotInfo,
+    Source,
+    SourceKind,
+    Verdict,
+)
+from snapverify.pipeline.files import compile_ignore
+from snapverify.pipeline.linkstep import with_links
+from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
+from snapverify.snapshot import ARCHIVE_DIR, read_local_copy
+from snapverify.store.cache import CachedCapture
+from snapverify.store.warc import StoredPage
+from snapverify.text.extract import prepare_reference
+from snapverify.timestamps import format_timestamp
+
+__all__ = ["OFFLINE_NOTE", "check_offline", "warc_sources"]
+
+logger = logging.getLogger(__name__)
+
+OFFLINE_NOTE = "offline: sources are the stored WARCs; outbound links not checked"
+
+
+class _Stored:
+    """The archive a stored capture came from, by name only (never asked anything)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.base = ""
+
+    async def list_captures(
+        self, url: str, *, client: HttpClient, start: str | None = None, end: str | None = None
+    ) -> Listing:
+        raise AssertionError("a stored archive lists nothing")  # pragma: no cover
+
+    async def fetch(self, capture: CaptureRef, *, client: HttpClient) -> Fetched:
+        raise AssertionError("a stored archive fetches nothing")  # pragma: no cover
+
+    def view_url(self, timestamp: str, url: str) -> str:
+        return url
+
+
+def _capture_pair(
+    page: StoredPage, base: Path, local: Document, memo: dict[str, Document | str]
+) -> tuple[Source, Document | None]:
+    fields = page.fields
+    timestamp = fields.get("timestamp") or (format_timestamp(page.date) if page.date else "")
+    served = fields.get("served") or timestamp
+    status = int(fields["status"]) if fields.get("status", "").isdigit() else page.status
+    capture = CaptureRef(
+        archive=fields.get("archive", "warc"),
+        timestamp=timestamp,
+        original=fields.get("original") or page.url,
+        status=status,
+        mimetype=fields.get("mimetype"),
+        digest=fields.get("digest"),
+        length=None,
+        raw_url=page.source_url or page.url,
+        view_url=fields.get("view-url") or page.source_url or page.url,
+    )
+    record = CachedCapture(
+        outcome=fields.get("outcome", "ok"),
+        status=status,
+        timestamp=served,
+        url=page.source_url or page.url,
+        sha256="",
+        sha1="",
+        raw_sha1="",
+        content_type=page.content_type,
+        detail=fields.get("detail"),
+    )
+    fetched = FetchedCapture.of(record, page.payload)
+    source, document = capture_source(_Stored(capture.archive), capture, fetched, local, memo)
+    note = f"stored copy of {source.id}"
+    source = dataclasses.replace(
+        source,
+        id=source_id(page, base),
+        kind=SourceKind.WARC,
+        note=f"{note}; {source.note}" if source.note else note,
+    )
+    return source, document
+
+
+def _live_pair(
+    page: StoredPage, base: Path, local: Document, memo: dict[str, Document | str]
+) -> tuple[Source, Document | None]:
+    source, document = live_source(live_fetch(page), local, memo)
+    note = "stored live page"
+    source = dataclasses.replace(
+        source,
+        id=source_id(page, base),
+        kind=SourceKind.WARC,
+        timestamp=page.date.replace(microsecond=0) if page.date else None,
+        note=f"{note}; {source.note}" if source.note else note,
+    )
+    return source, document
+
+
+def warc_sources(
+    path: Path, local: Document, memo: dict[str, Document | str] | None = None
+) -> list[tuple[Source, Document | None]]:
+    """Every page of the local copy's URL in one WARC, as sources (kind ``warc``).
+
+    Args:
+        path: a ``.warc`` or ``.warc.gz`` file (``compare LOCAL file.warc.gz``).
+        local: the local copy (its URL picks the pages; without one, every page).
+        memo: extracted documents by payload SHA-256, shared across calls.
+
+    Raises:
+        InputError: the file is not a readable WARC or holds no page of the URL.
+    """
+    from snapverify.errors import InputError
+    from snapverify.store.warc import read_records
+
+    try:
+        pages = read_records(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(str(exc), url=str(path)) from exc
+    wanted = local.url.split("://", 1)[-1].rstrip("/").lower() if local.url else None
+    memo = {} if memo is None else memo
+    pairs = []
+    for page in pages:
+        names = {page.url, page.fields.get("requested", ""), page.fields.get("original", "")}
+        keys = {name.split("://", 1)[-1].rstrip("/").lower() for name in names if name}
+        if wanted is not None and wanted not in keys:
+            continue
+        pair = _live_pair if page.role == "live" else _capture_pair
+        pairs.append(pair(page, path.parent, local, memo))
+    if not pairs:
+        raise InputError(f"{path}: no page of {local.url} in this WARC", url=str(path))
+    return pairs
+
+
+def check_offline(
+    path: Path,
+    *,
+    url: str | None = None,
+    ignore: tuple[str, ...] = (),
+    live: bool = True,
+    links: LinkChecker | None = None,
+    archives: Sequence[Archive] = (),
+) -> CheckResult:
+    """Check one local copy against the WARCs stored beside it, without the network.
+
+    Args:
+        path: the local copy.
+        url: the original URL, when the local copy does not say it.
+        ignore: regular expressions left out of the comparison.
+        live: use the stored live pages (``--no-live`` leaves them out).
+        links: a link checker that asks nothing (``network=False``): the link table
+            then shows each link's last known status from the store, and lost
+            targets are recovered from the stored captures.
+        archives: the archives whose stored archived versions of links are reported.
+
+    Returns:
+        The result; ``unverifiable`` (exit 4) when no stored page could be compared.
+    """
+    started = datetime.now(UTC)
+    try:
+        copy = read_local_copy(path, url=url)
+        patterns = compile_ignore([*copy.ignore, *ignore])
+    except SnapverifyError as exc:
+        return _failed(path, exc)
+    local = copy.document
+    info = SnapshotInfo(path=str(path), url=local.url or "", title=local.title, sha256=copy.sha256)
+    if not local.url:
+        missing = UsageError(f"{path}: no original URL (give --url or add snapshot.toml)")
+        return _failed(path, missing, info)
+    base = path.parent
+    pages = stored_pages([base / ARCHIVE_DIR], local.url)
+    notes = [*local.notes, OFFLINE_NOTE, *pages.problems]
+    if not pages.live and not pages.captures:
+        error = Unverifiable(
+            f"{path}: nothing stored to check offline in {base / ARCHIVE_DIR} "
+            "(run 'snapverify archive' first)",
+            url=str(path),
+        )
+        return _failed(path, error, info)
+    prepare_reference(local)
+    memo: dict[str, Document | str] = {}
+    pairs = [_live_pair(p, base, local, memo) for p in pages.live if live]
+    pairs += [_capture_pair(p, base, local, memo) for p in pages.captures]
+    comparison = compare_documents(local, pairs, ignore=patterns)
+    verdict, exit_code = comparison.verdict, comparison.exit_code
+    findings: tuple[Finding, ...] = comparison.findings
+    rows: tuple[LinkCheck, ...] = ()
+    if links is not None:
+        stored = [p for p in pages.live if live] + list(pages.captures)
+        payloads = {
+            source_id(p, base): (p.payload, p.fields.get("original") or p.url) for p in stored
+        }
+        verdict, exit_code, findings, rows = asyncio.run(
+            with_links(
+                with_lost_anchors(local, path),
+                local.url,
+                comparison,
+                pairs,
+                payloads,
+                checker=links,
+                archives=archives,
+                offline=True,  # nothing is asked, and no failure is recorded
+            )
+        )
+    return CheckResult(
+        snapshot=info,
+        verdict=verdict,
+        exit_code=exit_code,
+        sources=comparison.sources,
+        findings=findings,
+        provenance=comparison.provenance,
+        notes=tuple(notes),
+        checked_at=started,
+        links=rows,
+    )
+
+
+def _failed(path: Path, exc: SnapverifyError, info: SnapshotInfo | None = None) -> CheckResult:
+    return CheckResult(
+        snapshot=info or SnapshotInfo(path=str(path), url=exc.url or "", title=None, sha256=""),
+        verdict=Verdict.UNVERIFIABLE,
+        exit_code=exc.exit_code,
+        sources=(),
+        findings=(),
+        provenance=None,
+        error=exc.describe(),
+        checked_at=datetime.now(UTC),
+        notes=(),
+    )

@@ -1,0 +1,276 @@
+"""``snapverify verify``: recompute every stored digest and manifest entry.
+
+What is checked, for each path given (a WARC, a manifest, a local copy, a snapshot
+folder, an ``archive/`` folder or a folder of snapshots):
+
+- every WARC: each record's ``WARC-Block-Digest`` and ``WARC-Payload-Digest``, that
+  every record has a block digest, and that every gzip member is whole
+  (:func:`snapverify.store.warc.verify_warc`);
+- every fixity manifest: each listed file exists and has the listed SHA-256;
+- every local copy: its SHA-256 against the one recorded at its first check (the
+  history), else at its first archive run (the oldest WARC's warcinfo); a local copy
+  with neither is reported as not yet recorded, not as a failure.
+
+Any failure names the file; the exit code is then 5.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from snapverify.errors import InputError, SnapverifyError
+from snapverify.snapshot import ARCHIVE_DIR, STORE_DIR, find_local_copies, find_store
+from snapverify.store.fixity import is_manifest, parse_manifest, sha256_file
+from snapverify.store.warc import iter_warcs, read_warcinfo, verify_warc
+
+__all__ = ["VERIFY_SCHEMA", "VerifyProblem", "VerifyReport", "verify"]
+
+logger = logging.getLogger(__name__)
+
+VERIFY_SCHEMA = "snapverify/verify-v1"
+_HISTORY_FILE = "history.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyProblem:
+    """One failure: the file and what is wrong with it."""
+
+    path: str
+    problem: str
+
+    def describe(self) -> str:
+        return f"{self.path}: {self.problem}"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """What ``verify`` checked and what failed.
+
+    Attributes:
+        warcs: WARC files checked.
+        records: WARC records whose digests were recomputed.
+        manifests: manifests read.
+        entries: manifest entries checked.
+        local_copies: local copies compared with their recorded SHA-256.
+        not_recorded: local copies with no recorded SHA-256 yet.
+        unlisted: archive files no manifest lists (a run stopped before its manifest).
+        problems: the failures.
+    """
+
+    warcs: int = 0
+    records: int = 0
+    manifests: int = 0
+    entries: int = 0
+    local_copies: int = 0
+    not_recorded: tuple[str, ...] = ()
+    unlisted: tuple[str, ...] = ()
+    problems: tuple[VerifyProblem, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return 5 if self.problems else 0
+
+    def summary(self) -> str:
+        """One line: what was checked."""
+        parts = [
+            f"{self.warcs} WARC{'s' * (self.warcs != 1)} ({self.records} records)",
+            f"{self.manifests} manifest{'s' * (self.manifests != 1)} ({self.entries} files)",
+            f"{self.local_copies} local cop{'ies' if self.local_copies != 1 else 'y'}",
+        ]
+        return "checked " + ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "schema": VERIFY_SCHEMA,
+            "exit_code": self.exit_code,
+            "warcs": self.warcs,
+            "records": self.records,
+            "manifests": self.manifests,
+            "entries": self.entries,
+            "local_copies": self.local_copies,
+            "not_recorded": list(self.not_recorded),
+            "unlisted": list(self.unlisted),
+            "problems": [{"path": p.path, "problem": p.problem} for p in self.problems],
+        }
+
+
+class _Verifier:
+    def __init__(self, store: Path | None) -> None:
+        self.store = store
+        self.warcs = self.records = self.manifests = self.entries = self.copies = 0
+        self.problems: list[VerifyProblem] = []
+        self.not_recorded: list[str] = []
+        self.unlisted: list[str] = []
+        self.done: set[Path] = set()
+
+    def fail(self, path: Path, problem: str) -> None:
+        self.problems.append(VerifyProblem(str(path), problem))
+
+    def warc(self, path: Path) -> None:
+        if not self._first(path):
+            return
+        count, problems = verify_warc(path)
+        self.warcs += 1
+        self.records += count
+        for problem in problems:
+            where = f"offset {problem.offset}: " if problem.offset is not None else ""
+            self.fail(path, f"{where}{problem.problem}")
+
+    def manifest(self, path: Path) -> set[Path]:
+        """Check a manifest's entries; returns the files it lists."""
+        if not self._first(path):
+            return set()
+        self.manifests += 1
+        try:
+            entries = parse_manifest(path.read_bytes(), name=str(path))
+        except OSError as exc:
+            self.fail(path, f"unreadable: {exc.strerror or exc}")
+            return set()
+        except ValueError as exc:
+            self.problems.append(VerifyProblem(str(path), str(exc).removeprefix(f"{path}: ")))
+            return set()
+        listed = set()
+        for entry in entries:
+            target = path.parent / entry.path
+            listed.add(target.resolve())
+            self.entries += 1
+            try:
+                actual = sha256_file(target)
+            except FileNotFoundError:
+                self.fail(target, f"missing (listed in {path.name})")
+                continue
+            except OSError as exc:
+                self.fail(target, f"unreadable: {exc.strerror or exc}")
+                continue
+            if actual != entry.sha256:
+                self.fail(
+                    target,
+                    f"SHA-256 {actual} does not match {entry.sha256} listed in {path.name}",
+                )
+        return listed
+
+    def archive_folder(self, folder: Path) -> None:
+        if not self._first(folder):
+            return
+        listed: set[Path] = set()
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and is_manifest(path):
+                listed |= self.manifest(path)
+        for path in iter_warcs(folder):
+            self.warc(path)
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(".") or not path.is_file() or is_manifest(path):
+                continue
+            if path.resolve() not in listed:
+                self.unlisted.append(str(path))
+
+    def local_copy(self, path: Path) -> None:
+        if not self._first(path):
+            return
+        try:
+            actual = sha256_file(path)
+        except OSError as exc:
+            self.fail(path, f"unreadable: {exc.strerror or exc}")
+            return
+        self.copies += 1
+        recorded, where = self._recorded(path)
+        if recorded is None:
+            self.not_recorded.append(str(path))
+        elif recorded != actual:
+            self.fail(
+                path,
+                f"the local copy changed since {where}: SHA-256 {actual}, recorded {recorded}",
+            )
+        archive = path.parent / ARCHIVE_DIR
+        if archive.is_dir():
+            self.archive_folder(archive)
+
+    def _recorded(self, path: Path) -> tuple[str | None, str]:
+        store = self.store or find_store(path)
+        if (store / _HISTORY_FILE).is_file():
+            from snapverify.store.history import History
+
+            try:
+                with History.open(store) as history:
+                    found = history.first_sha256(history.key(path))
+            except SnapverifyError as exc:
+                self.fail(store / _HISTORY_FILE, exc.message)
+                found = None
+            if found:
+                return found, "its first check"
+        for warc in iter_warcs(path.parent / ARCHIVE_DIR):
+            info = read_warcinfo(warc)
+            if info.get("local-copy") == path.name and info.get("local-copy-sha256"):
+                return info["local-copy-sha256"], f"its first archive run ({warc.name})"
+        return None, ""
+
+    def _first(self, path: Path) -> bool:
+        key = path.resolve()
+        if key in self.done:
+            return False
+        self.done.add(key)
+        return True
+
+    def folder(self, folder: Path) -> None:
+        if folder.name == ARCHIVE_DIR:
+            self.archive_folder(folder)
+            return
+        for path in find_local_copies([folder]):
+            self.local_copy(path)
+        for root, dirs, _files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d != STORE_DIR and not d.startswith("."))
+            if Path(root).name == ARCHIVE_DIR:
+                self.archive_folder(Path(root))
+
+    def report(self) -> VerifyReport:
+        return VerifyReport(
+            warcs=self.warcs,
+            records=self.records,
+            manifests=self.manifests,
+            entries=self.entries,
+            local_copies=self.copies,
+            not_recorded=tuple(self.not_recorded),
+            unlisted=tuple(self.unlisted),
+            problems=tuple(self.problems),
+        )
+
+
+def _is_warc(path: Path) -> bool:
+    return path.name.lower().endswith((".warc", ".warc.gz"))
+
+
+def verify(paths: Sequence[Path] | Iterable[Path], *, store: Path | None = None) -> VerifyReport:
+    """Verify WARCs, manifests and local copies (see the module docstring).
+
+    Args:
+        paths: WARCs, manifests, local copies, snapshot folders, ``archive/`` folders
+            or folders of snapshots.
+        store: the store holding the history (default: found from each path).
+
+    Returns:
+        What was checked and every failure (``exit_code`` 5 when any).
+
+    Raises:
+        InputError: a path that does not exist.
+    """
+    verifier = _Verifier(store)
+    for path in paths:
+        if path.is_dir():
+            verifier.folder(path)
+        elif not path.exists():
+            raise InputError(f"{path}: not found", url=str(path))
+        elif _is_warc(path) and path.parent.name == ARCHIVE_DIR:
+            verifier.warc(path)
+        elif is_manifest(path):
+            verifier.manifest(path)
+        elif _is_warc(path):
+            verifier.warc(path)  # a WARC kept as a local copy: its digests
+            verifier.local_copy(path)
+        else:
+            verifier.local_copy(path)
+    return verifier.report()
