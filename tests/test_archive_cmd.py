@@ -165,6 +165,7 @@ def test_verify_fails_on_a_truncated_file_a_missing_file_and_an_edited_local_cop
     assert code == 5 and str(warc) in err and "truncated" in err
     warc.write_bytes(original)
 
+    exported = export.read_bytes()
     export.unlink()
     code, _out, err = _run("verify", str(folder))
     assert code == 5 and str(export) in err and "missing" in err
@@ -177,6 +178,10 @@ def test_verify_fails_on_a_truncated_file_a_missing_file_and_an_edited_local_cop
     for manifest in (folder / "archive").glob("*.manifest-sha256.txt"):
         if export.name in manifest.read_text("utf-8"):
             manifest.unlink()
+    # Emptied, its manifest gone: the history still has its SHA-256 and says so.
+    code, out, err = _run("verify", str(folder))
+    assert code == 5 and str(export) in err and "in the history" in err
+    (folder / "archive" / export.name).write_bytes(exported)
     code, out, err = _run("verify", str(folder))
     assert code == 0, err
     assert "not listed in any manifest" in out

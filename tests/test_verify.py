@@ -117,3 +117,55 @@ def test_the_save_limiter_spaces_saves() -> None:
 def test_min_age_is_a_duration() -> None:
     result = CliRunner().invoke(main, ["archive", "x.md", "--min-age", "soon"])
     assert result.exit_code == 2 and "--min-age" in result.stderr
+
+
+def _recorded_run(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A snapshot whose archive run is recorded in a real history, and its first check."""
+    local = _snapshot(tmp_path)
+    store = tmp_path / "snapshots" / ".snapverify"
+    archive = local.parent / "archive"
+    (warc,) = archive.glob("*.warc.gz")
+    (manifest,) = archive.glob("*.manifest-sha256.txt")
+    sha256 = hashlib.sha256(local.read_bytes()).hexdigest()
+    result = CheckResult(
+        snapshot=SnapshotInfo(path=str(local), url="https://e.org/a", title="Title", sha256=sha256),
+        verdict=Verdict.UNCHANGED,
+        exit_code=0,
+        sources=(),
+        findings=(),
+        provenance=None,
+        checked_at=WHEN,
+    )
+    root = tmp_path / "snapshots"
+    files = [(str(warc.relative_to(root)), hashlib.sha256(warc.read_bytes()).hexdigest())]
+    with History.open(store) as history:
+        history.record_check(result)
+        key = history.key(local)
+        history.record_archive(key, files, str(manifest.relative_to(root)), WHEN)
+    return local, warc, manifest
+
+
+def test_a_run_the_history_records_must_still_be_there(tmp_path: Path) -> None:
+    local, warc, manifest = _recorded_run(tmp_path)
+    code, out, err = _verify(str(local.parent))
+    assert code == 0, err
+    assert "1 history database (1 archived files it records)" in out
+    # The whole run gone, manifest included: only the history still knows of it.
+    warc.unlink()
+    manifest.unlink()
+    code, _out, err = _verify(str(local.parent))
+    assert code == 5
+    assert err.strip() == (
+        f"snapverify: error: {warc}: missing (recorded in the history by an archive run)"
+    )
+
+
+def test_a_damaged_history_database_fails_verify(tmp_path: Path) -> None:
+    local, _warc, _manifest = _recorded_run(tmp_path)
+    database = tmp_path / "snapshots" / ".snapverify" / "history.sqlite3"
+    for extra in database.parent.glob("history.sqlite3-*"):
+        extra.unlink()  # no WAL left to repair it from
+    database.write_bytes(b"this is not a SQLite database, whatever its name" * 100)
+    report = verify([local.parent])
+    assert report.exit_code == 5
+    assert str(database) in [p.path for p in report.problems]
