@@ -336,5 +336,5 @@ def test_markdown_and_terminal_reports_of_a_check(tmp_path: Path, pywb_mt: PywbS
     assert code == 1 and out == ""
     text = report.read_text("utf-8")
     # The two cosmetic findings are the seed's lost link targets (never substantive).
-    assert text.startswith("CHANGED: 5 substantive changes, 2 cosmetic (exit 1)")
+    assert text.startswith("CHANGED: 5 substantive changes, 2 lost link targets (exit 1)")
     assert f"mt:{MT.blocked}" in text and "archived_error (403)" in text

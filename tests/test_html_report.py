@@ -153,7 +153,7 @@ def test_the_header(mt_check: Rendered) -> None:
     assert url == MT_URL
     (verdict,) = tree.xpath("//strong[contains(@class, 'verdict')]")
     assert verdict.text == "CHANGED" and "verdict-changed" in verdict.get("class")
-    assert "5 substantive changes, 2 cosmetic (exit code 1)" in _text(
+    assert "5 substantive changes, 2 lost link targets (exit code 1)" in _text(
         tree.xpath("//p[@class='verdict-line']")[0]
     )
     facts = _terms(tree.xpath("//dl[@class='facts']")[0])

@@ -399,7 +399,9 @@ def test_clean_text_drops_terminal_escapes() -> None:
 def test_terminal_report_plain() -> None:
     out = render_terminal([_result()], color=False, width=WIDE)
     assert "\x1b[" not in out
-    assert "CHANGED: 5 substantive changes, 4 cosmetic (exit 1)" in out
+    # What does not count is named: cosmetic changes, a transient link problem, a lost target.
+    summary = "5 substantive changes, 2 cosmetic, 1 link problem not counted, 1 lost link target"
+    assert f"CHANGED: {summary} (exit 1)" in out
     assert "snapshots/kazakh/000.txt" in out
     assert URL in out
     assert "Kazakh Massacre Cover-Up" in out
@@ -439,10 +441,11 @@ def test_terminal_sources_in_time_order() -> None:
 
 def test_terminal_lists_cosmetic_after_substantive() -> None:
     out = render_terminal([_result()], color=False, width=WIDE)
-    cosmetic = out.index("Cosmetic findings (4)")
+    cosmetic = out.index("Not counted: cosmetic and link findings (4)")
     assert out.index("Substantive findings (5)") < cosmetic
     assert out.index("link_rot") < cosmetic < out.index("moved ·")
     assert out.index("quotes changed") > cosmetic
+    assert "lost_link_target · https://www.youtube.com/watch?v=abc (block 1) · not counted" in out
 
 
 def test_terminal_colour() -> None:
@@ -505,7 +508,8 @@ def test_markdown_report() -> None:
     md = render_markdown([_result()])
     assert md.startswith("# snapverify report\n")
     assert "## Kazakh Massacre Cover-Up" in md
-    assert "- **Verdict:** changed (5 substantive changes, 4 cosmetic; exit 1)" in md
+    summary = "5 substantive changes, 2 cosmetic, 1 link problem not counted, 1 lost link target"
+    assert f"- **Verdict:** changed ({summary}; exit 1)" in md
     assert f"[{escape(URL)}]({URL})" in md
     assert "- **Closest source:** wayback:20120527183000, similarity 0.97" in md
     assert "| time (UTC) | source | kind | outcome | similarity | note |" in md
@@ -515,7 +519,7 @@ def test_markdown_report() -> None:
         in md
     )
     assert "killed ~~15~~ **16** people" in md
-    assert md.index("#### Cosmetic (4)") > md.index("**link_rot**")
+    assert md.index("#### Not counted: cosmetic and link findings (4)") > md.index("**link_rot**")
     html = _html(md)
     assert "<s>15</s> <strong>16</strong>" in html
     assert f'<a href="{URL}">' in html

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from snapverify.models import Finding, FindingKind, Source, Verdict
 
 __all__ = [
+    "LINK_KINDS",
     "DiffSegment",
     "clean_text",
     "describe_location",
@@ -36,6 +37,7 @@ __all__ = [
     "split_findings",
     "timeline",
     "truncate",
+    "findings_summary",
     "verdict_summary",
 ]
 
@@ -50,7 +52,7 @@ DIFF_CONTEXT = 4
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
 
-_LINK_KINDS = frozenset({FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET})
+LINK_KINDS = frozenset({FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET})
 
 
 def clean_text(text: str) -> str:
@@ -143,7 +145,7 @@ def describe_location(finding: Finding) -> str:
     ``at the start``, ``block 3 → after block 7`` (moved), the metadata field
     (``title``), or the link's URL. Empty when the finding carries none of these.
     """
-    if finding.kind in _LINK_KINDS and finding.url:
+    if finding.kind in LINK_KINDS and finding.url:
         where = truncate(finding.url, 120)
         if finding.local_block is not None:
             where += f" (block {finding.local_block})"
@@ -160,9 +162,32 @@ def describe_location(finding: Finding) -> str:
     return " → ".join(parts)
 
 
-def verdict_summary(verdict: Verdict, substantive: int, cosmetic: int) -> str:
-    """One sentence after the verdict word: what the counts of findings mean."""
-    tail = f", {cosmetic} cosmetic" if cosmetic else ""
+def findings_summary(verdict: Verdict, findings: Iterable[Finding]) -> str:
+    """One sentence after the verdict word: :func:`verdict_summary` of ``findings``,
+    with the findings that do not count named for what they are: cosmetic changes,
+    link problems not counted (transient until confirmed, or a bot wall) and link
+    targets the local copy lost."""
+    substantive, others = split_findings(findings)
+    lost = sum(1 for f in others if f.kind is FindingKind.LOST_LINK_TARGET)
+    links = sum(1 for f in others if f.kind in LINK_KINDS) - lost
+    parts = []
+    if cosmetic := len(others) - lost - links:
+        parts.append(f"{cosmetic} cosmetic")
+    if links:
+        parts.append(f"{links} link problem{'s' * (links != 1)} not counted")
+    if lost:
+        parts.append(f"{lost} lost link target{'s' * (lost != 1)}")
+    return verdict_summary(verdict, len(substantive), ", ".join(parts))
+
+
+def verdict_summary(verdict: Verdict, substantive: int, cosmetic: int | str) -> str:
+    """One sentence after the verdict word: what the counts of findings mean.
+
+    ``cosmetic`` is the number of cosmetic findings, or the words for every finding
+    that does not count (see :func:`findings_summary`)."""
+    if isinstance(cosmetic, int):
+        cosmetic = f"{cosmetic} cosmetic" if cosmetic else ""
+    tail = f", {cosmetic}" if cosmetic else ""
     if verdict is Verdict.UNVERIFIABLE:
         return "no source could be compared"
     if verdict is Verdict.CHANGED:

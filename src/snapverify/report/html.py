@@ -26,13 +26,14 @@ import jinja2
 from snapverify._version import __version__
 from snapverify.models import CheckResult, Finding, FindingKind, LinkCheck, Source
 from snapverify.report import (
+    LINK_KINDS,
     clean_text,
     describe_location,
+    findings_summary,
     format_similarity,
     format_time,
     split_findings,
     timeline,
-    verdict_summary,
 )
 from snapverify.report._html_links import Link, link, playback_url, safe_url
 from snapverify.report._html_timeline import Timeline, build_timeline, first_appearances
@@ -42,7 +43,6 @@ __all__ = ["CSP", "playback_url", "render_html", "safe_url"]
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 """The Content-Security-Policy the page declares (RELIABILITY.md D.30)."""
 
-_LINK_KINDS = (FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET)
 
 _MAX_LISTED_SOURCES = 10
 
@@ -182,7 +182,7 @@ def _report(result: CheckResult, number: int) -> _Report:
     substantive, cosmetic = split_findings(result.findings)
     by_id = {source.id: source for source in result.sources}
     ordered = timeline(result.sources)
-    text_findings = [f for f in substantive if f.kind not in _LINK_KINDS]
+    text_findings = [f for f in substantive if f.kind not in LINK_KINDS]
     numbered = {id(f): n for n, f in enumerate(text_findings, start=1)}
     firsts = first_appearances(ordered, text_findings, numbered)
     prefix = f"s{number}-"
@@ -190,7 +190,7 @@ def _report(result: CheckResult, number: int) -> _Report:
     offset = len(findings)
     cosmetic_views = [
         _finding(f, offset + n, by_id, prefix)
-        for n, f in enumerate((f for f in cosmetic if f.kind not in _LINK_KINDS), start=1)
+        for n, f in enumerate((f for f in cosmetic if f.kind not in LINK_KINDS), start=1)
     ]
     offset += len(cosmetic_views)
     resolved = [
@@ -211,7 +211,7 @@ def _report(result: CheckResult, number: int) -> _Report:
         path=clean_text(snapshot.path),
         sha256=clean_text(snapshot.sha256),
         verdict=str(result.verdict),
-        summary=verdict_summary(result.verdict, len(substantive), len(cosmetic)),
+        summary=findings_summary(result.verdict, result.findings),
         exit_code=result.exit_code,
         provenance=provenance,
         counts=_counts(result.findings),
@@ -225,7 +225,7 @@ def _report(result: CheckResult, number: int) -> _Report:
         findings=findings,
         cosmetic=cosmetic_views,
         resolved=resolved,
-        link_findings=[_link_finding(f) for f in result.findings if f.kind in _LINK_KINDS],
+        link_findings=[_link_finding(f) for f in result.findings if f.kind in LINK_KINDS],
         links=[_link_row(row) for row in result.links],
         legend=any(view.kind in ("edited", "metadata") for view in [*findings, *cosmetic_views]),
     )

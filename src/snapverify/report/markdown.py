@@ -14,15 +14,16 @@ from urllib.parse import quote, urlsplit
 
 from snapverify.models import CheckResult, Finding, FindingKind, LinkCheck, Source, SourceKind
 from snapverify.report import (
+    LINK_KINDS,
     clean_text,
     describe_location,
     diff_segments,
+    findings_summary,
     format_similarity,
     format_time,
     split_findings,
     timeline,
     truncate,
-    verdict_summary,
 )
 
 __all__ = ["escape", "link", "render_markdown"]
@@ -30,7 +31,6 @@ __all__ = ["escape", "link", "render_markdown"]
 # Markdown punctuation that can start a construct inline (emphasis, code, links,
 # images, headings, tables, strikethrough). < > & are HTML-escaped instead.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~!])")
-_LINK_KINDS = (FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET)
 _MAX_LISTED_SOURCES = 6
 
 
@@ -96,7 +96,7 @@ def _snapshot(result: CheckResult) -> list[str]:
     substantive, cosmetic = split_findings(result.findings)
     title = snapshot.title if snapshot.title else snapshot.path
     lines = [f"## {escape(title)}", ""]
-    summary = verdict_summary(result.verdict, len(substantive), len(cosmetic))
+    summary = findings_summary(result.verdict, result.findings)
     lines.append(f"- **Verdict:** {result.verdict} ({summary}; exit {result.exit_code})")
     lines.append(f"- **Snapshot:** {escape(snapshot.path)} (sha256 {escape(snapshot.sha256)})")
     lines.append(f"- **URL:** {link(snapshot.url)}")
@@ -126,7 +126,7 @@ def _snapshot(result: CheckResult) -> list[str]:
             lines.extend(_finding(finding))
         lines.append("")
     if cosmetic:
-        lines.extend([f"#### Cosmetic ({len(cosmetic)})", ""])
+        lines.extend([f"#### Not counted: cosmetic and link findings ({len(cosmetic)})", ""])
         for finding in cosmetic:
             lines.append(_cosmetic(finding))
         lines.append("")
@@ -251,7 +251,7 @@ def _evidence(finding: Finding) -> list[str]:
     elif finding.kind is FindingKind.ADDED:
         if finding.remote_text:
             items.append(f"source: {escape(truncate(finding.remote_text))}")
-    elif finding.kind in _LINK_KINDS:
+    elif finding.kind in LINK_KINDS:
         if finding.local_text:
             items.append(f"link text: {escape(truncate(finding.local_text))}")
         facts = [str(finding.outcome)] if finding.outcome is not None else []

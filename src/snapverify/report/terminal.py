@@ -18,15 +18,16 @@ from rich.text import Text
 
 from snapverify.models import CheckResult, Finding, FindingKind, LinkCheck, Source, Verdict
 from snapverify.report import (
+    LINK_KINDS,
     clean_text,
     describe_location,
     diff_segments,
+    findings_summary,
     format_similarity,
     format_time,
     split_findings,
     timeline,
     truncate,
-    verdict_summary,
 )
 
 __all__ = ["render_terminal"]
@@ -39,7 +40,6 @@ _VERDICT_STYLE = {
 _DELETE_STYLE = "bold red"
 _INSERT_STYLE = "bold green"
 _INDENT = 5
-_LINK_KINDS = (FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET)
 _MAX_LISTED_SOURCES = 4
 
 
@@ -86,8 +86,7 @@ def _snapshot(result: CheckResult) -> RenderableType:
     verdict = Text()
     verdict.append(str(result.verdict).upper(), style=_VERDICT_STYLE[result.verdict])
     verdict.append(
-        f": {verdict_summary(result.verdict, len(substantive), len(cosmetic))}"
-        f" (exit {result.exit_code})"
+        f": {findings_summary(result.verdict, result.findings)} (exit {result.exit_code})"
     )
     parts.append(verdict)
 
@@ -127,7 +126,9 @@ def _snapshot(result: CheckResult) -> RenderableType:
     if cosmetic:
         if substantive:
             parts.append(Text())
-        parts.append(Text(f"Cosmetic findings ({len(cosmetic)})", style="bold"))
+        parts.append(
+            Text(f"Not counted: cosmetic and link findings ({len(cosmetic)})", style="bold")
+        )
         for finding in cosmetic:
             parts.append(_cosmetic(finding))
     if result.resolved:
@@ -255,7 +256,7 @@ def _history_tags(heading: Text, finding: Finding) -> None:
 
 def _cosmetic(finding: Finding) -> Text:
     text = _heading(finding, None)
-    text.append(" · cosmetic", style="dim")
+    text.append(" · not counted" if finding.kind in LINK_KINDS else " · cosmetic", style="dim")
     _history_tags(text, finding)
     if finding.detail:
         text.append(f": {truncate(finding.detail, 160)}")
@@ -273,7 +274,7 @@ def _evidence(finding: Finding) -> list[Text]:
     elif finding.kind is FindingKind.ADDED:
         if finding.remote_text:
             lines.append(_passage("source", finding.remote_text))
-    elif finding.kind in _LINK_KINDS:
+    elif finding.kind in LINK_KINDS:
         if finding.local_text:
             lines.append(_passage("link text", finding.local_text))
         facts = [str(finding.outcome)] if finding.outcome is not None else []
