@@ -27,17 +27,17 @@ from datetime import UTC, datetime
 from snapverify.models import Finding, FindingKind, Source, Verdict
 
 __all__ = [
-    "LINK_KINDS",
     "DiffSegment",
+    "LINK_KINDS",
     "clean_text",
     "describe_location",
     "diff_segments",
+    "findings_summary",
     "format_similarity",
     "format_time",
     "split_findings",
     "timeline",
     "truncate",
-    "findings_summary",
     "verdict_summary",
 ]
 
