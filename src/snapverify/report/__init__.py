@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from snapverify.models import Finding, FindingKind, Source, Verdict
 
 __all__ = [
-    "DiffSegment",
     "LINK_KINDS",
+    "DiffSegment",
     "clean_text",
     "describe_location",
     "diff_segments",
