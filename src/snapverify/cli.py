@@ -374,14 +374,19 @@ def _fail(line: str, code: int) -> NoReturn:
 def main() -> None:
     """Check that a saved copy of a web article still matches the web.
 
-    snapverify compares a local copy of an article with other versions of it
-    and reports edited, missing and added passages, metadata changes and link
-    rot, with the sources that show each change.
+    snapverify compares a local copy of an article with the live page and every
+    archived capture (or saved files), and reports edited, missing and added
+    passages, metadata changes and link rot, with the sources that show each
+    change. It archives what it fetched (WARC, fixity), remembers every check,
+    and runs on a schedule.
 
     \b
     Example:
+        snapverify check                      # every snapshot under snapshots/
+        snapverify check snapshots/my-article --format html -o report.html
         snapverify compare article.md capture.html@20120527183000
-        snapverify compare article.md old.html@2012 new.html --format json
+        snapverify archive snapshots/my-article --captures && snapverify verify
+        snapverify watch --every 6h --new-only
 
     \b
     Exit codes:
@@ -393,6 +398,7 @@ def main() -> None:
         5   stored data failed its integrity check
         70  internal error (a bug: please report it, with -v output)
         75  another run holds the lock, or rate-limited: try later
+        130 watch interrupted during a check (a second signal)
     """
 
 
