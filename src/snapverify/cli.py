@@ -259,6 +259,44 @@ def history_options(f: F) -> F:
     return f
 
 
+def _network_settings(
+    store_dir: Path,
+    *,
+    archives: tuple[str, ...],
+    allow_private: bool | None,
+    allow_networks: tuple[str, ...],
+    timeout: float | None,
+    deadline: float | None,
+    rate_limits: tuple[str, ...],
+    **more: Any,
+) -> dict[str, Any]:
+    """The shared network options, each from the command line, else the store's
+    ``config.toml``: keyword arguments for ``CheckOptions`` or ``ArchiveOptions``.
+
+    Only what was said overrides the library's defaults, so the defaults live in one
+    place (the options classes). ``more`` holds further options given as ``name=value``
+    (``max_captures``, ``link_cache_ttl``), each falling back to the setting of that name.
+    """
+    from snapverify.config import load_settings
+
+    settings = load_settings(store_dir)
+    rates = _parse_rates(settings.rate_limit.items(), str(store_dir / "config.toml"))
+    rates.update(_parse_rates(_rate_options(rate_limits), "--rate-limit"))
+    given: dict[str, Any] = {
+        "archives": archives or settings.archive,
+        "allow_private": allow_private
+        if allow_private is not None
+        else settings.allow_private_addresses,
+        "allow_networks": allow_networks or settings.allow_network,
+        "timeout": timeout or settings.timeout,
+        "deadline": deadline,
+    }
+    for name, value in more.items():
+        given[name] = value if value is not None else getattr(settings, name)
+    chosen = {name: value for name, value in given.items() if value is not None and value != ()}
+    return {"rates": rates, "store": store_dir, **chosen}
+
+
 def _check_networks(
     _ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
@@ -551,7 +589,6 @@ def check(
             --allow-private-addresses --no-live --format markdown -o report.md
         snapverify check snapshots/my-article --offline
     """
-    from snapverify.config import load_settings
     from snapverify.pipeline import OFFLINE, CheckOptions
     from snapverify.pipeline.run import run_check
     from snapverify.pipeline.schedule import new_only_exit_code
@@ -561,34 +598,27 @@ def check(
     if not snapshots and not paths[0].is_dir():
         raise UsageError("no snapshots/ folder here: name a snapshot or a folder of snapshots")
     store_dir = store or find_store(paths[0])
-    settings = load_settings(store_dir)
-    rates = _parse_rates(settings.rate_limit.items(), str(store_dir / "config.toml"))
-    rates.update(_parse_rates(_rate_options(rate_limits), "--rate-limit"))
-    # Only what was said (on the command line, else in config.toml) overrides the
-    # library's defaults, so the defaults live in one place: CheckOptions.
-    given: dict[str, Any] = {
-        "archives": archives or settings.archive,
-        "max_captures": max_captures or settings.max_captures,
-        "allow_private": allow_private
-        if allow_private is not None
-        else settings.allow_private_addresses,
-        "allow_networks": allow_networks or settings.allow_network,
-        "timeout": timeout or settings.timeout,
-        "deadline": deadline,
-        "link_cache_ttl": link_cache_ttl if link_cache_ttl is not None else settings.link_cache_ttl,
-    }
+    settings = _network_settings(
+        store_dir,
+        archives=archives,
+        allow_private=allow_private,
+        allow_networks=allow_networks,
+        timeout=timeout,
+        deadline=deadline,
+        rate_limits=rate_limits,
+        max_captures=max_captures,
+        link_cache_ttl=link_cache_ttl,
+    )
     options = CheckOptions(
         start=start,
         end=end,
         live=not no_live,
         links=not no_links,
-        rates=rates,
-        store=store_dir,
         ignore=ignore,
         url=url,
         offline=offline_only,
         snapshot_changes=snapshot_changes,
-        **{name: value for name, value in given.items() if value is not None and value != ()},
+        **settings,
     )
     if offline_only and snapshot_changes:
         raise UsageError("--offline and --snapshot-changes exclude each other")
@@ -656,7 +686,6 @@ def fix_links(
         snapverify fix-links article.md --archive http://127.0.0.1:8080/coll \\
             --allow-private-addresses
     """
-    from snapverify.config import load_settings
     from snapverify.pipeline import CheckOptions
     from snapverify.pipeline.fixlinks import fix_links as run_fix_links
     from snapverify.snapshot import find_store
@@ -664,25 +693,17 @@ def fix_links(
     if output is not None and output.resolve() == snapshot.resolve():
         raise UsageError(f"--output {output} is the local copy: fix-links never writes in place")
     store_dir = store or find_store(snapshot)
-    settings = load_settings(store_dir)
-    rates = _parse_rates(settings.rate_limit.items(), str(store_dir / "config.toml"))
-    rates.update(_parse_rates(_rate_options(rate_limits), "--rate-limit"))
-    given: dict[str, Any] = {
-        "archives": archives or settings.archive,
-        "allow_private": allow_private
-        if allow_private is not None
-        else settings.allow_private_addresses,
-        "allow_networks": allow_networks or settings.allow_network,
-        "timeout": timeout or settings.timeout,
-        "deadline": deadline,
-        "link_cache_ttl": settings.link_cache_ttl,
-    }
-    options = CheckOptions(
-        rates=rates,
-        store=store_dir,
-        url=url,
-        **{name: value for name, value in given.items() if value is not None and value != ()},
+    settings = _network_settings(
+        store_dir,
+        archives=archives,
+        allow_private=allow_private,
+        allow_networks=allow_networks,
+        timeout=timeout,
+        deadline=deadline,
+        rate_limits=rate_limits,
+        link_cache_ttl=None,
     )
+    options = CheckOptions(url=url, **settings)
     fixed = run_fix_links(snapshot, options)
     for line in fixed.notes:
         click.echo(f"snapverify: {line}", err=True)
@@ -821,7 +842,6 @@ def archive(
         snapverify archive --save --min-age 12h
         snapverify verify snapshots/my-article
     """
-    from snapverify.config import load_settings
     from snapverify.pipeline.archive import ArchiveOptions
     from snapverify.pipeline.archive import archive as run_archive
     from snapverify.snapshot import find_store
@@ -830,28 +850,18 @@ def archive(
     if not snapshots and not paths[0].is_dir():
         raise UsageError("no snapshots/ folder here: name a snapshot or a folder of snapshots")
     store_dir = store or find_store(paths[0])
-    settings = load_settings(store_dir)
-    rates = _parse_rates(settings.rate_limit.items(), str(store_dir / "config.toml"))
-    rates.update(_parse_rates(_rate_options(rate_limits), "--rate-limit"))
-    given: dict[str, Any] = {
-        "archives": archives or settings.archive,
-        "max_captures": max_captures or settings.max_captures,
-        "allow_private": allow_private
-        if allow_private is not None
-        else settings.allow_private_addresses,
-        "allow_networks": allow_networks or settings.allow_network,
-        "timeout": timeout or settings.timeout,
-        "deadline": deadline,
-    }
+    settings = _network_settings(
+        store_dir,
+        archives=archives,
+        allow_private=allow_private,
+        allow_networks=allow_networks,
+        timeout=timeout,
+        deadline=deadline,
+        rate_limits=rate_limits,
+        max_captures=max_captures,
+    )
     options = ArchiveOptions(
-        captures=captures,
-        save=save,
-        min_age=min_age,
-        live=not no_live,
-        rates=rates,
-        store=store_dir,
-        url=url,
-        **{name: value for name, value in given.items() if value is not None and value != ()},
+        captures=captures, save=save, min_age=min_age, live=not no_live, url=url, **settings
     )
     results = run_archive(paths, options)
     for result in results:
