@@ -35,7 +35,7 @@ from snapverify.errors import AddressRefused, FetchError, SnapverifyError, Usage
 from snapverify.fetch.archives import Archive, CaptureRef, parse_archive_spec
 from snapverify.fetch.http import HttpClient, Rate
 from snapverify.fetch.live import LiveFetch, fetch_live
-from snapverify.fetch.policy import AddressPolicy, Resolver
+from snapverify.fetch.policy import Resolver
 from snapverify.fetch.timemap import split_playback_url
 from snapverify.models import Document, Source
 from snapverify.pipeline.save import (
@@ -462,10 +462,6 @@ def _relative(path: Path, root: Path) -> str:
         return path.resolve().as_posix()
 
 
-def _archive_hosts(archives: Sequence[Archive]) -> list[str]:
-    return [host for a in archives if (host := urlsplit(a.base).hostname)]
-
-
 async def archive_snapshots(
     paths: Sequence[Path],
     options: ArchiveOptions | None = None,
@@ -500,18 +496,16 @@ async def archive_snapshots(
     cache.remove_stale_temporaries()
     owned = client is None
     if client is None:
-        hosts = _archive_hosts([*archives, parse_archive_spec(options.save_archive)])
-        policy = AddressPolicy(
+        from snapverify.pipeline.check import make_client  # check imports this module
+
+        client = make_client(
+            [*archives, parse_archive_spec(options.save_archive)],
             allow_private=options.allow_private,
-            allowed_hosts=hosts if options.allow_private else (),
             allow_networks=options.allow_networks,
-            resolver=resolver,
-        )
-        client = HttpClient(
-            policy=policy,
             timeout=options.timeout,
             deadline=options.deadline,
-            rates=dict(options.rates) or None,
+            rates=options.rates,
+            resolver=resolver,
         )
     limiter = (
         SAVE_LIMITER

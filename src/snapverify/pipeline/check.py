@@ -50,7 +50,7 @@ from snapverify.snapshot import LocalCopy, find_local_copies, find_store, read_l
 from snapverify.store.cache import CachedCapture, CaptureCache
 from snapverify.text.extract import prepare_reference
 
-__all__ = ["OFFLINE", "CheckOptions", "check", "check_snapshots", "select_captures"]
+__all__ = ["OFFLINE", "CheckOptions", "check", "check_snapshots", "make_client", "select_captures"]
 
 logger = logging.getLogger(__name__)
 
@@ -429,8 +429,35 @@ async def _within(job: Awaitable[T], until: float, late: T) -> T:
         return late
 
 
-def _archive_hosts(archives: Sequence[Archive]) -> list[str]:
-    return [host for a in archives if (host := urlsplit(a.base).hostname)]
+def make_client(
+    archives: Sequence[Archive],
+    *,
+    allow_private: bool,
+    allow_networks: Sequence[str],
+    timeout: float,
+    deadline: float,
+    rates: Mapping[str, Rate],
+    resolver: Resolver | None = None,
+) -> HttpClient:
+    """The one HTTP client of a run, with its address policy.
+
+    Args:
+        archives: the archives asked (with ``allow_private``, their hosts are allowed).
+        allow_private: also allow loopback and the archives' hosts.
+        allow_networks: further CIDR ranges to allow.
+        timeout: connect/read timeout per request, seconds.
+        deadline: total time per request, seconds.
+        rates: rate limits by endpoint name, over the defaults.
+        resolver: the policy's name resolver (tests pass a stub).
+    """
+    hosts = [host for a in archives if (host := urlsplit(a.base).hostname)]
+    policy = AddressPolicy(
+        allow_private=allow_private,
+        allowed_hosts=hosts if allow_private else (),
+        allow_networks=allow_networks,
+        resolver=resolver,
+    )
+    return HttpClient(policy=policy, timeout=timeout, deadline=deadline, rates=dict(rates) or None)
 
 
 async def check_snapshots(
@@ -476,17 +503,14 @@ async def check_snapshots(
         on_start(len(copies))
     owned = client is None
     if client is None:
-        policy = AddressPolicy(
+        client = make_client(
+            archives,
             allow_private=options.allow_private,
-            allowed_hosts=_archive_hosts(archives) if options.allow_private else (),
             allow_networks=options.allow_networks,
-            resolver=resolver,
-        )
-        client = HttpClient(
-            policy=policy,
             timeout=options.timeout,
             deadline=options.deadline,
-            rates=dict(options.rates) or None,
+            rates=options.rates,
+            resolver=resolver,
         )
     run = _Run(client, archives, cache, options)
     gate = asyncio.Semaphore(max(1, options.concurrency))
