@@ -182,6 +182,37 @@ def test_default_cap_stops_a_200_mib_bomb_quickly(serve: Any) -> None:
     assert time.monotonic() - started < 2
 
 
+def test_keep_reads_only_the_first_bytes_of_a_server_that_ignores_range(serve: Any) -> None:
+    page = bytes(range(256)) * 16 * 1024  # 4 MiB, sent whole whatever the request says
+    server = serve(ok(page, ("Content-Type", "application/octet-stream")))
+    http = client()
+    response = run(lambda: fetch(http, server.url("/big"), headers={"Range": "bytes=0-999"}))
+    assert response.content == page and not response.partial  # read whole: 4 MiB received
+    http = client()
+    response = run(lambda: fetch(http, server.url("/big"), keep=1000))
+    assert response.partial and response.content == page[:1000]
+    assert response.status == 200
+    # Far less than the page came in: reading stopped, and the connection was closed.
+    assert http.stats.bytes == 1000
+
+
+def test_keep_decodes_a_coded_body_as_far_as_it_goes(serve: Any) -> None:
+    lines = (hashlib.sha256(str(i).encode()).hexdigest() for i in range(5000))
+    text = "".join(f"<p>{line}</p>\n" for line in lines).encode()  # gzip keeps ~half
+    packed = gzip.compress(text)
+    server = serve(ok(packed, ("Content-Encoding", "gzip")))
+    http = client()
+    response = run(lambda: fetch(http, server.url(), keep=4096))
+    assert response.partial and http.stats.bytes == 4096
+    assert 0 < len(response.content) < len(text) and text.startswith(response.content)
+
+
+def test_a_body_shorter_than_keep_is_whole(serve: Any) -> None:
+    server = serve(ok(b"short page"))
+    response = run(lambda: fetch(client(), server.url(), keep=1000))
+    assert response.content == b"short page" and not response.partial
+
+
 def test_three_stacked_encodings_are_refused(serve: Any) -> None:
     body = gzip.compress(gzip.compress(gzip.compress(b"deep")))
     server = serve(ok(body, ("Content-Encoding", "gzip, gzip"), ("Content-Encoding", "gzip")))

@@ -143,6 +143,26 @@ def test_check_url_outcomes(path: str, outcome: Outcome, status: int, requests: 
     assert [line.replace("https://site.test", "") for line in seen] == requests
 
 
+def test_the_get_reads_64_kib_whatever_the_server_sends() -> None:
+    page = b"<p>not here</p>" * 200_000  # 3 MB, Range ignored
+
+    def huge(request: httpx.Request) -> httpx.Response:
+        body = b"" if request.method == "HEAD" else page
+        return httpx.Response(404, stream=httpx.ByteStream(body))
+
+    seen: list[str] = []
+
+    async def go() -> tuple[Any, int]:
+        async with _client(huge, seen) as client:
+            found = await check_url("https://site.test/huge", client=client)
+            return found, client.stats.bytes
+
+    found, received = asyncio.run(go())
+    assert found.outcome is Outcome.NOT_FOUND
+    assert seen == ["HEAD https://site.test/huge", "GET https://site.test/huge"]
+    assert received == 65536
+
+
 def test_a_redirect_to_a_private_address_is_refused_without_a_connection() -> None:
     for path in ("/to-private", "/to-internal"):
         found, seen = _check(f"https://site.test{path}")

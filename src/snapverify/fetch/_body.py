@@ -182,6 +182,7 @@ class Body:
     sha1: str
     received: int
     raw: bytes | None = None  # the body as sent, when a content coding was undone
+    partial: bool = False  # only the first ``keep`` bytes were read, on purpose
 
 
 def _b32sha1(data: bytes | hashlib._Hash) -> str:
@@ -189,8 +190,15 @@ def _b32sha1(data: bytes | hashlib._Hash) -> str:
     return base64.b32encode(digest).decode("ascii")
 
 
-async def read_body(answer: httpx.Response, url: str, max_bytes: int, *, head: bool) -> Body:
-    """Read a streamed body whole: raw SHA-1, decoded with a cap, checked for truncation."""
+async def read_body(
+    answer: httpx.Response, url: str, max_bytes: int, *, head: bool, keep: int | None = None
+) -> Body:
+    """Read a streamed body whole: raw SHA-1, decoded with a cap, checked for truncation.
+
+    With ``keep``, only the first ``keep`` bytes as sent are read and the rest is left
+    unread (the connection is then closed): the body is ``partial``, decoded as far as it
+    goes, and never an error for being short.
+    """
     chunks = _raw_chunks(answer)
     if chunks is None:
         digest = _b32sha1(answer.content)
@@ -202,8 +210,11 @@ async def read_body(answer: httpx.Response, url: str, max_bytes: int, *, head: b
     parts: list[bytes] = []
     raw_parts: list[bytes] = []
     coded = False
+    partial = False
     try:
         async for chunk in chunks:
+            if keep is not None and received + len(chunk) >= keep:
+                chunk, partial = chunk[: keep - received], True
             received += len(chunk)
             if received > max_bytes:
                 raise _TooLarge
@@ -217,6 +228,12 @@ async def read_body(answer: httpx.Response, url: str, max_bytes: int, *, head: b
             for layer in layers:
                 chunk = layer.feed(chunk)
             parts.append(chunk)
+            if partial:
+                break
+        if partial:
+            raw = b"".join(raw_parts) if coded else None
+            content = b"".join(parts)
+            return Body(content, _b32sha1(raw_hash), _b32sha1(content), received, raw, True)
         expected = _content_length(answer)
         if expected is not None and received < expected and not head:
             raise _Incomplete

@@ -87,6 +87,7 @@ class Response:
     http_version: str = "HTTP/1.1"
     reason: str = ""
     request_headers: tuple[tuple[str, str], ...] = ()
+    partial: bool = False  # only the first bytes were read (``get(..., keep=N)``)
 
     @property
     def wire_body(self) -> bytes:
@@ -220,8 +221,9 @@ class HttpClient:
         max_hops: int = 10,
         method: str = "GET",
         headers: Mapping[str, str] | None = None,
+        keep: int | None = None,
     ) -> Response:
-        """Fetch a URL and read its body whole.
+        """Fetch a URL and read its body whole (or its first ``keep`` bytes).
 
         Args:
             url: an absolute http(s) URL.
@@ -230,6 +232,9 @@ class HttpClient:
             max_hops: the most redirects followed.
             method: ``GET`` or ``HEAD``.
             headers: extra request headers.
+            keep: read at most this many bytes of the body, then stop reading and close
+                the connection (the response is then ``partial``): for a peek at a page
+                whose server may ignore ``Range``.
 
         Returns:
             The final response, with the redirects followed in ``history``. Statuses are not
@@ -246,7 +251,7 @@ class HttpClient:
         seen = {url}
         current = url
         while True:
-            response = await self._hop(current, endpoint, method, headers, budget)
+            response = await self._hop(current, endpoint, method, headers, budget, keep)
             location = response.location
             if not follow_redirects or response.status not in _REDIRECTS or location is None:
                 return replace(response, history=tuple(history))
@@ -288,6 +293,7 @@ class HttpClient:
         method: str,
         headers: Mapping[str, str] | None,
         budget: _Budget,
+        keep: int | None = None,
     ) -> Response:
         """One request (one redirect hop), with its retries and its 429 pause."""
         self.policy.check_url(url)
@@ -303,7 +309,7 @@ class HttpClient:
                     await self.policy.resolve(parts.host, parts.port or _default_port(parts))
                 self.stats.requests += 1
                 self.stats.by_endpoint[endpoint] += 1
-                response = await self._attempt(url, method, headers, budget)
+                response = await self._attempt(url, method, headers, budget, keep)
             except SnapverifyError as exc:
                 if exc.url is None:
                     exc.url = url
@@ -354,7 +360,12 @@ class HttpClient:
         self._limiter.pause(host, self._clock() + wait)
 
     async def _attempt(
-        self, url: str, method: str, headers: Mapping[str, str] | None, budget: _Budget
+        self,
+        url: str,
+        method: str,
+        headers: Mapping[str, str] | None,
+        budget: _Budget,
+        keep: int | None = None,
     ) -> Response:
         """Send one request and read its body, within the network time left."""
         if budget.remaining <= 0:
@@ -372,7 +383,9 @@ class HttpClient:
                 answer.request = request
                 try:
                     in_body = True
-                    body = await read_body(answer, url, self._max_bytes, head=method == "HEAD")
+                    body = await read_body(
+                        answer, url, self._max_bytes, head=method == "HEAD", keep=keep
+                    )
                 finally:
                     await answer.aclose()
         except TimeoutError as exc:
@@ -395,6 +408,7 @@ class HttpClient:
             http_version=_http_version(answer),
             reason=answer.reason_phrase,
             request_headers=tuple(request.headers.multi_items()),
+            partial=body.partial,
         )
 
 

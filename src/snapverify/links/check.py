@@ -59,7 +59,9 @@ TRANSIENT = frozenset({Outcome.UNREACHABLE, Outcome.ERROR})
 _ALIVE = frozenset({Outcome.OK, Outcome.REDIRECTED, Outcome.REFUSED, Outcome.SKIPPED})
 _BLOCKED = frozenset({401, 403, 407, 451})
 _NO_ANSWER = frozenset({"dns", "connect", "timeout", "deadline", "tls", "reset", "truncated"})
-_GET_RANGE = {"Range": "bytes=0-65535"}
+# A GET asks for the first 64 KiB and reads no more, whether or not the server honours Range.
+_PEEK = 65536
+_GET_RANGE = {"Range": f"bytes=0-{_PEEK - 1}"}
 PER_HOST = 2  # link checks in flight per host
 
 
@@ -184,7 +186,7 @@ async def check_url(url: str, *, client: HttpClient) -> LinkStatus:
         response = await client.get(url, endpoint="links", follow_redirects=True, method="HEAD")
         if _suspicious(response):
             response = await client.get(
-                url, endpoint="links", follow_redirects=True, headers=_GET_RANGE
+                url, endpoint="links", follow_redirects=True, headers=_GET_RANGE, keep=_PEEK
             )
     except AddressRefused as exc:
         return LinkStatus(url, Outcome.REFUSED, detail=exc.message, checked_at=now)
