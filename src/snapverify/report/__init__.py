@@ -12,7 +12,8 @@ Each format lives in its own module and is a pure function returning ``str``:
 
 Only the CLI prints. This module holds the presentation helpers the human-readable
 formats share (time and similarity formatting, finding locations, the elided word
-diff) so the terminal and Markdown reports say the same thing in the same words.
+diff, which URLs may become links) so the terminal, Markdown and HTML reports say the
+same thing in the same words.
 Everything taken from a page goes through :func:`clean_text` first: control
 characters (terminal escape sequences among them) never reach the output.
 """
@@ -23,6 +24,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote, urlsplit
 
 from snapverify.models import Finding, FindingKind, Source, Verdict
 
@@ -35,6 +37,7 @@ __all__ = [
     "findings_summary",
     "format_similarity",
     "format_time",
+    "safe_url",
     "split_findings",
     "timeline",
     "truncate",
@@ -51,6 +54,10 @@ DIFF_CONTEXT = 4
 # cannot move the cursor, retitle the terminal or hide text in a report.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
+# Characters a link destination keeps as they are: URL delimiters and existing escapes
+# (%). Anything else that could end or break it (spaces, quotes, < > ( ), backslashes)
+# is percent-encoded.
+_URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"
 
 LINK_KINDS = frozenset({FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET})
 
@@ -68,6 +75,32 @@ def clean_text(text: str) -> str:
         The text on one line, without control characters, stripped.
     """
     return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL to link to, or ``None`` when it must not become a link.
+
+    The one rule for every report's links (Markdown and HTML): only http(s).
+
+    Args:
+        url: a URL from a page, a server or a report.
+
+    Returns:
+        The cleaned URL (control characters removed, spaces and characters that
+        do not belong in a URL percent-encoded) when its scheme is http or https
+        and it names a host; ``None`` otherwise (``javascript:``, ``data:``,
+        ``file:``, relative references, odd-case or whitespace variants).
+    """
+    if not url:
+        return None
+    cleaned = clean_text(url)
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(cleaned, safe=_URL_SAFE)
 
 
 def truncate(text: str, limit: int = PASSAGE_LIMIT) -> str:

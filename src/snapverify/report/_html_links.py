@@ -1,42 +1,17 @@
-"""Links in the HTML report: only http(s) URLs become links; captures link to playback."""
+"""Links in the HTML report: only http(s) URLs become links (:func:`~snapverify.report.safe_url`);
+captures link to playback."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
 
-from snapverify.report import clean_text
+from snapverify.report import clean_text, safe_url
 
-__all__ = ["Link", "link", "playback_url", "safe_url"]
+__all__ = ["Link", "link", "playback_url"]
 
 # A Wayback raw-playback modifier after the timestamp: /web/20120527183000id_/http://...
 _RAW_PLAYBACK = re.compile(r"/([0-9]{4,14})id_/")
-_URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL to put in an ``href``, or ``None`` when it must not become a link.
-
-    Args:
-        url: a URL from a page, a server or a report.
-
-    Returns:
-        The cleaned URL (control characters removed, spaces and characters that
-        do not belong in a URL percent-encoded) when its scheme is http or https
-        and it names a host; ``None`` otherwise (``javascript:``, ``data:``,
-        ``file:``, relative references, odd-case or whitespace variants).
-    """
-    if not url:
-        return None
-    cleaned = clean_text(url)
-    try:
-        parts = urlsplit(cleaned)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return quote(cleaned, safe=_URL_SAFE)
 
 
 def playback_url(url: str) -> str:

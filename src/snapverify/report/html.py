@@ -32,10 +32,11 @@ from snapverify.report import (
     findings_summary,
     format_similarity,
     format_time,
+    safe_url,
     split_findings,
     timeline,
 )
-from snapverify.report._html_links import Link, link, playback_url, safe_url
+from snapverify.report._html_links import Link, link, playback_url
 from snapverify.report._html_timeline import Timeline, build_timeline, first_appearances
 
 __all__ = ["CSP", "playback_url", "render_html", "safe_url"]

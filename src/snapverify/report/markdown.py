@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from urllib.parse import quote, urlsplit
 
 from snapverify.models import CheckResult, Finding, FindingKind, LinkCheck, Source, SourceKind
 from snapverify.report import (
@@ -21,6 +20,7 @@ from snapverify.report import (
     findings_summary,
     format_similarity,
     format_time,
+    safe_url,
     split_findings,
     timeline,
     truncate,
@@ -63,17 +63,8 @@ def link(url: str, label: str | None = None) -> str:
         Markdown source.
     """
     text = escape(url if label is None else label)
-    cleaned = clean_text(url)
-    try:
-        parts = urlsplit(cleaned)
-    except ValueError:
-        return text
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return text
-    # Percent-encode what could end or break the destination: spaces, < > ( ) and
-    # backslashes. Existing escapes (%) and URL delimiters stay as they are.
-    destination = quote(cleaned, safe=":/?#[]@!$&'*+,;=%~-._")
-    return f"[{text}]({destination})"
+    destination = safe_url(url)
+    return text if destination is None else f"[{text}]({destination})"
 
 
 def render_markdown(results: Sequence[CheckResult]) -> str:
