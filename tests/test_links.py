@@ -292,6 +292,31 @@ def test_a_damaged_cache_entry_counts_as_absent(tmp_path: Path) -> None:
     assert asyncio.run(go()).outcome is Outcome.OK and len(seen) == 2
 
 
+def test_a_checker_without_a_client_says_why_each_link_was_not_asked(tmp_path: Path) -> None:
+    # check --offline's checker: no client, no network. A web link is "not checked"; a
+    # mailto: link is not HTTP at all, and its cache file is never looked for.
+    class Reads(LinkCache):
+        def __init__(self, root: Path) -> None:
+            super().__init__(root)
+            self.looked: list[str] = []
+
+        def status(self, url: str) -> Any:
+            self.looked.append(url)
+            return super().status(url)
+
+    cache = Reads(tmp_path / "links")
+    checker = LinkChecker(client=None, cache=cache, network=False)
+
+    async def go() -> list[Any]:
+        urls = ["https://site.test/a", "mailto:a@example.org"]
+        return list(await asyncio.gather(*(checker.status(u) for u in urls)))
+
+    web, mail = asyncio.run(go())
+    assert (web.outcome, web.detail) == (Outcome.SKIPPED, "not checked (no network)")
+    assert mail.outcome is Outcome.SKIPPED and "not an HTTP link" in (mail.detail or "")
+    assert cache.looked == ["https://site.test/a"]
+
+
 # -- archived versions ------------------------------------------------------------------
 
 

@@ -161,6 +161,18 @@ def _suspicious(response: Response) -> bool:
     return response.status >= 400 and response.status != 429
 
 
+def _not_web(url: str, now: datetime) -> LinkStatus | None:
+    """The ``skipped`` status of a URL that is not an HTTP(S) link; None for one that is."""
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError as exc:
+        return LinkStatus(url, Outcome.SKIPPED, detail=f"not a valid URL: {exc}", checked_at=now)
+    if scheme not in ("http", "https"):
+        why = f"not an HTTP link ({scheme or 'no scheme'}:): not checked"
+        return LinkStatus(url, Outcome.SKIPPED, detail=why, checked_at=now)
+    return None
+
+
 async def check_url(url: str, *, client: HttpClient) -> LinkStatus:
     """Ask one URL what it answers now (HEAD, then GET when the HEAD answer is suspicious).
 
@@ -175,13 +187,9 @@ async def check_url(url: str, *, client: HttpClient) -> LinkStatus:
         RateLimited: never for ``links`` (429 is classified, not a stop); kept for safety.
     """
     now = datetime.now(UTC).replace(microsecond=0)
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError as exc:
-        return LinkStatus(url, Outcome.SKIPPED, detail=f"not a valid URL: {exc}", checked_at=now)
-    if scheme not in ("http", "https"):
-        why = f"not an HTTP link ({scheme or 'no scheme'}:): not checked"
-        return LinkStatus(url, Outcome.SKIPPED, detail=why, checked_at=now)
+    skipped = _not_web(url, now)
+    if skipped is not None:
+        return skipped
     try:
         response = await client.get(url, endpoint="links", follow_redirects=True, method="HEAD")
         if _suspicious(response):
@@ -254,7 +262,6 @@ class LinkChecker:
         self._checks: dict[str, asyncio.Task[LinkStatus]] = {}
         self._archived: dict[tuple[str, str, str], asyncio.Task[Archived | None]] = {}
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self.asked = 0  # URLs asked over the network in this run
 
     def _slot(self, url: str) -> asyncio.Semaphore:
         host = _host(url)
@@ -286,15 +293,17 @@ class LinkChecker:
         return await task
 
     async def _status(self, url: str, network: bool) -> LinkStatus:
-        previous = await asyncio.to_thread(self.cache.status, url) if self.cache else None
         now = self._now()
-        web = scheme_of(url) in ("http", "https")
-        if previous is not None and web and (not network or self._fresh(previous, now)):
+        # A link that is not HTTP is never asked nor cached: no cache read for it either.
+        skipped = _not_web(url, now)
+        if skipped is not None:
+            return skipped
+        previous = await asyncio.to_thread(self.cache.status, url) if self.cache else None
+        if previous is not None and (not network or self._fresh(previous, now)):
             return _from_entry(previous)
-        if (not network and web) or self.client is None:
+        if not network or self.client is None:
             return LinkStatus(url, Outcome.SKIPPED, detail="not checked (no network)")
         async with self._slot(url):
-            self.asked += 1
             found = await check_url(url, client=self.client)
         return await self.record(replace(found, checked_at=now), previous)
 
