@@ -193,7 +193,8 @@ def test_the_timeline(mt_check: Rendered, pywb_mt: PywbServer) -> None:
     # The blocked capture was not compared: a cross and its outcome, not a similarity.
     blocked = marks[1 + MT.article().index(MT.blocked)]
     assert "not-compared" in blocked.get("class") and "archived error" in _text(blocked)
-    # The same facts as a table, for screen readers and print.
+    # The same facts as a table, for screen readers and print, linking to the findings.
+    _assert_anchors_resolve(tree)
     rows = tree.xpath("//table[@class='sources']/tbody/tr")
     assert [_text(row.xpath("td[2]/*[1]")[0]) for row in rows] == [
         f"mt:{ts}" for ts in MT.article()
@@ -408,7 +409,7 @@ def test_page_text_is_inert() -> None:
 def test_kitchen_sink_parts() -> None:
     tree = _tree(render_html([_kitchen_sink()]))
     substantive = tree.xpath("//section[@class='findings']/article")
-    assert [f.get("id") for f in substantive] == ["s1-f1", "s1-f2"]
+    assert [f.get("id") for f in substantive] == ["snapshot-1-f1", "snapshot-1-f2"]
     assert _text(substantive[0].xpath(".//span[contains(@class,'badge')]")[0]) == "new"
     badges = [_text(b) for b in substantive[1].xpath(".//span[contains(@class,'badge')]")]
     assert badges == ["ongoing", "acknowledged"]
@@ -456,6 +457,21 @@ def test_several_snapshots_in_one_page() -> None:
     ]
     ids = tree.xpath("//@id")
     assert len(ids) == len(set(ids))  # anchors stay unique across snapshots
+    _assert_anchors_resolve(tree)
+    # "First seen here" in each snapshot's sources table (in time order) leads to that
+    # snapshot's finding: #2 first in the 2016 capture, #1 in the live page.
+    firsts = "//table[@class='sources']//a[starts-with(@href, '#')]/@href"
+    assert tree.xpath(f"//article[@id='snapshot-2']{firsts}") == [
+        "#snapshot-2-f2",
+        "#snapshot-2-f1",
+    ]
+
+
+def _assert_anchors_resolve(tree: Any) -> None:
+    """Every link within the page leads to an element of the page."""
+    ids = set(tree.xpath("//@id"))
+    internal = [href for href in tree.xpath("//@href") if href.startswith("#")]
+    assert internal and [href for href in internal if href[1:] not in ids] == []
 
 
 def test_an_unverifiable_result_without_sources() -> None:
@@ -816,5 +832,5 @@ def test_a_timeline_of_many_captures_stays_readable() -> None:
     # The table of every source is folded away; each finding lists ten sources at most.
     (details,) = tree.xpath("//details[@class='all-sources']")
     assert len(details.xpath(".//tbody/tr")) == 60
-    seen = tree.xpath("//article[@id='s1-f1']//dl[@class='seen']/dd[last()]")[0]
+    seen = tree.xpath("//article[@id='snapshot-1-f1']//dl[@class='seen']/dd[last()]")[0]
     assert len(seen.xpath(".//a")) == 10 and "and 50 more" in _text(seen)

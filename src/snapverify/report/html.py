@@ -186,7 +186,8 @@ def _report(result: CheckResult, number: int) -> _Report:
     text_findings = [f for f in substantive if f.kind not in LINK_KINDS]
     numbered = {id(f): n for n, f in enumerate(text_findings, start=1)}
     firsts = first_appearances(ordered, text_findings, numbered)
-    prefix = f"s{number}-"
+    anchor = f"snapshot-{number}"
+    prefix = f"{anchor}-"  # the sources table links to {anchor}-f{n}
     findings = [_finding(f, numbered[id(f)], by_id, prefix) for f in text_findings]
     offset = len(findings)
     cosmetic_views = [
@@ -206,7 +207,7 @@ def _report(result: CheckResult, number: int) -> _Report:
             f"(similarity {format_similarity(result.provenance.similarity)})"
         )
     return _Report(
-        anchor=f"snapshot-{number}",
+        anchor=anchor,
         title=clean_text(snapshot.title or snapshot.path) or "(untitled)",
         url=link(snapshot.url),
         path=clean_text(snapshot.path),
