@@ -44,6 +44,20 @@ def _snapshot(tmp_path: Path) -> Path:
     return local
 
 
+def _checked(local: Path) -> CheckResult:
+    """A check of ``local`` as it is now, to record in a history."""
+    sha256 = hashlib.sha256(local.read_bytes()).hexdigest()
+    return CheckResult(
+        snapshot=SnapshotInfo(path=str(local), url="https://e.org/a", title="Title", sha256=sha256),
+        verdict=Verdict.UNCHANGED,
+        exit_code=0,
+        sources=(),
+        findings=(),
+        provenance=None,
+        checked_at=WHEN,
+    )
+
+
 def _verify(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, ["verify", *args], catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
@@ -55,18 +69,8 @@ def test_the_first_check_in_history_wins_over_the_archive_run(tmp_path: Path) ->
     code, _out, err = _verify(str(local.parent))
     assert code == 5 and "first archive run" in err and str(local) in err
     # A check in the history records the copy as it is: that is the reference now.
-    sha256 = hashlib.sha256(local.read_bytes()).hexdigest()
-    result = CheckResult(
-        snapshot=SnapshotInfo(path=str(local), url="https://e.org/a", title="Title", sha256=sha256),
-        verdict=Verdict.UNCHANGED,
-        exit_code=0,
-        sources=(),
-        findings=(),
-        provenance=None,
-        checked_at=WHEN,
-    )
     with History.open(tmp_path / "snapshots" / ".snapverify") as history:
-        history.record_check(result)
+        history.record_check(_checked(local))
     code, out, err = _verify(str(tmp_path / "snapshots"), "--format", "json")
     assert code == 0, err
     report = json.loads(out)
@@ -126,20 +130,10 @@ def _recorded_run(tmp_path: Path) -> tuple[Path, Path, Path]:
     archive = local.parent / "archive"
     (warc,) = archive.glob("*.warc.gz")
     (manifest,) = archive.glob("*.manifest-sha256.txt")
-    sha256 = hashlib.sha256(local.read_bytes()).hexdigest()
-    result = CheckResult(
-        snapshot=SnapshotInfo(path=str(local), url="https://e.org/a", title="Title", sha256=sha256),
-        verdict=Verdict.UNCHANGED,
-        exit_code=0,
-        sources=(),
-        findings=(),
-        provenance=None,
-        checked_at=WHEN,
-    )
     root = tmp_path / "snapshots"
     files = [(str(warc.relative_to(root)), hashlib.sha256(warc.read_bytes()).hexdigest())]
     with History.open(store) as history:
-        history.record_check(result)
+        history.record_check(_checked(local))
         key = history.key(local)
         history.record_archive(key, files, str(manifest.relative_to(root)), WHEN)
     return local, warc, manifest
@@ -162,10 +156,14 @@ def test_a_run_the_history_records_must_still_be_there(tmp_path: Path) -> None:
 
 def test_a_damaged_history_database_fails_verify(tmp_path: Path) -> None:
     local, _warc, _manifest = _recorded_run(tmp_path)
+    other = tmp_path / "snapshots" / "two" / "copy.md"
+    other.parent.mkdir()
+    other.write_text("# Two\n\nAnother article.\n")
     database = tmp_path / "snapshots" / ".snapverify" / "history.sqlite3"
     for extra in database.parent.glob("history.sqlite3-*"):
         extra.unlink()  # no WAL left to repair it from
     database.write_bytes(b"this is not a SQLite database, whatever its name" * 100)
-    report = verify([local.parent])
-    assert report.exit_code == 5
-    assert str(database) in [p.path for p in report.problems]
+    report = verify([tmp_path / "snapshots"])
+    assert report.exit_code == 5 and report.local_copies == 2
+    # Opened once for the store, so named once, however many local copies it holds.
+    assert [p.path for p in report.problems].count(str(database)) == 1

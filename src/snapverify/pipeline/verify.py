@@ -26,6 +26,7 @@ from typing import Any
 from snapverify.errors import InputError, SnapverifyError
 from snapverify.snapshot import ARCHIVE_DIR, STORE_DIR, find_local_copies, find_store
 from snapverify.store.fixity import is_manifest, parse_manifest, sha256_file
+from snapverify.store.history import HISTORY_FILE, History
 from snapverify.store.warc import iter_warcs, read_warcinfo, verify_warc
 
 __all__ = ["VERIFY_SCHEMA", "VerifyProblem", "VerifyReport", "verify"]
@@ -33,7 +34,6 @@ __all__ = ["VERIFY_SCHEMA", "VerifyProblem", "VerifyReport", "verify"]
 logger = logging.getLogger(__name__)
 
 VERIFY_SCHEMA = "snapverify/verify-v1"
-_HISTORY_FILE = "history.sqlite3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,8 @@ class VerifyReport:
         manifests: manifests read.
         entries: manifest entries checked.
         local_copies: local copies compared with their recorded SHA-256.
+        databases: history databases read (and their integrity checked).
+        recorded_files: archived files the histories record.
         not_recorded: local copies with no recorded SHA-256 yet.
         unlisted: archive files no manifest lists (a run stopped before its manifest).
         problems: the failures.
@@ -119,6 +121,13 @@ class _Verifier:
         self.not_recorded: list[str] = []
         self.unlisted: list[str] = []
         self.done: set[Path] = set()
+        # store -> its history, opened once (None: no history, or an unusable one)
+        self.histories: dict[Path, History | None] = {}
+
+    def close(self) -> None:
+        for history in self.histories.values():
+            if history is not None:
+                history.close()
 
     def fail(self, path: Path, problem: str) -> None:
         self.problems.append(VerifyProblem(str(path), problem))
@@ -204,23 +213,38 @@ class _Verifier:
             self.archive_folder(archive)
         self.recorded()
 
+    def _history(self, store: Path) -> History | None:
+        """The store's history, opened and its integrity checked once per verify."""
+        key = store.resolve()
+        if key in self.histories:
+            return self.histories[key]
+        self.histories[key] = None
+        database = store / HISTORY_FILE
+        if not database.is_file():
+            return None
+        try:
+            history = History.open(store)
+        except SnapverifyError as exc:
+            self.fail(database, exc.message)
+            return None
+        self.databases += 1
+        try:
+            history.integrity_check()
+        except SnapverifyError as exc:
+            history.close()
+            self.fail(database, exc.message)
+            return None
+        self.histories[key] = history
+        return history
+
     def _recorded(self, path: Path) -> tuple[str | None, str]:
         store = self.store or find_store(path)
-        if (store / _HISTORY_FILE).is_file():
-            from snapverify.store.history import History
-
-            try:
-                with History.open(store) as history:
-                    key = history.key(path)
-                    found = history.first_sha256(key)
-                    if self._first(store / _HISTORY_FILE):
-                        self.databases += 1
-                        history.integrity_check()
-                    for run in history.archives(key):
-                        self.history_files.extend((store.parent / n, h) for n, h in run.files)
-            except SnapverifyError as exc:
-                self.fail(store / _HISTORY_FILE, exc.message)
-                found = None
+        history = self._history(store)
+        if history is not None:
+            key = history.key(path)
+            for run in history.archives(key):
+                self.history_files.extend((store.parent / n, h) for n, h in run.files)
+            found = history.first_sha256(key)
             if found:
                 return found, "its first check"
         for warc in iter_warcs(path.parent / ARCHIVE_DIR):
@@ -300,18 +324,21 @@ def verify(paths: Sequence[Path] | Iterable[Path], *, store: Path | None = None)
         InputError: a path that does not exist.
     """
     verifier = _Verifier(store)
-    for path in paths:
-        if path.is_dir():
-            verifier.folder(path)
-        elif not path.exists():
-            raise InputError(f"{path}: not found", url=str(path))
-        elif _is_warc(path) and path.parent.name == ARCHIVE_DIR:
-            verifier.warc(path)
-        elif is_manifest(path):
-            verifier.manifest(path)
-        elif _is_warc(path):
-            verifier.warc(path)  # a WARC kept as a local copy: its digests
-            verifier.local_copy(path)
-        else:
-            verifier.local_copy(path)
+    try:
+        for path in paths:
+            if path.is_dir():
+                verifier.folder(path)
+            elif not path.exists():
+                raise InputError(f"{path}: not found", url=str(path))
+            elif _is_warc(path) and path.parent.name == ARCHIVE_DIR:
+                verifier.warc(path)
+            elif is_manifest(path):
+                verifier.manifest(path)
+            elif _is_warc(path):
+                verifier.warc(path)  # a WARC kept as a local copy: its digests
+                verifier.local_copy(path)
+            else:
+                verifier.local_copy(path)
+    finally:
+        verifier.close()
     return verifier.report()
