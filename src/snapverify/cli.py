@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import functools
 import ipaddress
 import logging
 import os
@@ -26,7 +27,7 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar, cast
 from urllib.parse import urlsplit
 
 import click
@@ -160,7 +161,14 @@ def _rate_options(values: Sequence[str]) -> list[tuple[str, str]]:
 
 def network_options(f: F) -> F:
     """The options every networked command shares (DESIGN.md): archives, addresses,
-    timeout, rate limits and the store."""
+    timeout, rate limits and the store, given to the command as one ``network``
+    argument (a :class:`_Network`)."""
+
+    @functools.wraps(f)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name) for name in _NETWORK_FIELDS}
+        return f(*args, network=_Network(**given), **kwargs)
+
     options = [
         click.option(
             "--archive",
@@ -217,8 +225,8 @@ def network_options(f: F) -> F:
         ),
     ]
     for option in reversed(options):
-        f = option(f)
-    return f
+        command = option(command)
+    return cast(F, command)
 
 
 def _check_webhook(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -259,42 +267,63 @@ def history_options(f: F) -> F:
     return f
 
 
-def _network_settings(
-    store_dir: Path,
-    *,
-    archives: tuple[str, ...],
-    allow_private: bool | None,
-    allow_networks: tuple[str, ...],
-    timeout: float | None,
-    deadline: float | None,
-    rate_limits: tuple[str, ...],
-    **more: Any,
-) -> dict[str, Any]:
-    """The shared network options, each from the command line, else the store's
-    ``config.toml``: keyword arguments for ``CheckOptions`` or ``ArchiveOptions``.
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Network:
+    """The shared network options as given on the command line (None or (): not given)."""
 
-    Only what was said overrides the library's defaults, so the defaults live in one
-    place (the options classes). ``more`` holds further options given as ``name=value``
-    (``max_captures``, ``link_cache_ttl``), each falling back to the setting of that name.
-    """
-    from snapverify.config import load_settings
+    archives: tuple[str, ...]
+    allow_private: bool | None
+    allow_networks: tuple[str, ...]
+    timeout: float | None
+    deadline: float | None
+    rate_limits: tuple[str, ...]
+    store: Path | None
 
-    settings = load_settings(store_dir)
-    rates = _parse_rates(settings.rate_limit.items(), str(store_dir / "config.toml"))
-    rates.update(_parse_rates(_rate_options(rate_limits), "--rate-limit"))
-    given: dict[str, Any] = {
-        "archives": archives or settings.archive,
-        "allow_private": allow_private
-        if allow_private is not None
-        else settings.allow_private_addresses,
-        "allow_networks": allow_networks or settings.allow_network,
-        "timeout": timeout or settings.timeout,
-        "deadline": deadline,
-    }
-    for name, value in more.items():
-        given[name] = value if value is not None else getattr(settings, name)
-    chosen = {name: value for name, value in given.items() if value is not None and value != ()}
-    return {"rates": rates, "store": store_dir, **chosen}
+    def settings(self, near: Path, **more: Any) -> dict[str, Any]:
+        """Each option from the command line, else the store's ``config.toml``: keyword
+        arguments for ``CheckOptions`` or ``ArchiveOptions``.
+
+        Only what was said overrides the library's defaults, so the defaults live in one
+        place (the options classes). ``more`` holds further options given as
+        ``name=value`` (``max_captures``, ``link_cache_ttl``), each falling back to the
+        setting of that name.
+
+        Args:
+            near: a snapshot path; its store is used when ``--store`` is not given.
+            **more: further options by name (None: not given).
+        """
+        from snapverify.config import load_settings
+        from snapverify.snapshot import find_store
+
+        store = self.store or find_store(near)
+        settings = load_settings(store)
+        rates = _parse_rates(settings.rate_limit.items(), str(store / "config.toml"))
+        rates.update(_parse_rates(_rate_options(self.rate_limits), "--rate-limit"))
+        given: dict[str, Any] = {
+            "archives": self.archives or settings.archive,
+            "allow_private": self.allow_private
+            if self.allow_private is not None
+            else settings.allow_private_addresses,
+            "allow_networks": self.allow_networks or settings.allow_network,
+            "timeout": self.timeout or settings.timeout,
+            "deadline": self.deadline,
+        }
+        for name, value in more.items():
+            given[name] = value if value is not None else getattr(settings, name)
+        chosen = {name: value for name, value in given.items() if value is not None and value != ()}
+        return {"rates": rates, "store": store, **chosen}
+
+
+_NETWORK_FIELDS: Final = tuple(field.name for field in dataclasses.fields(_Network))
+
+
+def _snapshot_paths(snapshots: tuple[Path, ...]) -> list[Path]:
+    """The snapshots named, else ``snapshots/`` (which must then exist)."""
+    if snapshots:
+        return list(snapshots)
+    if not Path("snapshots").is_dir():
+        raise UsageError("no snapshots/ folder here: name a snapshot or a folder of snapshots")
+    return [Path("snapshots")]
 
 
 def _check_networks(
@@ -549,13 +578,7 @@ def check(
     url: str | None,
     offline_only: bool,
     snapshot_changes: bool,
-    archives: tuple[str, ...],
-    allow_private: bool | None,
-    allow_networks: tuple[str, ...],
-    timeout: float | None,
-    deadline: float | None,
-    rate_limits: tuple[str, ...],
-    store: Path | None,
+    network: _Network,
     ignore: tuple[str, ...],
     fmt: str,
     output: Path | None,
@@ -592,23 +615,9 @@ def check(
     from snapverify.pipeline import OFFLINE, CheckOptions
     from snapverify.pipeline.run import run_check
     from snapverify.pipeline.schedule import new_only_exit_code
-    from snapverify.snapshot import find_store
 
-    paths = list(snapshots) or [Path("snapshots")]
-    if not snapshots and not paths[0].is_dir():
-        raise UsageError("no snapshots/ folder here: name a snapshot or a folder of snapshots")
-    store_dir = store or find_store(paths[0])
-    settings = _network_settings(
-        store_dir,
-        archives=archives,
-        allow_private=allow_private,
-        allow_networks=allow_networks,
-        timeout=timeout,
-        deadline=deadline,
-        rate_limits=rate_limits,
-        max_captures=max_captures,
-        link_cache_ttl=link_cache_ttl,
-    )
+    paths = _snapshot_paths(snapshots)
+    settings = network.settings(paths[0], max_captures=max_captures, link_cache_ttl=link_cache_ttl)
     options = CheckOptions(
         start=start,
         end=end,
@@ -662,13 +671,7 @@ def check(
 def fix_links(
     snapshot: Path,
     url: str | None,
-    archives: tuple[str, ...],
-    allow_private: bool | None,
-    allow_networks: tuple[str, ...],
-    timeout: float | None,
-    deadline: float | None,
-    rate_limits: tuple[str, ...],
-    store: Path | None,
+    network: _Network,
     output: Path | None,
 ) -> None:
     """Write a copy of SNAPSHOT with the link targets it lost restored.
@@ -688,21 +691,10 @@ def fix_links(
     """
     from snapverify.pipeline import CheckOptions
     from snapverify.pipeline.fixlinks import fix_links as run_fix_links
-    from snapverify.snapshot import find_store
 
     if output is not None and output.resolve() == snapshot.resolve():
         raise UsageError(f"--output {output} is the local copy: fix-links never writes in place")
-    store_dir = store or find_store(snapshot)
-    settings = _network_settings(
-        store_dir,
-        archives=archives,
-        allow_private=allow_private,
-        allow_networks=allow_networks,
-        timeout=timeout,
-        deadline=deadline,
-        rate_limits=rate_limits,
-        link_cache_ttl=None,
-    )
+    settings = network.settings(snapshot, link_cache_ttl=None)
     options = CheckOptions(url=url, **settings)
     fixed = run_fix_links(snapshot, options)
     for line in fixed.notes:
@@ -817,13 +809,7 @@ def archive(
     no_live: bool,
     max_captures: int | None,
     url: str | None,
-    archives: tuple[str, ...],
-    allow_private: bool | None,
-    allow_networks: tuple[str, ...],
-    timeout: float | None,
-    deadline: float | None,
-    rate_limits: tuple[str, ...],
-    store: Path | None,
+    network: _Network,
     fmt: str,
 ) -> None:
     """Store the live page (and captures) of snapshots in WARCs, with fixity manifests.
@@ -844,22 +830,9 @@ def archive(
     """
     from snapverify.pipeline.archive import ArchiveOptions
     from snapverify.pipeline.archive import archive as run_archive
-    from snapverify.snapshot import find_store
 
-    paths = list(snapshots) or [Path("snapshots")]
-    if not snapshots and not paths[0].is_dir():
-        raise UsageError("no snapshots/ folder here: name a snapshot or a folder of snapshots")
-    store_dir = store or find_store(paths[0])
-    settings = _network_settings(
-        store_dir,
-        archives=archives,
-        allow_private=allow_private,
-        allow_networks=allow_networks,
-        timeout=timeout,
-        deadline=deadline,
-        rate_limits=rate_limits,
-        max_captures=max_captures,
-    )
+    paths = _snapshot_paths(snapshots)
+    settings = network.settings(paths[0], max_captures=max_captures)
     options = ArchiveOptions(
         captures=captures, save=save, min_age=min_age, live=not no_live, url=url, **settings
     )
