@@ -40,7 +40,8 @@ def test_a_private_webhook_is_refused_without_a_connection() -> None:
         assert hook.received() == []
     assert asked == ["hooks.internal.example"]
     assert not delivery.ok and delivery.status is None and "10.1.2.3" in (delivery.error or "")
-    assert [d.ok for d in loopback] == [False]
+    assert [(d.ok, d.status) for d in loopback] == [(False, None)]
+    assert "loopback" in (loopback[0].error or "")
 
 
 def test_a_url_that_is_not_http_is_refused_outright() -> None:

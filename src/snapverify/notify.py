@@ -103,7 +103,7 @@ async def _send(
                 deliveries.append(Delivery(snapshot, None, error))
                 continue
             except httpx.HTTPError as exc:
-                error = _refusal(exc) or network_error(exc, url, in_body=False).message
+                error = network_error(exc, url, in_body=False).message
                 logger.warning("notification to %s failed: %s", url, error)
                 deliveries.append(Delivery(snapshot, None, error))
                 continue
@@ -115,15 +115,3 @@ async def _send(
                 logger.warning("notification to %s: answered %s", url, response.status_code)
             deliveries.append(delivery)
     return deliveries
-
-
-def _refusal(exc: BaseException) -> str | None:
-    """The policy's refusal behind an httpx error, if that is what it was."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, SnapverifyError):
-            return current.describe()
-        current = current.__cause__ or current.__context__
-    return None
