@@ -39,8 +39,6 @@ class Mark:
     y: float
     label: str
     date: str
-    similarity: str
-    outcome: str
     compared: bool
     link: Link
     tip: str
@@ -67,27 +65,27 @@ class Timeline:
 
 
 def first_appearances(
-    ordered: Sequence[Source], findings: Sequence[Finding], numbers: dict[int, int]
+    ordered: Sequence[Source], findings: Sequence[Finding]
 ) -> dict[str, tuple[int, ...]]:
     """Where each finding first appeared: the earliest source that shows it.
 
     Args:
         ordered: the sources in time order.
-        findings: the findings to place.
-        numbers: each finding's number in the report, by ``id()`` of the finding.
+        findings: the findings to place, numbered from 1 in this order (as the report
+            numbers them).
 
     Returns:
         Source id -> the numbers of the findings first seen there, in order.
     """
     out: dict[str, list[int]] = {}
-    for finding in findings:
+    for number, finding in enumerate(findings, start=1):
         shown = set(finding.sources)
         candidates = [s for s in ordered if s.id in shown]
         if finding.first_seen is not None:
             at = [s for s in candidates if s.timestamp == finding.first_seen]
             candidates = at or candidates
         if candidates:
-            out.setdefault(candidates[0].id, []).append(numbers[id(finding)])
+            out.setdefault(candidates[0].id, []).append(number)
     return {key: tuple(value) for key, value in out.items()}
 
 
@@ -118,8 +116,6 @@ def build_timeline(
             y=y(1.0),
             label="local copy",
             date="local copy" if turned else "reference",
-            similarity="1.00",
-            outcome="the local copy",
             compared=True,
             link=Link("local copy", None),
             tip=f"local copy {clean_text(result.snapshot.path)}"
@@ -148,8 +144,6 @@ def build_timeline(
                 y=y(source.similarity) if compared else _TOP + _PLOT,
                 label=label,
                 date=f"{date} {label}" if turned else date,
-                similarity=similarity,
-                outcome=str(source.outcome),
                 compared=compared,
                 link=link(source.url, source.id, playback=True),
                 tip=f"{clean_text(source.id)}: {source.outcome}, similarity {similarity}"

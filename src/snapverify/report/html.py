@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
@@ -119,7 +119,7 @@ class _FindingView:
     location: str
     detail: str
     sides: tuple[_Side, ...]
-    facts: tuple[tuple[str, Link], ...]
+    field: str | None  # the metadata field changed
     sources: tuple[Link, ...]
     more_sources: int
     first_seen: _Time | None
@@ -175,7 +175,7 @@ class _Report:
     resolved: list[_FindingView]
     link_findings: list[_LinkRow]
     links: list[_LinkRow]
-    legend: bool = field(default=False)
+    legend: bool
 
 
 def _report(result: CheckResult, number: int) -> _Report:
@@ -184,11 +184,10 @@ def _report(result: CheckResult, number: int) -> _Report:
     by_id = {source.id: source for source in result.sources}
     ordered = timeline(result.sources)
     text_findings = [f for f in substantive if f.kind not in LINK_KINDS]
-    numbered = {id(f): n for n, f in enumerate(text_findings, start=1)}
-    firsts = first_appearances(ordered, text_findings, numbered)
+    firsts = first_appearances(ordered, text_findings)
     anchor = f"snapshot-{number}"
     prefix = f"{anchor}-"  # the sources table links to {anchor}-f{n}
-    findings = [_finding(f, numbered[id(f)], by_id, prefix) for f in text_findings]
+    findings = [_finding(f, n, by_id, prefix) for n, f in enumerate(text_findings, start=1)]
     offset = len(findings)
     cosmetic_views = [
         _finding(f, offset + n, by_id, prefix)
@@ -272,9 +271,6 @@ def _finding(
             return Link(clean_text(source_id), None)
         return link(source.url, source_id, playback=True)
 
-    facts: list[tuple[str, Link]] = []
-    if finding.field:
-        facts.append(("field", Link(clean_text(finding.field), None)))
     return _FindingView(
         anchor=f"{prefix}f{number}",
         number=number,
@@ -283,7 +279,7 @@ def _finding(
         location=describe_location(finding),
         detail=clean_text(finding.detail),
         sides=_sides(finding),
-        facts=tuple(facts),
+        field=clean_text(finding.field) if finding.field else None,
         sources=tuple(sourcelink(source_id) for source_id in finding.sources[:_MAX_LISTED_SOURCES]),
         more_sources=max(0, len(finding.sources) - _MAX_LISTED_SOURCES),
         first_seen=_time(finding.first_seen),
