@@ -213,6 +213,7 @@ def test_a_transient_failure_is_not_substantive_until_confirmed(
     code, report = _check(*args)
     (rot,) = _findings(report, "link_rot")
     assert (rot["outcome"], rot["substantive"], code) == ("unreachable", False, 0)
+    assert rot["detail"].endswith("; transient until a later check confirms it")
     # The store keeps when the failures began; an hour on, the next failure confirms it.
     (entry,) = (tmp_path / "snapshots" / ".snapverify" / "links" / "status").iterdir()
     data = json.loads(entry.read_text("utf-8"))
@@ -222,7 +223,7 @@ def test_a_transient_failure_is_not_substantive_until_confirmed(
     code, report = _check(*args)
     (rot,) = _findings(report, "link_rot")
     assert (rot["outcome"], rot["substantive"], code) == ("unreachable", True, 1)
-    assert "confirmed" in rot["detail"]
+    assert rot["detail"].endswith("; confirmed: failing since an earlier check")
 
 
 # -- outbound links ---------------------------------------------------------------------

@@ -106,6 +106,15 @@ def newest_good_capture(sources: Sequence[Source]) -> Source | None:
     return max(good, key=lambda s: s.timestamp or datetime.min.replace(tzinfo=UTC), default=None)
 
 
+def _transience(status: LinkStatus) -> str:
+    """What a finding's detail adds about a transient failure ("" for a definitive one)."""
+    if not status.transient:
+        return ""
+    if status.confirmed:
+        return "; confirmed: failing since an earlier check"
+    return "; transient until a later check confirms it"
+
+
 async def link_rot(
     url: str,
     live: Source | None,
@@ -135,13 +144,7 @@ async def link_rot(
     if live.outcome in _GOOD:
         return None
     newest = newest_good_capture(sources)
-    detail = f"the original URL: {live.note or live.outcome}"
-    if status.transient:
-        detail += (
-            "; confirmed: failing since an earlier check"
-            if status.confirmed
-            else "; transient until a later check confirms it"
-        )
+    detail = f"the original URL: {live.note or live.outcome}{_transience(status)}"
     return Finding(
         kind=FindingKind.LINK_ROT,
         substantive=status.substantive,
@@ -274,13 +277,7 @@ def _lost_finding(
 
 
 def _dead_finding(link: Link, url: str, status: LinkStatus, version: Archived | None) -> Finding:
-    detail = f"link {link.text!r}: {status.detail or status.outcome}"
-    if status.transient:
-        detail += (
-            "; confirmed: failing since an earlier check"
-            if status.confirmed
-            else "; transient until a later check confirms it"
-        )
+    detail = f"link {link.text!r}: {status.detail or status.outcome}{_transience(status)}"
     return Finding(
         kind=FindingKind.DEAD_LINK,
         substantive=status.substantive,
