@@ -85,10 +85,6 @@ def page_text(page: bytes) -> str:
     return " ".join(str(part) for part in root.itertext())
 
 
-def _key(text: str) -> tuple[str, ...]:
-    return word_keys(text)
-
-
 def _aligned(local: Document, block: int, document: Document) -> int | None:
     """The capture block holding most of the local block's words (None: none holds half)."""
     words = set(word_keys(local.blocks[block].text))
@@ -108,17 +104,17 @@ def _web(url: str | None) -> bool:
 
 
 def _match(local: Document, link: Link, ordinal: int, candidate: Candidate) -> Recovered | None:
-    key = _key(link.text)
+    key = word_keys(link.text)
     document = candidate.document
     aligned = _aligned(local, link.block, document) if link.block is not None else None
-    same = [found for found in document.links if _web(found.url) and _key(found.text) == key]
+    same = [found for found in document.links if _web(found.url) and word_keys(found.text) == key]
     if same:
         near = [found for found in same if found.block == aligned]
         chosen = (near or same)[0]
         return Recovered(link, chosen.url, candidate.source, "text")
     if key:
         for text, target in candidate.anchors():
-            if _web(target) and _key(text) == key:
+            if _web(target) and word_keys(text) == key:
                 return Recovered(link, target, candidate.source, "page")
     if aligned is not None:
         there = [found for found in document.links if found.block == aligned and _web(found.url)]

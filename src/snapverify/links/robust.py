@@ -82,12 +82,12 @@ def repair_markdown(text: str, repairs: Sequence[Repair]) -> tuple[str, int]:
 
 def lost_html_anchors(text: str) -> list[str]:
     """The anchor texts of ``<a href="#">`` and ``<a href="">`` links in an HTML page."""
-    found = []
-    for match in _HTML_LOST.finditer(text):
-        words = " ".join(html.unescape(_TAG.sub("", match.group("text"))).split())
-        if words:
-            found.append(words)
-    return found
+    return [words for match in _HTML_LOST.finditer(text) if (words := _anchor_words(match))]
+
+
+def _anchor_words(match: re.Match[str]) -> str:
+    """The visible words of a matched anchor's content: tags dropped, entities decoded."""
+    return " ".join(html.unescape(_TAG.sub("", match.group("text"))).split())
 
 
 def repair_html(text: str, repairs: Sequence[Repair]) -> tuple[str, int]:
@@ -105,8 +105,7 @@ def repair_html(text: str, repairs: Sequence[Repair]) -> tuple[str, int]:
 
     def one(match: re.Match[str]) -> str:
         nonlocal count
-        words = " ".join(html.unescape(_TAG.sub("", match.group("text"))).split())
-        repair = _take(pending, words)
+        repair = _take(pending, _anchor_words(match))
         if repair is None:
             return match.group(0)
         count += 1
