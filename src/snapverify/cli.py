@@ -115,6 +115,21 @@ def output_option(f: F) -> F:
     )(f)
 
 
+_url_option = click.option(
+    "--url", help="The article's original URL, when the local copy does not name it."
+)
+
+
+def _store_option(help_text: str) -> Callable[[F], F]:
+    """``--store DIR``, as ``store``; ``help_text`` says which store is the default."""
+    return click.option(
+        "--store",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=help_text,
+    )
+
+
 def _check_patterns(
     _ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
@@ -217,12 +232,7 @@ def network_options(f: F) -> F:
             "playback (captures, 8/s), live (per site, 2/s), links (outbound link checks, "
             "per site; default: the live rate); repeatable.",
         ),
-        click.option(
-            "--store",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=None,
-            help="The store folder (default: the nearest .snapverify/ above the snapshot).",
-        ),
+        _store_option("The store folder (default: the nearest .snapverify/ above the snapshot)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -475,7 +485,7 @@ def main() -> None:
 @main.command(context_settings=_CONTEXT_SETTINGS)
 @click.argument("local", type=click.Path(path_type=Path))
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
-@click.option("--url", help="The article's original URL, when the local copy does not name it.")
+@_url_option
 @ignore_option
 @format_option
 @output_option
@@ -547,7 +557,7 @@ def compare(
     metavar="SECONDS",
     help="Reuse a link check this long before asking again [default: 86400, one day].",
 )
-@click.option("--url", help="The article's original URL, when the local copy does not name it.")
+@_url_option
 @click.option(
     "--offline",
     "offline_only",
@@ -664,7 +674,7 @@ def check(
 
 @main.command("fix-links", context_settings=_CONTEXT_SETTINGS)
 @click.argument("snapshot", type=click.Path(path_type=Path))
-@click.option("--url", help="The article's original URL, when the local copy does not name it.")
+@_url_option
 @network_options
 @output_option
 @verbose_option
@@ -708,12 +718,7 @@ def fix_links(
 
 @main.command(context_settings=_CONTEXT_SETTINGS)
 @click.argument("source", metavar="REPORT.json|SNAPSHOT", type=click.Path(path_type=Path))
-@click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The store holding a snapshot's last check (default: the nearest .snapverify/).",
-)
+@_store_option("The store holding a snapshot's last check (default: the nearest .snapverify/).")
 @format_option
 @output_option
 @verbose_option
@@ -797,7 +802,7 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> timed
     default=None,
     help="At most N captures, chosen as check chooses them.",
 )
-@click.option("--url", help="The article's original URL, when the local copy does not name it.")
+@_url_option
 @network_options
 @format_option
 @verbose_option
@@ -870,12 +875,7 @@ def _archive_line(result: Any) -> str:
 
 @main.command(context_settings=_CONTEXT_SETTINGS)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The store holding the history (default: the nearest .snapverify/ above each path).",
-)
+@_store_option("The store holding the history (default: the nearest .snapverify/ above each path).")
 @format_option
 @verbose_option
 def verify(paths: tuple[Path, ...], store: Path | None, fmt: str) -> None:
@@ -951,12 +951,7 @@ def _notify(url: str, results: Sequence[CheckResult], options: Any) -> None:
 @main.command(context_settings=_CONTEXT_SETTINGS)
 @click.argument("fingerprint")
 @click.option("--note", default=None, help="Why the finding is acknowledged (shown in reports).")
-@click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The store folder (default: snapshots/.snapverify, or the nearest .snapverify/).",
-)
+@_store_option("The store folder (default: snapshots/.snapverify, or the nearest .snapverify/).")
 @verbose_option
 def ack(fingerprint: str, note: str | None, store: Path | None) -> None:
     """Acknowledge a finding, by the fingerprint reports show.
@@ -981,12 +976,7 @@ def ack(fingerprint: str, note: str | None, store: Path | None) -> None:
 
 @main.command(context_settings=_CONTEXT_SETTINGS)
 @click.argument("snapshot", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The store folder (default: the nearest .snapverify/ above the snapshot).",
-)
+@_store_option("The store folder (default: the nearest .snapverify/ above the snapshot).")
 @format_option
 @output_option
 @verbose_option
