@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -25,10 +25,12 @@ from snapverify.models import (
     SourceKind,
     Verdict,
 )
+from snapverify.report.history import SnapshotHistory, render_history
 from snapverify.store._schema import migrate
 from snapverify.store.history import (
     HISTORY_FILE,
     SCHEMA_VERSION,
+    CheckRecord,
     History,
     snapshot_key,
 )
@@ -236,6 +238,17 @@ def test_the_history_command_data(store: Path) -> None:
     assert spans["edited: Sixteen"].last_seen == T0 + timedelta(hours=1)
     assert spans["edited: Sixteen"].checks == 2 and not spans["edited: Sixteen"].open
     assert spans["moved"].open and spans["moved"].first_seen == T0 + timedelta(hours=1)
+
+
+def test_the_history_report_says_times_in_utc() -> None:
+    paris = datetime(2026, 1, 1, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+    check = CheckRecord(1, "a/copy.md", paris, "changed", 1, None, 1, 0, 0, 0, 2, 2)
+    entry = SnapshotHistory("a/copy.md", (check,), ())
+    markdown = render_history([entry], "markdown")
+    assert "| Checked (UTC) |" in markdown
+    assert "| 2026-01-01 08:30:00 | changed | 1 | 1 new, 0 ongoing, 0 resolved;" in markdown
+    terminal = render_history([entry], "terminal")
+    assert "  2026-01-01 08:30:00  changed      exit 1   1 new" in terminal
 
 
 # -- the database --------------------------------------------------------------

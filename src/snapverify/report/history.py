@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final
 
-from snapverify.report import clean_text, truncate
+from snapverify.report import clean_text, format_time, truncate
 from snapverify.report.markdown import escape
 from snapverify.store.history import CheckRecord, FindingSpan
 
@@ -60,10 +59,6 @@ def render_history(entries: Sequence[SnapshotHistory], fmt: str, *, color: bool 
     return _terminal(entries, color=color)
 
 
-def _time(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _counts(check: CheckRecord) -> str:
     if check.error is not None:
         return f"not checked: {clean_text(check.error)}"
@@ -93,9 +88,8 @@ def _terminal(entries: Sequence[SnapshotHistory], *, color: bool) -> str:
         lines.append(paint(entry.snapshot, "\x1b[1m"))
         for check in entry.checks:
             verdict = paint(f"{check.verdict:<12}", _VERDICT_COLOR.get(check.verdict, ""))
-            lines.append(
-                f"  {_time(check.checked_at)}  {verdict} exit {check.exit_code:<3} {_counts(check)}"
-            )
+            when = format_time(check.checked_at)
+            lines.append(f"  {when}  {verdict} exit {check.exit_code:<3} {_counts(check)}")
         if entry.findings:
             lines.append("  findings (first seen - last seen):")
         for span in entry.findings:
@@ -103,7 +97,7 @@ def _terminal(entries: Sequence[SnapshotHistory], *, color: bool) -> str:
             flag = "" if span.substantive else " (not substantive)"
             lines.append(
                 f"  {span.fingerprint}  {span.kind:<9} "
-                f"{_time(span.first_seen)} - {_time(span.last_seen)}  "
+                f"{format_time(span.first_seen)} - {format_time(span.last_seen)}  "
                 f"{span.checks} check(s), {_state(span)}{flag}"
             )
             lines.append(paint(f"      {detail}", _DIM))
@@ -119,7 +113,7 @@ def _markdown(entries: Sequence[SnapshotHistory]) -> str:
         parts += ["| Checked (UTC) | Verdict | Exit | Findings |", "|---|---|---|---|"]
         for check in entry.checks:
             parts.append(
-                f"| {_time(check.checked_at)} | {check.verdict} | {check.exit_code} "
+                f"| {format_time(check.checked_at)} | {check.verdict} | {check.exit_code} "
                 f"| {escape(_counts(check))} |"
             )
         if entry.findings:
@@ -131,8 +125,9 @@ def _markdown(entries: Sequence[SnapshotHistory]) -> str:
         for span in entry.findings:
             detail = escape(truncate(clean_text(span.detail), _DETAIL_CHARS))
             parts.append(
-                f"| `{span.fingerprint}` | {span.kind} | {_time(span.first_seen)} "
-                f"| {_time(span.last_seen)} | {span.checks} | {escape(_state(span))} | {detail} |"
+                f"| `{span.fingerprint}` | {span.kind} | {format_time(span.first_seen)} "
+                f"| {format_time(span.last_seen)} | {span.checks} | {escape(_state(span))} "
+                f"| {detail} |"
             )
         parts.append("")
     return "\n".join(parts).rstrip("\n") + "\n"
