@@ -7,6 +7,7 @@ and nothing written.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from snapverify.errors import InputError, UsageError
 from snapverify.models import (
     Change,
     CheckResult,
+    Extraction,
     Finding,
     FindingKind,
     LinkCheck,
@@ -130,10 +132,11 @@ def _full_result() -> CheckResult:
                 "https://web.archive.org/web/20240102030405/https://example.org/a",
                 when,
                 200,
-                Outcome.OK,
+                Outcome.REDIRECTED,
                 0.5,
                 "b" * 64,
                 "C" * 32,
+                Extraction.GUIDED,
                 note="a note",
             ),
         ),
@@ -143,6 +146,8 @@ def _full_result() -> CheckResult:
                 True,
                 "15 → 16",
                 local_block=1,
+                insert_after=0,
+                field="body",
                 local_text="15 people",
                 remote_text="16 people",
                 diff=(("delete", "15"), ("insert", "16"), ("equal", "people")),
@@ -167,7 +172,7 @@ def _full_result() -> CheckResult:
         ),
         provenance=Provenance("wayback:20240102030405", 0.5),
         notes=("note",),
-        error=None,
+        error="a source could not be read",
         links=(
             LinkCheck(
                 "x",
@@ -182,6 +187,7 @@ def _full_result() -> CheckResult:
                 when,
                 True,
             ),
+            LinkCheck("y", None, Outcome.SKIPPED, lost=True),  # a lost target, not recovered
         ),
         resolved=(
             Finding(FindingKind.MISSING, True, "back", local_block=3, change=Change.RESOLVED),
@@ -192,8 +198,23 @@ def _full_result() -> CheckResult:
     )
 
 
+def _unset_fields(result: CheckResult) -> list[str]:
+    """The model fields that no part of ``result`` sets (None or the default)."""
+    parts: list[Any] = [result, result.snapshot, result.provenance]
+    parts += [*result.sources, *result.findings, *result.links, *result.resolved]
+    unset = []
+    for kind in {type(part) for part in parts}:
+        for item in dataclasses.fields(kind):
+            default = None if item.default is dataclasses.MISSING else item.default
+            values = [getattr(part, item.name) for part in parts if type(part) is kind]
+            if all(value in (None, default, ()) for value in values):
+                unset.append(f"{kind.__name__}.{item.name}")
+    return unset
+
+
 def test_every_field_round_trips() -> None:
     result = _full_result()
+    assert _unset_fields(result) == []  # a field the test leaves unset is never read back
     assert result_from_dict(result.as_dict()) == result
     (again,) = parse_reports(json.dumps(result.as_dict(), indent=2))
     assert again == result
