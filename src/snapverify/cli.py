@@ -41,6 +41,7 @@ from snapverify.report.terminal import render_terminal
 
 if TYPE_CHECKING:
     from snapverify.fetch.http import Rate
+    from snapverify.pipeline.check import CheckOptions
 
 __all__ = [
     "REPORT_FORMATS",
@@ -932,15 +933,14 @@ def _default_store(store: Path | None, near: Path | None = None) -> Path:
     return find_store(near)
 
 
-def _notify(url: str, results: Sequence[CheckResult], options: Any) -> None:
+def _notify(url: str, results: Sequence[CheckResult], options: CheckOptions) -> None:
     from snapverify.fetch.archives import parse_archive_spec
-    from snapverify.fetch.policy import AddressPolicy
     from snapverify.notify import notify
+    from snapverify.pipeline.check import make_policy
 
-    hosts = [urlsplit(parse_archive_spec(spec).base).hostname or "" for spec in options.archives]
-    policy = AddressPolicy(
+    policy = make_policy(
+        [parse_archive_spec(spec) for spec in options.archives],
         allow_private=options.allow_private,
-        allowed_hosts=[h for h in hosts if h] if options.allow_private else (),
         allow_networks=options.allow_networks,
     )
     for delivery in notify(url, results, policy=policy):

@@ -50,7 +50,15 @@ from snapverify.snapshot import LocalCopy, find_local_copies, find_store, read_l
 from snapverify.store.cache import CachedCapture, CaptureCache
 from snapverify.text.extract import prepare_reference
 
-__all__ = ["OFFLINE", "CheckOptions", "check", "check_snapshots", "make_client", "select_captures"]
+__all__ = [
+    "OFFLINE",
+    "CheckOptions",
+    "check",
+    "check_snapshots",
+    "make_client",
+    "make_policy",
+    "select_captures",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -450,14 +458,34 @@ def make_client(
         rates: rate limits by endpoint name, over the defaults.
         resolver: the policy's name resolver (tests pass a stub).
     """
+    policy = make_policy(
+        archives, allow_private=allow_private, allow_networks=allow_networks, resolver=resolver
+    )
+    return HttpClient(policy=policy, timeout=timeout, deadline=deadline, rates=dict(rates) or None)
+
+
+def make_policy(
+    archives: Sequence[Archive],
+    *,
+    allow_private: bool,
+    allow_networks: Sequence[str],
+    resolver: Resolver | None = None,
+) -> AddressPolicy:
+    """The address policy of a run (its client's, and its notifications').
+
+    Args:
+        archives: the archives asked (with ``allow_private``, their hosts are allowed).
+        allow_private: also allow loopback and the archives' hosts.
+        allow_networks: further CIDR ranges to allow.
+        resolver: the policy's name resolver (tests pass a stub).
+    """
     hosts = [host for a in archives if (host := urlsplit(a.base).hostname)]
-    policy = AddressPolicy(
+    return AddressPolicy(
         allow_private=allow_private,
         allowed_hosts=hosts if allow_private else (),
         allow_networks=allow_networks,
         resolver=resolver,
     )
-    return HttpClient(policy=policy, timeout=timeout, deadline=deadline, rates=dict(rates) or None)
 
 
 async def check_snapshots(
