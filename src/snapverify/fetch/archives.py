@@ -146,21 +146,6 @@ def classify_listing(response: Response) -> tuple[str, str | None]:
     return Outcome.ERROR, f"listing answered HTTP {status}"
 
 
-def _capture(archive: str, entry: CdxEntry, raw_url: str, view_url: str) -> CaptureRef:
-    return CaptureRef(
-        archive=archive,
-        timestamp=entry.timestamp,
-        original=entry.original,
-        status=entry.status,
-        mimetype=entry.mimetype,
-        digest=entry.digest,
-        length=entry.length,
-        raw_url=raw_url,
-        view_url=view_url,
-        alt_digests=entry.alt_digests,
-    )
-
-
 def _in_range(timestamp: str, start: str | None, end: str | None) -> bool:
     """Whether a 14-digit timestamp lies within 1-14 digit bounds (both inclusive)."""
     return (start or "").ljust(14, "0") <= timestamp <= (end or "").ljust(14, "9")
@@ -186,6 +171,20 @@ class _CdxArchive:
     def view_url(self, timestamp: str, url: str) -> str:
         """The human playback URL of a capture."""
         return f"{self._playback}{timestamp}/{url}"
+
+    def _capture(self, entry: CdxEntry) -> CaptureRef:
+        return CaptureRef(
+            archive=self.name,
+            timestamp=entry.timestamp,
+            original=entry.original,
+            status=entry.status,
+            mimetype=entry.mimetype,
+            digest=entry.digest,
+            length=entry.length,
+            raw_url=self.raw_url(entry.timestamp, entry.original),
+            view_url=self.view_url(entry.timestamp, entry.original),
+            alt_digests=entry.alt_digests,
+        )
 
     async def list_captures(
         self, url: str, *, client: HttpClient, start: str | None = None, end: str | None = None
@@ -226,14 +225,7 @@ class _CdxArchive:
             logger.warning("%s: %s: %s", self.name, url, warning)
         # The server was given from/to; kept here too, since not every server honours them.
         captures = tuple(
-            _capture(
-                self.name,
-                entry,
-                self.raw_url(entry.timestamp, entry.original),
-                self.view_url(entry.timestamp, entry.original),
-            )
-            for entry in entries
-            if _in_range(entry.timestamp, start, end)
+            self._capture(entry) for entry in entries if _in_range(entry.timestamp, start, end)
         )
         return Listing(self.name, Outcome.OK, captures, None, tuple(warnings))
 
@@ -270,12 +262,7 @@ class _CdxArchive:
         rows, _key, _problems = parse_cdx(response.content.decode("utf-8", "replace"))
         entries, _problems = entries_from_rows(rows)
         good = [
-            _capture(
-                self.name,
-                entry,
-                self.raw_url(entry.timestamp, entry.original),
-                self.view_url(entry.timestamp, entry.original),
-            )
+            self._capture(entry)
             for entry in entries
             if entry.status is not None and 200 <= entry.status < 300
         ]
