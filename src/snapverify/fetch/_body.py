@@ -1,10 +1,12 @@
 """Response bodies: raw bytes hashed as received, ``Content-Encoding`` undone with a cap.
 
-Private to :mod:`snapverify.fetch.http`. :func:`read_body` reads a streamed answer whole:
-it hashes the bytes as sent (the digest an archive lists), undoes gzip, deflate (wrapped
-or raw) and, when the ``brotli`` module is installed, br, counting the decoded bytes
-against the cap as they come, and tells a body cut short from a complete one. Its
-failures are ``FetchError`` with ``reason`` ``too_large``, ``encoding`` or ``truncated``.
+Private to :mod:`snapverify.fetch` (:mod:`~snapverify.fetch.http` reads bodies,
+:mod:`~snapverify.fetch.replay` hashes stored ones with :func:`b32sha1`). :func:`read_body`
+reads a streamed answer whole: it hashes the bytes as sent (the digest an archive lists),
+undoes gzip, deflate (wrapped or raw) and, when the ``brotli`` module is installed, br,
+counting the decoded bytes against the cap as they come, and tells a body cut short from
+a complete one. Its failures are ``FetchError`` with ``reason`` ``too_large``,
+``encoding`` or ``truncated``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import httpx
 
 from snapverify.errors import FetchError
 
-__all__ = ["ACCEPT_ENCODING", "Body", "read_body"]
+__all__ = ["ACCEPT_ENCODING", "Body", "b32sha1", "read_body"]
 
 
 def _load_brotli() -> Any:
@@ -185,7 +187,8 @@ class Body:
     partial: bool = False  # only the first ``keep`` bytes were read, on purpose
 
 
-def _b32sha1(data: bytes | hashlib._Hash) -> str:
+def b32sha1(data: bytes | hashlib._Hash) -> str:
+    """The base32 SHA-1 of bytes (or of a hash fed already): the digest archives list."""
     digest = hashlib.sha1(data).digest() if isinstance(data, bytes) else data.digest()
     return base64.b32encode(digest).decode("ascii")
 
@@ -201,7 +204,7 @@ async def read_body(
     """
     chunks = _raw_chunks(answer)
     if chunks is None:
-        digest = _b32sha1(answer.content)
+        digest = b32sha1(answer.content)
         return Body(answer.content, digest, digest, len(answer.content))
     # Codings are looked at once there is a body: a HEAD or 304 answer may name any.
     layers: list[_Layer] = []
@@ -230,17 +233,14 @@ async def read_body(
             parts.append(chunk)
             if partial:
                 break
-        if partial:
-            raw = b"".join(raw_parts) if coded else None
-            content = b"".join(parts)
-            return Body(content, _b32sha1(raw_hash), _b32sha1(content), received, raw, True)
-        expected = _content_length(answer)
-        if expected is not None and received < expected and not head:
-            raise _Incomplete
-        tail = b""
-        for layer in layers:
-            tail = layer.feed(tail) + layer.finish()
-        parts.append(tail)
+        if not partial:  # a partial body is decoded as far as it goes, never "incomplete"
+            expected = _content_length(answer)
+            if expected is not None and received < expected and not head:
+                raise _Incomplete
+            tail = b""
+            for layer in layers:
+                tail = layer.feed(tail) + layer.finish()
+            parts.append(tail)
     except _TooLarge:
         raise FetchError(
             f"{url}: body larger than {max_bytes} bytes",
@@ -261,7 +261,7 @@ async def read_body(
         ) from None
     content = b"".join(parts)
     raw = b"".join(raw_parts) if coded else None
-    return Body(content, _b32sha1(raw_hash), _b32sha1(content), received, raw)
+    return Body(content, b32sha1(raw_hash), b32sha1(content), received, raw, partial)
 
 
 def _raw_chunks(answer: httpx.Response) -> AsyncIterator[bytes] | None:

@@ -9,13 +9,12 @@ fetched them. A source read from a WARC has kind ``warc`` and the id
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from snapverify.fetch._body import b32sha1
 from snapverify.fetch.http import Response
 from snapverify.fetch.live import LiveFetch
 from snapverify.models import Outcome
@@ -98,10 +97,6 @@ def source_id(page: StoredPage, base: Path) -> str:
     return f"warc:{name}:{page.offset}"
 
 
-def _b32sha1(data: bytes) -> str:
-    return base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
-
-
 def live_fetch(page: StoredPage) -> LiveFetch:
     """A stored live page as :func:`~snapverify.fetch.live.fetch_live` returned it.
 
@@ -109,13 +104,14 @@ def live_fetch(page: StoredPage) -> LiveFetch:
     does not say, for a 2xx page, else ``error``).
     """
     headers = [("content-type", page.content_type)] if page.content_type else []
+    digest = b32sha1(page.payload)  # read back with its codings undone: raw = decoded
     response = Response(
         url=page.url,
         status=page.status or 200,
         headers=tuple(headers),
         content=page.payload,
-        raw_sha1=_b32sha1(page.payload),
-        sha1=_b32sha1(page.payload),
+        raw_sha1=digest,
+        sha1=digest,
     )
     default = Outcome.OK if 200 <= response.status < 300 else Outcome.ERROR
     recorded = page.fields.get("outcome")
