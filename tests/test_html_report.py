@@ -673,20 +673,23 @@ def open_page(browser: Any) -> Iterator[Any]:
         opened = Opened(context.new_page(), [], [])
 
         def route(route: Any) -> None:
-            url = route.request.url
-            if url == path.as_uri():
+            if route.request.url == path.as_uri():
                 route.continue_()
             else:
-                opened.requests.append(url)
                 route.abort()
+
+        def request(request: Any) -> None:
+            # Every request of the context, routed or not, is seen here first.
+            if request.url != path.as_uri():
+                opened.requests.append(request.url)
 
         def dialog(box: Any) -> None:
             opened.dialogs.append(box.message)
             box.dismiss()
 
         context.route("**/*", route)
+        context.on("request", request)
         opened.page.on("dialog", dialog)
-        opened.page.on("request", lambda request: _record_other(opened, path, request.url))
         opened.page.goto(path.as_uri(), wait_until="load")
         return opened
 
@@ -695,11 +698,6 @@ def open_page(browser: Any) -> Iterator[Any]:
     finally:
         for context in contexts:
             context.close()
-
-
-def _record_other(opened: Opened, path: Path, url: str) -> None:
-    if url != path.as_uri() and url not in opened.requests:
-        opened.requests.append(url)
 
 
 def test_chromium_shows_the_check_report(
