@@ -38,15 +38,14 @@ from snapverify.models import (
     CheckResult,
     Document,
     Outcome,
-    SnapshotInfo,
     Source,
     SourceKind,
     Verdict,
 )
-from snapverify.pipeline.files import compile_ignore
+from snapverify.pipeline.files import compile_ignore, failed_result, snapshot_info
 from snapverify.pipeline.linkstep import probe_soft_404, with_links
 from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
-from snapverify.snapshot import LocalCopy, find_local_copies, find_store, read_local_copy
+from snapverify.snapshot import find_local_copies, find_store, read_local_copy
 from snapverify.store.cache import CachedCapture, CaptureCache
 from snapverify.text.extract import prepare_reference
 
@@ -246,27 +245,6 @@ class _Run:
         )
 
 
-def _info(copy: LocalCopy | None, path: Path, url: str | None) -> SnapshotInfo:
-    if copy is None:
-        return SnapshotInfo(path=str(path), url=url or "", title=None, sha256="")
-    return SnapshotInfo(
-        path=str(path), url=copy.document.url or "", title=copy.document.title, sha256=copy.sha256
-    )
-
-
-def _failed(path: Path, exc: SnapverifyError, copy: LocalCopy | None = None) -> CheckResult:
-    return CheckResult(
-        snapshot=_info(copy, path, exc.url if copy is None else None),
-        verdict=Verdict.UNVERIFIABLE,
-        exit_code=exc.exit_code,
-        sources=(),
-        findings=(),
-        provenance=None,
-        error=exc.describe(),
-        checked_at=datetime.now(UTC),
-    )
-
-
 async def _list(
     run: _Run, archive: Archive, url: str
 ) -> tuple[list[CaptureRef], list[Source], list[str]]:
@@ -313,12 +291,12 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
     try:
         copy = read_local_copy(path, url=options.url)
     except SnapverifyError as exc:
-        return _failed(path, exc)
+        return failed_result(path, exc)
     local = copy.document
     url = local.url
     if not url:
         error = UsageError(f"{path}: no original URL (give --url or add snapshot.toml)")
-        return _failed(path, error, copy)
+        return failed_result(path, error, copy)
     try:
         run.client.policy.check_url(url)
         host = urlsplit(url).hostname or ""
@@ -326,14 +304,14 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         if options.live:
             await run.client.policy.resolve(host, port)
     except AddressRefused as exc:
-        return _failed(path, AddressRefused(exc.message, url=url), copy)
+        return failed_result(path, AddressRefused(exc.message, url=url), copy)
     except (FetchError, OSError) as exc:
         logger.info("%s: cannot resolve %s yet: %s", path, url, exc)
     prepare_reference(local)
     try:
         patterns = compile_ignore([*copy.ignore, *options.ignore])
     except UsageError as exc:
-        return _failed(path, exc, copy)
+        return failed_result(path, exc, copy)
 
     live_task: asyncio.Future[LiveFetch] | None = None
     if options.live:
@@ -416,7 +394,7 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
             )
         )
     return CheckResult(
-        snapshot=_info(copy, path, None),
+        snapshot=snapshot_info(copy),
         verdict=verdict,
         exit_code=exit_code,
         sources=comparison.sources,

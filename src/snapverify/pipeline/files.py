@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from snapverify.compare import compare_documents
-from snapverify.errors import InputError, UsageError
-from snapverify.models import CheckResult, Document, SnapshotInfo, Source, SourceKind
-from snapverify.snapshot import HTML_SUFFIXES, read_file, read_local_copy
+from snapverify.errors import InputError, SnapverifyError, UsageError
+from snapverify.models import CheckResult, Document, SnapshotInfo, Source, SourceKind, Verdict
+from snapverify.snapshot import HTML_SUFFIXES, LocalCopy, read_file, read_local_copy
 from snapverify.text.decode import NotADocument, check_document, decode_document
 from snapverify.text.extract import extract
 from snapverify.text.markdown import read_markdown
 from snapverify.timestamps import parse_timestamp
 
-__all__ = ["compare_files", "compile_ignore", "parse_source_spec"]
+__all__ = ["compare_files", "compile_ignore", "failed_result", "parse_source_spec", "snapshot_info"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,33 @@ def compile_ignore(
         except re.error as exc:
             raise UsageError(f"invalid {what} {pattern!r}: {exc}") from exc
     return compiled
+
+
+def snapshot_info(copy: LocalCopy) -> SnapshotInfo:
+    """What a result says of the local copy it checked."""
+    document = copy.document
+    return SnapshotInfo(
+        path=str(copy.path), url=document.url or "", title=document.title, sha256=copy.sha256
+    )
+
+
+def failed_result(path: Path, exc: SnapverifyError, copy: LocalCopy | None = None) -> CheckResult:
+    """The result of a snapshot that could not be checked: ``unverifiable``, with the
+    error's exit code and message (``copy``: the local copy, when it could be read)."""
+    if copy is None:
+        snapshot = SnapshotInfo(path=str(path), url=exc.url or "", title=None, sha256="")
+    else:
+        snapshot = snapshot_info(copy)
+    return CheckResult(
+        snapshot=snapshot,
+        verdict=Verdict.UNVERIFIABLE,
+        exit_code=exc.exit_code,
+        sources=(),
+        findings=(),
+        provenance=None,
+        error=exc.describe(),
+        checked_at=datetime.now(UTC),
+    )
 
 
 def _looks_like_html(path: Path, data: bytes) -> bool:
@@ -123,12 +150,7 @@ def compare_files(
         pairs.append((source, source_document))
     comparison = compare_documents(document, pairs, ignore=patterns)
     return CheckResult(
-        snapshot=SnapshotInfo(
-            path=str(local),
-            url=document.url or "",
-            title=document.title,
-            sha256=copy.sha256,
-        ),
+        snapshot=snapshot_info(copy),
         verdict=comparison.verdict,
         exit_code=comparison.exit_code,
         sources=comparison.sources,

@@ -29,12 +29,10 @@ from snapverify.models import (
     Document,
     Finding,
     LinkCheck,
-    SnapshotInfo,
     Source,
     SourceKind,
-    Verdict,
 )
-from snapverify.pipeline.files import compile_ignore
+from snapverify.pipeline.files import compile_ignore, failed_result, snapshot_info
 from snapverify.pipeline.linkstep import with_links
 from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
 from snapverify.snapshot import ARCHIVE_DIR, read_local_copy
@@ -189,12 +187,11 @@ def check_offline(
         copy = read_local_copy(path, url=url)
         patterns = compile_ignore([*copy.ignore, *ignore])
     except SnapverifyError as exc:
-        return _failed(path, exc)
+        return failed_result(path, exc)
     local = copy.document
-    info = SnapshotInfo(path=str(path), url=local.url or "", title=local.title, sha256=copy.sha256)
     if not local.url:
         missing = UsageError(f"{path}: no original URL (give --url or add snapshot.toml)")
-        return _failed(path, missing, info)
+        return failed_result(path, missing, copy)
     base = path.parent
     pages = stored_pages([base / ARCHIVE_DIR], local.url)
     notes = [*local.notes, OFFLINE_NOTE, *pages.problems]
@@ -204,7 +201,7 @@ def check_offline(
             "(run 'snapverify archive' first)",
             url=str(path),
         )
-        return _failed(path, error, info)
+        return failed_result(path, error, copy)
     prepare_reference(local)
     memo: dict[str, Document | str] = {}
     pairs = [_live_pair(p, base, local, memo) for p in pages.live if live]
@@ -231,7 +228,7 @@ def check_offline(
             )
         )
     return CheckResult(
-        snapshot=info,
+        snapshot=snapshot_info(copy),
         verdict=verdict,
         exit_code=exit_code,
         sources=comparison.sources,
@@ -240,18 +237,4 @@ def check_offline(
         notes=tuple(notes),
         checked_at=started,
         links=rows,
-    )
-
-
-def _failed(path: Path, exc: SnapverifyError, info: SnapshotInfo | None = None) -> CheckResult:
-    return CheckResult(
-        snapshot=info or SnapshotInfo(path=str(path), url=exc.url or "", title=None, sha256=""),
-        verdict=Verdict.UNVERIFIABLE,
-        exit_code=exc.exit_code,
-        sources=(),
-        findings=(),
-        provenance=None,
-        error=exc.describe(),
-        checked_at=datetime.now(UTC),
-        notes=(),
     )
