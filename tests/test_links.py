@@ -36,6 +36,7 @@ from snapverify.links import (
     repair_markdown,
 )
 from snapverify.links.audit import audit_links, same_page
+from snapverify.links.cache import ArchivedEntry
 from snapverify.links.robust import lost_html_anchors
 from snapverify.models import (
     CheckResult,
@@ -290,6 +291,17 @@ def test_a_damaged_cache_entry_counts_as_absent(tmp_path: Path) -> None:
     entry.write_text("{not json", "utf-8")
     clock.now += timedelta(minutes=1)
     assert asyncio.run(go()).outcome is Outcome.OK and len(seen) == 2
+    # JSON of another shape (a list, other fields) is no entry either.
+    for damaged in ("[1, 2]", '{"url": "https://site.test/ok", "when": "yesterday"}'):
+        entry.write_text(damaged, "utf-8")
+        assert cache.status("https://site.test/ok") is None
+    cache.remember_archived(
+        "wayback", "https://site.test/ok", "2012", ArchivedEntry(None, None, "x")
+    )
+    assert cache.archived("wayback", "https://site.test/ok", "2012") is not None
+    (kept,) = (tmp_path / "links" / "archived").iterdir()
+    kept.write_text('{"url": null}', "utf-8")
+    assert cache.archived("wayback", "https://site.test/ok", "2012") is None
 
 
 def test_a_checker_without_a_client_says_why_each_link_was_not_asked(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from snapverify.store.atomic import write_atomic
 
@@ -71,6 +71,9 @@ class ArchivedEntry:
         return datetime.fromisoformat(self.checked_at)
 
 
+_Entry = TypeVar("_Entry", StatusEntry, ArchivedEntry)
+
+
 def _name(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
@@ -85,7 +88,7 @@ class LinkCache:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def _read(self, path: Path) -> dict[str, Any] | None:
+    def _read(self, path: Path, kind: type[_Entry]) -> _Entry | None:
         try:
             data = json.loads(path.read_text("utf-8"))
         except FileNotFoundError:
@@ -93,7 +96,10 @@ class LinkCache:
         except (OSError, ValueError) as exc:
             logger.warning("link cache: cannot read %s: %s", path, exc)
             return None
-        return data if isinstance(data, dict) else None
+        try:
+            return kind(**data) if isinstance(data, dict) else None
+        except TypeError:  # written by another version: other fields
+            return None
 
     def _write(self, path: Path, data: dict[str, Any]) -> None:
         text = json.dumps(data, sort_keys=True).encode("utf-8")
@@ -104,11 +110,7 @@ class LinkCache:
 
     def status(self, url: str) -> StatusEntry | None:
         """The last check of ``url``, however old, or None."""
-        data = self._read(self.root / "status" / _name(url))
-        try:
-            return None if data is None else StatusEntry(**data)
-        except TypeError:
-            return None
+        return self._read(self.root / "status" / _name(url), StatusEntry)
 
     def remember_status(self, entry: StatusEntry) -> None:
         """Keep the check of one URL (replacing the one before)."""
@@ -116,11 +118,9 @@ class LinkCache:
 
     def archived(self, archive: str, url: str, timestamp: str) -> ArchivedEntry | None:
         """The archived version of ``url`` near ``timestamp`` in ``archive`` found before."""
-        data = self._read(self.root / "archived" / _name(f"{archive} {timestamp} {url}"))
-        try:
-            return None if data is None else ArchivedEntry(**data)
-        except TypeError:
-            return None
+        return self._read(
+            self.root / "archived" / _name(f"{archive} {timestamp} {url}"), ArchivedEntry
+        )
 
     def remember_archived(
         self, archive: str, url: str, timestamp: str, entry: ArchivedEntry
