@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,20 +77,20 @@ HOSTILE_URLS = (
 
 @dataclass
 class Rendered:
-    """A check run through the CLI: its JSON report and its HTML page."""
+    """A check run through the CLI: its JSON report, its HTML page (``report`` of the
+    JSON) and ``check --format html``'s own page (``direct``)."""
 
     report: dict[str, Any]
     html_path: Path
     html: str
-    code: int
-    extra: dict[str, Any] = field(default_factory=dict)
+    direct: str
 
 
 @pytest.fixture(scope="module")
 def mt_check(pywb_mt: PywbServer, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     """``check`` of the seed against pywb saved as JSON, rendered by ``report --format html``.
 
-    Also ``check --format html`` to stdout (in ``extra["direct"]``). Run from the temporary
+    Also ``check --format html`` to stdout (``direct``). Run from the temporary
     folder with a relative snapshot path, so the reproducing command in the page reads as
     a user would type it.
     """
@@ -114,7 +114,7 @@ def mt_check(pywb_mt: PywbServer, tmp_path_factory: pytest.TempPathFactory) -> R
     assert direct.exit_code == 1, direct.stderr
     path = root / "report.html"
     report = json.loads((root / "check.json").read_text("utf-8"))
-    return Rendered(report, path, path.read_text("utf-8"), 1, {"direct": direct.stdout})
+    return Rendered(report, path, path.read_text("utf-8"), direct.stdout)
 
 
 def _tree(page: str) -> Any:
@@ -254,8 +254,8 @@ def test_check_format_html_gives_the_same_page(mt_check: Rendered) -> None:
         page = re.sub(r"<time [^>]*>[^<]*</time>", "<time></time>", page, count=1)
         return re.sub(r'<code class="command">[^<]*</code>', "", page)
 
-    assert mt_check.extra["direct"].startswith("<!DOCTYPE html>")
-    assert strip(mt_check.extra["direct"]) == strip(mt_check.html)
+    assert mt_check.direct.startswith("<!DOCTYPE html>")
+    assert strip(mt_check.direct) == strip(mt_check.html)
     (result,) = parse_reports(json.dumps(mt_check.report))
     assert render_html([result]) == mt_check.html
 
