@@ -44,6 +44,7 @@ from snapverify.models import (
 )
 from snapverify.pipeline.files import compile_ignore, failed_result, snapshot_info
 from snapverify.pipeline.linkstep import probe_soft_404, with_links
+from snapverify.pipeline.offline import check_offline
 from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
 from snapverify.snapshot import find_local_copies, find_store, read_local_copy
 from snapverify.store.cache import CachedCapture, CaptureCache
@@ -501,7 +502,7 @@ async def check_snapshots(
     if len(set(names)) != len(names):
         raise UsageError(f"two archives share a name: {', '.join(names)}")
     if options.offline:
-        return await _offline(copies, options, on_result, on_start)
+        return await _offline(copies, archives, options, on_result, on_start)
     store = options.store or find_store(copies[0])
     cache = CaptureCache(store / "cache")
     cache.remove_stale_temporaries()
@@ -537,16 +538,14 @@ async def check_snapshots(
 
 async def _offline(
     copies: Sequence[Path],
+    archives: Sequence[Archive],
     options: CheckOptions,
     on_result: Callable[[CheckResult], None] | None,
     on_start: Callable[[int], None] | None,
 ) -> list[CheckResult]:
     """``--offline``: every source from stored WARCs; no client is even made."""
-    from snapverify.pipeline.offline import check_offline
-
     if on_start is not None:
         on_start(len(copies))
-    archives = [parse_archive_spec(spec) for spec in options.archives]
     results = []
     for path in copies:
         store = options.store or find_store(path)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from snapverify.compare import compare_documents
-from snapverify.errors import SnapverifyError, Unverifiable, UsageError
+from snapverify.errors import InputError, SnapverifyError, Unverifiable, UsageError
 from snapverify.fetch.archives import Archive, CaptureRef, Fetched, Listing
 from snapverify.fetch.http import HttpClient
 from snapverify.fetch.replay import live_fetch, source_id, stored_pages
@@ -37,7 +37,7 @@ from snapverify.pipeline.linkstep import with_links
 from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
 from snapverify.snapshot import ARCHIVE_DIR, read_local_copy
 from snapverify.store.cache import CachedCapture
-from snapverify.store.warc import StoredPage
+from snapverify.store.warc import StoredPage, read_records
 from snapverify.text.extract import prepare_reference
 from snapverify.timestamps import format_timestamp
 
@@ -136,9 +136,6 @@ def warc_sources(
     Raises:
         InputError: the file is not a readable WARC or holds no page of the URL.
     """
-    from snapverify.errors import InputError
-    from snapverify.store.warc import read_records
-
     try:
         pages = read_records(path)
     except (OSError, ValueError) as exc:
