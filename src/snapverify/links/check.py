@@ -58,7 +58,6 @@ TRANSIENT = frozenset({Outcome.UNREACHABLE, Outcome.ERROR})
 # Not dead: working, or never asked (policy, scheme).
 _ALIVE = frozenset({Outcome.OK, Outcome.REDIRECTED, Outcome.REFUSED, Outcome.SKIPPED})
 _BLOCKED = frozenset({401, 403, 407, 451})
-_NO_ANSWER = frozenset({"dns", "connect", "timeout", "deadline", "tls", "reset", "truncated"})
 # A GET asks for the first 64 KiB and reads no more, whether or not the server honours Range.
 _PEEK = 65536
 _GET_RANGE = {"Range": f"bytes=0-{_PEEK - 1}"}
@@ -200,11 +199,8 @@ async def check_url(url: str, *, client: HttpClient) -> LinkStatus:
         return LinkStatus(url, Outcome.REFUSED, detail=exc.message, checked_at=now)
     except RateLimited as exc:
         return LinkStatus(url, Outcome.ERROR, 429, exc.message, checked_at=now)
-    except FetchError as exc:
-        outcome = Outcome.parse(exc.outcome)
-        if outcome is Outcome.ERROR and exc.reason in _NO_ANSWER:
-            outcome = Outcome.UNREACHABLE
-        return LinkStatus(url, outcome, exc.status, exc.message, checked_at=now)
+    except FetchError as exc:  # the fetch layer names the outcome (no answer: unreachable)
+        return LinkStatus(url, Outcome.parse(exc.outcome), exc.status, exc.message, checked_at=now)
     except ValueError as exc:  # a URL no parser takes (IDNA, brackets...): nothing to ask
         why = f"not a valid URL: {exc}"
         return LinkStatus(url, Outcome.SKIPPED, detail=why, checked_at=now)
