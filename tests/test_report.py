@@ -534,6 +534,8 @@ def test_markdown_timeline_is_in_time_order() -> None:
         "live",
         "file:saved/page.html",
     ]
+    # A status other than 200 is shown with the outcome, as in the terminal report.
+    assert [row.split(" | ")[3] for row in rows] == ["ok", "archived_error (404)", "ok", "ok"]
 
 
 def test_markdown_escapes_page_text() -> None:

@@ -38,6 +38,7 @@ __all__ = [
     "format_similarity",
     "format_time",
     "safe_url",
+    "source_outcome",
     "split_findings",
     "timeline",
     "truncate",
@@ -160,6 +161,13 @@ def timeline(sources: Iterable[Source]) -> list[Source]:
 def _utc(value: datetime) -> datetime:
     # Naive datetimes are taken as UTC, as format_timestamp does.
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def source_outcome(source: Source) -> str:
+    """What reading a source gave, with its HTTP status when that was not 200."""
+    if source.status is not None and source.status != 200:
+        return f"{source.outcome} ({source.status})"
+    return str(source.outcome)
 
 
 def split_findings(findings: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:

@@ -33,6 +33,7 @@ from snapverify.report import (
     format_similarity,
     format_time,
     safe_url,
+    source_outcome,
     split_findings,
     timeline,
 )
@@ -243,14 +244,11 @@ def _counts(findings: Iterable[Finding]) -> list[tuple[str, int, int]]:
 
 
 def _source_row(source: Source, firsts: tuple[int, ...]) -> _SourceRow:
-    outcome = str(source.outcome)
-    if source.status is not None and source.status != 200:
-        outcome += f" ({source.status})"
     return _SourceRow(
         time=format_time(source.timestamp),
         link=link(source.url, source.id, playback=True),
         kind=str(source.kind),
-        outcome=outcome,
+        outcome=source_outcome(source),
         similarity=format_similarity(source.similarity),
         note=clean_text(source.note or ""),
         firsts=firsts,

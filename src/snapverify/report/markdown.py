@@ -21,6 +21,7 @@ from snapverify.report import (
     format_similarity,
     format_time,
     safe_url,
+    source_outcome,
     split_findings,
     timeline,
     truncate,
@@ -168,14 +169,11 @@ def _timeline(sources: Sequence[Source]) -> list[str]:
         rule.append("---")
     lines = [_row(header), _row(rule)]
     for source in timeline(sources):
-        outcome = str(source.outcome)
-        if source.status is not None and source.status != 200:
-            outcome += f" ({source.status})"
         cells = [
             format_time(source.timestamp),
             _source_cell(source),
             str(source.kind),
-            outcome,
+            source_outcome(source),
             format_similarity(source.similarity),
         ]
         if with_notes:

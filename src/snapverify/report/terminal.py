@@ -25,6 +25,7 @@ from snapverify.report import (
     findings_summary,
     format_similarity,
     format_time,
+    source_outcome,
     split_findings,
     timeline,
     truncate,
@@ -191,7 +192,7 @@ def _timeline(sources: Sequence[Source], provenance: str | None) -> Text:
             format_time(source.timestamp),
             clean_text(source.id),
             str(source.kind),
-            _outcome(source),
+            source_outcome(source),
             format_similarity(source.similarity),
         )
         for source in ordered
@@ -211,12 +212,6 @@ def _timeline(sources: Sequence[Source], provenance: str | None) -> Text:
             line.append(f"  {truncate(source.note, 160)}", style="dim")
         text.append_text(line)
     return text
-
-
-def _outcome(source: Source) -> str:
-    if source.status is not None and source.status != 200:
-        return f"{source.outcome} ({source.status})"
-    return str(source.outcome)
 
 
 def _heading(finding: Finding, number: int | None) -> Text:
