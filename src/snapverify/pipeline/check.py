@@ -300,10 +300,10 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         return failed_result(path, error, copy)
     try:
         run.client.policy.check_url(url)
-        host = urlsplit(url).hostname or ""
-        port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
         if options.live:
-            await run.client.policy.resolve(host, port)
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+            await run.client.policy.resolve(parts.hostname or "", port)
     except AddressRefused as exc:
         return failed_result(path, AddressRefused(exc.message, url=url), copy)
     except (FetchError, OSError) as exc:
@@ -343,19 +343,19 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
             reasons.append(fetched_live.reason)
         async with run.host_slot(url, "live"):
             fetched_live = await probe_soft_404(fetched_live, local, run.client, run.documents)
-    live_pair: list[tuple[Source, Document | None]] = []
 
-    def compare() -> Comparison:
+    def compare() -> tuple[Comparison, tuple[Source, Document | None] | None]:
         # CPU work (extraction, alignment) runs in a thread, so the requests of other
         # snapshots keep their pace meanwhile.
         for (archive, capture, _job), fetched in zip(jobs, results, strict=True):
             pairs.append(capture_source(archive, capture, fetched, local, run.documents))
+        live = None
         if fetched_live is not None:
-            live_pair.append(live_source(fetched_live, local, run.documents))
-            pairs.insert(0, live_pair[0])
-        return compare_documents(local, pairs, ignore=patterns)
+            live = live_source(fetched_live, local, run.documents)
+            pairs.insert(0, live)
+        return compare_documents(local, pairs, ignore=patterns), live
 
-    comparison = await asyncio.to_thread(compare)
+    comparison, live_pair = await asyncio.to_thread(compare)
     pages = {
         f"{archive.name}:{capture.timestamp}": (fetched.payload, capture.original)
         for (archive, capture, _job), fetched in zip(jobs, results, strict=True)
@@ -363,12 +363,7 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
     if fetched_live is not None and fetched_live.response is not None:
         pages["live"] = (fetched_live.response.content, fetched_live.response.url)
     compared = comparison.sources
-    offline = bool(
-        compared
-        and all(s.outcome is Outcome.UNREACHABLE for s in compared)
-        and reasons
-        and all(r in _NO_ANSWER for r in reasons)
-    )
+    offline = _unanswered(compared, reasons)
     verdict, exit_code, findings, links = await with_links(
         with_lost_anchors(local, path),
         url,
@@ -386,12 +381,12 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
             notes.append("rate-limited by an archive before anything could be verified")
         elif offline:
             notes.append(OFFLINE)
-    if options.snapshot_changes and fetched_live is not None and live_pair:
-        from snapverify.pipeline.archive import archive_if_changed
+    if options.snapshot_changes and fetched_live is not None and live_pair is not None:
+        from snapverify.pipeline.archive import archive_if_changed  # it builds on this module
 
         notes.extend(
             await archive_if_changed(
-                path, copy, fetched_live, live_pair[0], patterns, store=options.store
+                path, copy, fetched_live, live_pair, patterns, store=options.store
             )
         )
     return CheckResult(
@@ -404,6 +399,17 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
         notes=tuple(notes),
         checked_at=started,
         links=links,
+    )
+
+
+def _unanswered(sources: Sequence[Source], reasons: Sequence[str]) -> bool:
+    """Nothing answered at all: every source unreachable, each for want of an answer
+    (DNS, connection, timeout, TLS), not for a refusal or an error page."""
+    return bool(
+        sources
+        and all(s.outcome is Outcome.UNREACHABLE for s in sources)
+        and reasons
+        and all(r in _NO_ANSWER for r in reasons)
     )
 
 
