@@ -304,6 +304,37 @@ def test_a_damaged_cache_entry_counts_as_absent(tmp_path: Path) -> None:
     assert cache.archived("wayback", "https://site.test/ok", "2012") is None
 
 
+def test_at_most_two_checks_are_in_flight_per_host() -> None:
+    # README: "at most 2 at a time per host"; another host is not held up meanwhile.
+    flying: dict[str, int] = {}
+    most: dict[str, int] = {}
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        flying[host] = flying.get(host, 0) + 1
+        most[host] = max(most.get(host, 0), flying[host])
+        await asyncio.sleep(0.01)
+        flying[host] -= 1
+        return httpx.Response(200)
+
+    async def go() -> list[Any]:
+        client = HttpClient(
+            policy=AddressPolicy(resolver=StubResolver()),
+            transport=httpx.MockTransport(slow),
+            rates={},
+        )
+        async with client:
+            checker = LinkChecker(client=client, cache=None)
+            urls = [
+                f"https://{host}/{n}" for host in ("site.test", "archive.test") for n in range(6)
+            ]
+            return list(await asyncio.gather(*(checker.status(u) for u in urls)))
+
+    found = asyncio.run(go())
+    assert [s.outcome for s in found] == [Outcome.OK] * 12
+    assert most == {"site.test": 2, "archive.test": 2}
+
+
 def test_a_checker_without_a_client_says_why_each_link_was_not_asked(tmp_path: Path) -> None:
     # check --offline's checker: no client, no network. A web link is "not checked"; a
     # mailto: link is not HTTP at all, and its cache file is never looked for.
