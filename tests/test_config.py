@@ -26,6 +26,7 @@ def test_settings_are_read(tmp_path: Path) -> None:
         "allow_private_addresses = true\n"
         'allow_network = "10.8.0.0/16"\n'
         "max_captures = 5\n"
+        "link_cache_ttl = 60\n"
         '[rate_limit]\ncdx = "10/min"\n',
         "utf-8",
     )
@@ -35,6 +36,7 @@ def test_settings_are_read(tmp_path: Path) -> None:
     assert settings.allow_private_addresses is True
     assert settings.allow_network == ("10.8.0.0/16",)
     assert settings.max_captures == 5
+    assert settings.link_cache_ttl == 60.0
     assert settings.rate_limit == {"cdx": "10/min"}
 
 
@@ -49,6 +51,9 @@ def test_settings_are_read(tmp_path: Path) -> None:
         ("rate_limit = 5", "rate_limit must be a table"),
         ("allow_private_addresses = 'yes'", "must be true or false"),
         ("max_captures = 0", "max_captures must be a positive"),
+        ("allow_network = 'banana'", "allow_network 'banana'"),
+        ("allow_network = ['10.0.0.0/8', '10.0.0.0/33']", "allow_network '10.0.0.0/33'"),
+        ("link_cache_ttl = -1", "link_cache_ttl must be a number"),
     ],
 )
 def test_bad_settings_name_the_file(tmp_path: Path, text: str, message: str) -> None:

@@ -8,8 +8,9 @@ environment (``SNAPVERIFY_ALLOW_PRIVATE``), then the file, then the defaults.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +19,6 @@ from snapverify.errors import UsageError
 __all__ = ["Settings", "load_settings"]
 
 CONFIG_NAME = "config.toml"
-_KEYS = frozenset(
-    {
-        "archive",
-        "timeout",
-        "rate_limit",
-        "allow_private_addresses",
-        "allow_network",
-        "max_captures",
-        "link_cache_ttl",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +34,26 @@ class Settings:
     link_cache_ttl: float | None = None
 
 
+# The keys a config.toml may hold: the fields of Settings.
+_KEYS = frozenset(f.name for f in fields(Settings))
+
+
 def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise UsageError(f"{path}: {key} must be a string or a list of strings")
     return tuple(value)
+
+
+def _networks(path: Path, value: Any) -> tuple[str, ...]:
+    networks = _strings(path, "allow_network", value)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise UsageError(f"{path}: allow_network {network!r}: {exc}") from exc
+    return networks
 
 
 def load_settings(store: Path) -> Settings:
@@ -91,7 +95,7 @@ def load_settings(store: Path) -> Settings:
         timeout=None if timeout is None else float(timeout),
         rate_limit={str(k): v for k, v in rates.items()},
         allow_private_addresses=allow,
-        allow_network=_strings(path, "allow_network", data.get("allow_network", [])),
+        allow_network=_networks(path, data.get("allow_network", [])),
         max_captures=limit,
         link_cache_ttl=None if ttl is None else float(ttl),
     )
