@@ -61,6 +61,7 @@ logger = logging.getLogger(__name__)
 
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _DROPPED_HEADERS = frozenset({"transfer-encoding"})
+_BLOCK = 1 << 16
 _DIGESTED = frozenset({"response", "request", "resource", "metadata", "warcinfo", "revisit"})
 
 
@@ -443,42 +444,48 @@ def _check_tail(stream: BinaryIO, path: Path, problems: list[WarcProblem]) -> No
         return
     stream.seek(0)
     data = stream.read()
+    # Each member's offset and what is wrong with it (None: whole), in one pass.
+    members: list[tuple[int, str | None]] = []
+    view = memoryview(data)
+    offset = 0
+    while offset < len(data):
+        end, problem = _gzip_member(view, offset)
+        members.append((offset, problem))
+        if problem is not None:
+            break
+        offset = end
     # warcio writes every member with the same 10-byte header and no modification time;
     # then a flipped bit in a header (which no CRC covers) shows as a header that differs.
-    headers = Counter(data[start : start + 10] for start in _member_starts(data))
+    headers = Counter(data[start : start + 10] for start, _problem in members)
     first, seen = headers.most_common(1)[0] if headers else (b"", 0)
     strict = seen >= 2 and first[3:8] == b"\x00\x00\x00\x00\x00"
-    offset = 0
-    while data:
-        if strict and data[:10] != first:
-            problems.append(WarcProblem(path, offset, "damaged gzip member header"))
+    for start, problem in members:
+        if strict and data[start : start + 10] != first:
+            problems.append(WarcProblem(path, start, "damaged gzip member header"))
             return
-        decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        try:
-            decompressor.decompress(data)
-        except zlib.error as exc:
-            problems.append(WarcProblem(path, None, f"damaged gzip member: {exc}"))
+        if problem is not None:
+            problems.append(WarcProblem(path, None, problem))
             return
-        if not decompressor.eof:
-            problems.append(WarcProblem(path, None, "truncated: the last gzip member is cut short"))
-            return
-        offset += len(data) - len(decompressor.unused_data)
-        data = decompressor.unused_data
 
 
-def _member_starts(data: bytes) -> list[int]:
-    starts, offset = [], 0
-    while offset < len(data):
-        starts.append(offset)
-        decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        try:
-            decompressor.decompress(data[offset:])
-        except zlib.error:
-            break
-        if not decompressor.eof:
-            break
-        offset = len(data) - len(decompressor.unused_data)
-    return starts
+def _gzip_member(data: memoryview, offset: int) -> tuple[int, str | None]:
+    """Where the gzip member at ``offset`` ends, and what is wrong with it (None: whole).
+
+    Fed in blocks, so that finding each member's end costs its own length, not the rest
+    of the file's.
+    """
+    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    position = offset
+    try:
+        while not decompressor.eof and position < len(data):
+            block = data[position : position + _BLOCK]
+            decompressor.decompress(block)
+            position += len(block)
+    except zlib.error as exc:
+        return position, f"damaged gzip member: {exc}"
+    if not decompressor.eof:
+        return position, "truncated: the last gzip member is cut short"
+    return position - len(decompressor.unused_data), None
 
 
 def iter_warcs(folder: Path) -> Iterator[Path]:
