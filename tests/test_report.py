@@ -26,6 +26,7 @@ from snapverify.report import (
     clean_text,
     describe_location,
     diff_segments,
+    findings_summary,
     format_similarity,
     timeline,
     truncate,
@@ -341,6 +342,21 @@ def test_locations() -> None:
     assert describe_location(findings[FindingKind.MOVED, False]) == "block 2 → after block 9"
     assert describe_location(findings[FindingKind.METADATA, True]) == "title"
     assert describe_location(findings[FindingKind.LINK_ROT, True]) == URL
+
+
+def test_findings_summary() -> None:
+    findings = _result().findings
+    substantive = [f for f in findings if f.substantive]
+    lost = [f for f in findings if f.kind is FindingKind.LOST_LINK_TARGET]
+    assert findings_summary(Verdict.CHANGED, findings) == (
+        "5 substantive changes, 2 cosmetic, 1 link problem not counted, 1 lost link target"
+    )
+    assert findings_summary(Verdict.CHANGED, substantive[:1]) == "1 substantive change"
+    assert findings_summary(Verdict.UNCHANGED, []) == "no substantive change"
+    assert findings_summary(Verdict.UNCHANGED, lost * 2) == (
+        "no substantive change, 2 lost link targets"
+    )
+    assert findings_summary(Verdict.UNVERIFIABLE, findings) == "no source could be compared"
 
 
 def test_diff_elides_long_unchanged_runs() -> None:

@@ -42,7 +42,6 @@ __all__ = [
     "split_findings",
     "timeline",
     "truncate",
-    "verdict_summary",
 ]
 
 PASSAGE_LIMIT = 300
@@ -204,10 +203,14 @@ def describe_location(finding: Finding) -> str:
 
 
 def findings_summary(verdict: Verdict, findings: Iterable[Finding]) -> str:
-    """One sentence after the verdict word: :func:`verdict_summary` of ``findings``,
-    with the findings that do not count named for what they are: cosmetic changes,
-    link problems not counted (transient until confirmed, or a bot wall) and link
-    targets the local copy lost."""
+    """One sentence after the verdict word: what the findings mean.
+
+    The substantive changes are counted; the findings that do not count are named
+    for what they are: cosmetic changes, link problems not counted (transient until
+    confirmed, or a bot wall) and link targets the local copy lost.
+    """
+    if verdict is Verdict.UNVERIFIABLE:
+        return "no source could be compared"
     substantive, others = split_findings(findings)
     lost = sum(1 for f in others if f.kind is FindingKind.LOST_LINK_TARGET)
     links = sum(1 for f in others if f.kind in LINK_KINDS) - lost
@@ -218,22 +221,10 @@ def findings_summary(verdict: Verdict, findings: Iterable[Finding]) -> str:
         parts.append(f"{links} link problem{'s' * (links != 1)} not counted")
     if lost:
         parts.append(f"{lost} lost link target{'s' * (lost != 1)}")
-    return verdict_summary(verdict, len(substantive), ", ".join(parts))
-
-
-def verdict_summary(verdict: Verdict, substantive: int, cosmetic: int | str) -> str:
-    """One sentence after the verdict word: what the counts of findings mean.
-
-    ``cosmetic`` is the number of cosmetic findings, or the words for every finding
-    that does not count (see :func:`findings_summary`)."""
-    if isinstance(cosmetic, int):
-        cosmetic = f"{cosmetic} cosmetic" if cosmetic else ""
-    tail = f", {cosmetic}" if cosmetic else ""
-    if verdict is Verdict.UNVERIFIABLE:
-        return "no source could be compared"
+    tail = "".join(f", {part}" for part in parts)
     if verdict is Verdict.CHANGED:
-        noun = "change" if substantive == 1 else "changes"
-        return f"{substantive} substantive {noun}{tail}"
+        noun = "change" if len(substantive) == 1 else "changes"
+        return f"{len(substantive)} substantive {noun}{tail}"
     return f"no substantive change{tail}"
 
 
