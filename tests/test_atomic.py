@@ -30,6 +30,22 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 
+def test_a_temporary_is_named_after_its_writer(tmp_path: Path) -> None:
+    # So that remove_stale_temporaries can tell a killed writer's file from a live one's.
+    seen: list[str] = []
+    real = os.replace
+
+    def spy(source: str, target: Path) -> None:
+        seen.append(Path(source).name)
+        real(source, target)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "replace", spy)
+        write_atomic(tmp_path / "file", b"x")
+    (name,) = seen
+    assert name.startswith(f".tmp-{os.getpid()}-") and name.endswith(".part")
+
+
 def test_folders_are_made_only_when_asked(tmp_path: Path) -> None:
     target = tmp_path / "a" / "b" / "file"
     with pytest.raises(FileNotFoundError):

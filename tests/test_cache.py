@@ -96,8 +96,12 @@ def test_stale_temporaries_go_and_fresh_ones_stay(tmp_path: Path) -> None:
     fresh.write_bytes(b"half")  # what a run writing right now has
     old = time.time() - 7200
     os.utime(stale, (old, old))
-    assert cache.remove_stale_temporaries() == 1
-    assert not stale.exists() and fresh.exists()
+    # Named after their writer (as write_atomic names them): a dead one's goes at once.
+    killed, mine = folder / ".tmp-999999999-a.part", folder / f".tmp-{os.getpid()}-b.part"
+    killed.write_bytes(b"half")
+    mine.write_bytes(b"half")
+    assert cache.remove_stale_temporaries() == 2
+    assert not stale.exists() and not killed.exists() and fresh.exists() and mine.exists()
     assert cache.lookup("coll", record.timestamp, "u") == (record, payload)
 
 

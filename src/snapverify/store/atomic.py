@@ -45,7 +45,7 @@ def write_atomic(
     if parents:
         path.parent.mkdir(parents=True, exist_ok=True)
         folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    handle, temporary = _temporary(folder)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -150,10 +150,11 @@ def write_new(
 
 
 def remove_stale_temporaries(folder: Path, older_than: float = 3600.0) -> int:
-    """Remove the temporary files of :func:`write_new` that a killed run left.
+    """Remove the temporary files of :func:`write_new` and :func:`write_atomic` that a
+    killed run left.
 
     A file goes when the process named in it is gone, or when it is older than
-    ``older_than`` seconds (a pid may be reused).
+    ``older_than`` seconds (a pid may be reused; a name without one goes by age alone).
 
     Returns:
         How many files were removed.
@@ -164,7 +165,7 @@ def remove_stale_temporaries(folder: Path, older_than: float = 3600.0) -> int:
     limit = time.time() - older_than
     for path in folder.glob(".tmp-*.part"):
         pid_text = path.name.split("-")[1]
-        alive = pid_text.isdigit() and _alive(int(pid_text))
+        alive = not pid_text.isdigit() or _alive(int(pid_text))
         with contextlib.suppress(OSError):
             if not alive or path.stat().st_mtime < limit:
                 path.unlink()

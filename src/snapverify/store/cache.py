@@ -21,17 +21,15 @@ treated as absent and fetched again.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import re
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from snapverify.store.atomic import write_atomic
+from snapverify.store.atomic import remove_stale_temporaries, write_atomic
 
 __all__ = ["CachedCapture", "CaptureCache"]
 
@@ -166,16 +164,7 @@ class CaptureCache:
     def remove_stale_temporaries(self, older_than: float = 3600.0) -> int:
         """Remove temporary files a killed run left; returns how many.
 
-        Only files older than ``older_than`` seconds go, so a run writing at the
-        same time keeps its own.
+        A run writing at the same time keeps its own
+        (:func:`snapverify.store.atomic.remove_stale_temporaries`).
         """
-        removed = 0
-        if not self._temporaries.is_dir():
-            return 0
-        limit = time.time() - older_than
-        for path in self._temporaries.glob(".tmp-*.part"):
-            with contextlib.suppress(OSError):
-                if path.stat().st_mtime < limit:
-                    path.unlink()
-                    removed += 1
-        return removed
+        return remove_stale_temporaries(self._temporaries, older_than)
