@@ -16,7 +16,14 @@ from snapverify.errors import AddressRefused, FetchError
 from snapverify.fetch.http import HttpClient, Response
 from snapverify.models import Outcome
 
-__all__ = ["LiveFetch", "fetch_live", "is_root_redirect", "probe_sibling", "sibling_url"]
+__all__ = [
+    "LiveFetch",
+    "fetch_live",
+    "is_root_redirect",
+    "probe_sibling",
+    "sibling_url",
+    "success_outcome",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +62,19 @@ def is_root_redirect(original: str, final: str) -> bool:
     return _path(final) == "" and not urlsplit(final).query
 
 
+def success_outcome(url: str, response: Response) -> tuple[Outcome, str | None]:
+    """What a 2xx answer to ``url`` is: ``ok``, ``redirected`` or ``redirect_to_root``.
+
+    Returns:
+        ``(outcome, detail)``; the detail names where redirects ended.
+    """
+    if not response.history:
+        return Outcome.OK, None
+    if is_root_redirect(url, response.url):
+        return Outcome.REDIRECT_TO_ROOT, f"redirected to the site's home page {response.url}"
+    return Outcome.REDIRECTED, f"redirected to {response.url}"
+
+
 async def fetch_live(url: str, *, client: HttpClient) -> LiveFetch:
     """Fetch the article's URL, following redirects hop by hop.
 
@@ -73,15 +93,9 @@ async def fetch_live(url: str, *, client: HttpClient) -> LiveFetch:
     except FetchError as exc:
         return LiveFetch(url, Outcome.parse(exc.outcome), exc.status, None, exc.message, exc.reason)
     status = response.status
-    moved = bool(response.history)
     if 200 <= status < 300:
-        if moved and is_root_redirect(url, response.url):
-            detail = f"redirected to the site's home page {response.url}"
-            return LiveFetch(url, Outcome.REDIRECT_TO_ROOT, status, response, detail)
-        if moved:
-            detail = f"redirected to {response.url}"
-            return LiveFetch(url, Outcome.REDIRECTED, status, response, detail)
-        return LiveFetch(url, Outcome.OK, status, response)
+        outcome, detail = success_outcome(url, response)
+        return LiveFetch(url, outcome, status, response, detail)
     if status == 404:
         return LiveFetch(url, Outcome.NOT_FOUND, status, response, "the page answers 404 Not Found")
     if status == 410:

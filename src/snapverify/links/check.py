@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from snapverify.errors import AddressRefused, FetchError, RateLimited
 from snapverify.fetch.archives import Archive, closest_capture
 from snapverify.fetch.http import HttpClient, Response
-from snapverify.fetch.live import is_root_redirect
+from snapverify.fetch.live import success_outcome
 from snapverify.links.cache import DEFAULT_TTL, ArchivedEntry, LinkCache, StatusEntry
 from snapverify.models import Outcome
 from snapverify.timestamps import format_timestamp, parse_timestamp
@@ -138,11 +138,7 @@ def _classify(url: str, response: Response) -> tuple[Outcome, str | None]:
     if status == 416:  # our Range on an empty resource: it is there
         return Outcome.OK, None
     if 200 <= status < 300:
-        if response.history and is_root_redirect(url, response.url):
-            return Outcome.REDIRECT_TO_ROOT, f"redirected to the site's home page {response.url}"
-        if response.history:
-            return Outcome.REDIRECTED, f"redirected to {response.url}"
-        return Outcome.OK, None
+        return success_outcome(url, response)
     if status == 404:
         return Outcome.NOT_FOUND, "404 Not Found"
     if status == 410:
