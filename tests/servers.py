@@ -33,7 +33,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -417,7 +417,44 @@ NOT_FOUND_PAGE = b"<!DOCTYPE html><html><head><title>404 Not Found</title></head
 GONE_PAGE = b"<!DOCTYPE html><html><head><title>410 Gone</title></head><body><h1>Gone</h1><p>This article has been removed.</p></body></html>\n"  # noqa: E501
 
 
-class OriginServer:
+class _Threaded:
+    """A ``ThreadingHTTPServer`` on loopback, served from a thread; stop() joins it all."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.port = port or 0
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.port = self.port or free_port()
+        server = ThreadingHTTPServer((HOST, self.port), handler)
+        server.daemon_threads = False  # server_close() joins the handler threads
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving, join every thread, close the socket."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+
+class OriginServer(_Threaded):
     """A loopback web server whose routes the test registers; unknown paths answer 404.
 
     Args:
@@ -429,11 +466,9 @@ class OriginServer:
         self._routes: dict[str, _Route] = {}
         self._fallback: _Route | None = None  # what unknown paths answer (None: 404)
         self._log: list[OriginRequest] = []
+        super().__init__(port)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.port = port or 0
 
     @property
     def base(self) -> str:
@@ -560,30 +595,13 @@ class OriginServer:
                 pass  # the request log above is the record; stderr stays quiet
 
         self._stopping.clear()
-        self.port = self.port or free_port()
-        server = ThreadingHTTPServer((HOST, self.port), Handler)
-        server.daemon_threads = False  # server_close() joins the handler threads
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-        self._thread.start()
+        self._serve(Handler)
         return self
 
     def stop(self) -> None:
         """Stop serving, end drips, join every thread, close the socket."""
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def __enter__(self) -> OriginServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop()
 
 
 @dataclass(frozen=True)
@@ -598,16 +616,14 @@ class WebhookCall:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
 
-class WebhookServer:
+class WebhookServer(_Threaded):
     """A loopback webhook: answers every POST with ``status`` and keeps what it got."""
 
     def __init__(self, status: int = 204) -> None:
+        super().__init__()
         self.status = status
         self.calls: list[WebhookCall] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
 
     @property
     def url(self) -> str:
@@ -637,25 +653,5 @@ class WebhookServer:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
 
-        self.port = free_port()
-        server = ThreadingHTTPServer((HOST, self.port), Handler)
-        server.daemon_threads = False
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-        self._thread.start()
+        self._serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def __enter__(self) -> WebhookServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
