@@ -57,7 +57,7 @@ from snapverify.snapshot import (
 )
 from snapverify.store.atomic import kill_point, remove_stale_temporaries
 from snapverify.store.cache import CaptureCache
-from snapverify.store.history import History
+from snapverify.store.history import HISTORY_FILE, History
 from snapverify.store.lock import hold_lock
 from snapverify.store.runs import write_archive
 from snapverify.store.warc import CaptureRecord, LiveRecord
@@ -264,7 +264,7 @@ class _Archiver:
     def last_used(self, path: Path) -> set[str] | None:
         """The source ids of the snapshot's last recorded check (None: no check recorded)."""
         store = self.options.store or find_store(path)
-        if not (store / "history.sqlite3").is_file():
+        if not (store / HISTORY_FILE).is_file():
             return None
         try:
             with History.open(store) as history:
@@ -432,11 +432,11 @@ async def write_run(
     kill_point("history:before")
     try:
         with History.open(store) as history:
-            root = store.resolve().parent
+            # Files are named like snapshots: relative to the store's parent folder.
             history.record_archive(
                 history.key(path),
-                [(_relative(p, root), sha) for p, (_n, sha) in zip(written, files, strict=True)],
-                _relative(manifest, root),
+                [(history.key(p), sha) for p, (_n, sha) in zip(written, files, strict=True)],
+                history.key(manifest),
                 when,
             )
     except (OSError, SnapverifyError) as exc:
@@ -453,13 +453,6 @@ async def write_run(
         captures=len(captures),
         notes=tuple(notes),
     )
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
 
 
 async def archive_snapshots(
