@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -9,7 +10,9 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 import yaml
@@ -213,35 +216,44 @@ def test_watch_refuses_bad_options_before_any_check(tmp_path: Path) -> None:
     assert not (local.parent.parent / ".snapverify" / "history.sqlite3").exists()
 
 
-def test_watch_stops_on_sigterm(tmp_path: Path, pywb_mt: PywbServer) -> None:
-    local = _snapshot(tmp_path)
+@contextlib.contextmanager
+def _watching(
+    local: Path, pywb: PywbServer, *args: str
+) -> Iterator[tuple[subprocess.Popen[str], IO[str]]]:
+    """``snapverify watch --every 1h`` of ``local`` in a subprocess (its stderr piped),
+    killed at the end if still running."""
     env = {k: v for k, v in os.environ.items() if k != "SNAPVERIFY_ALLOW_PRIVATE"}
     process = subprocess.Popen(
         [sys.executable, "-m", "snapverify", "watch", "-v", "--every", "1h", str(local)]
-        + ["--archive", pywb_mt.base, "--no-live", "--allow-private-addresses"],
+        + ["--archive", pywb.base, "--allow-private-addresses", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
+    assert process.stderr is not None
     try:
-        assert process.stderr is not None
+        yield process, process.stderr
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stderr.close()
+
+
+def test_watch_stops_on_sigterm(tmp_path: Path, pywb_mt: PywbServer) -> None:
+    local = _snapshot(tmp_path)
+    with _watching(local, pywb_mt, "--no-live") as (process, stderr):
         seen = []
-        for line in process.stderr:  # until the first check is done and it waits
+        for line in stderr:  # until the first check is done and it waits
             seen.append(line)
             if "next check in" in line:
                 break
         assert any("next check in" in line for line in seen), seen
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
-        rest = process.stderr.read()
+        rest = stderr.read()
         assert "SIGTERM" in rest and "stopped" in rest
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
     with History.open(local.parent.parent / ".snapverify") as history:
         assert len(history.checks()) == 1
 
@@ -294,18 +306,7 @@ def test_a_second_signal_interrupts_a_check_in_progress(
     local = _snapshot(tmp_path)
     store = local.parent.parent / ".snapverify"
     url = origin.drip("/slow", b"<html><body><p>never finishes</p></body></html>", interval=5)
-    env = {k: v for k, v in os.environ.items() if k != "SNAPVERIFY_ALLOW_PRIVATE"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "snapverify", "watch", "-v", "--every", "1h", str(local)]
-        + ["--url", url, "--archive", pywb_mt.base, "--allow-private-addresses"]
-        + ["--deadline", "600"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert process.stderr is not None
+    with _watching(local, pywb_mt, "--url", url, "--deadline", "600") as (process, stderr):
         # Wait (generously) until the check is fetching the page that never finishes.
         for _ in range(600):
             if origin.requests("/slow") or process.poll() is not None:
@@ -313,18 +314,12 @@ def test_a_second_signal_interrupts_a_check_in_progress(
             threading.Event().wait(0.1)
         assert origin.requests("/slow") and process.poll() is None
         process.send_signal(signal.SIGTERM)
-        for line in process.stderr:
+        for line in stderr:
             if "SIGTERM received" in line:
                 break
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 130
-        assert "interrupted during a check" in process.stderr.read()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        assert "interrupted during a check" in stderr.read()
     # Nothing recorded, and the lock is free.
     with hold_lock(store), History.open(store) as history:
         assert history.checks() == []
