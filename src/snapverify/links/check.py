@@ -1,11 +1,12 @@
 """Check outbound links: what each URL answers now, once per run, cached for a while.
 
 A link is asked with ``HEAD`` first and, when that answer is suspicious (405, 501, any
-other 4xx, a 5xx), with a ``GET`` whose body is capped by a ``Range`` request: some
-servers answer ``HEAD`` wrongly. Redirects are followed hop by hop by the client, which
-re-checks the address policy at every hop; a redirect to the site's root is
-``redirect_to_root``, a loop ``redirect_loop``. A private address is ``refused``
-(never connected to) and a non-HTTP scheme ``skipped``.
+other 4xx but 429, a 5xx), with a ``GET`` that asks for the first 64 KiB (``Range``) and
+reads no more whether or not the server honours it: some servers answer ``HEAD`` wrongly.
+Redirects are followed hop by hop by the client, which re-checks the address policy at
+every hop; a redirect to the site's root is ``redirect_to_root``, a loop
+``redirect_loop``. A private address is ``refused`` (never connected to) and a non-HTTP
+scheme ``skipped``.
 
 Definitive failures (``not_found``, ``gone``, ``soft_404``, ``redirect_to_root``,
 ``redirect_loop``) count at once; transient ones (``unreachable``, ``error``: timeouts,
