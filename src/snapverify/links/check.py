@@ -177,10 +177,9 @@ async def check_url(url: str, *, client: HttpClient) -> LinkStatus:
         client: the HTTP client (endpoint ``links``).
 
     Returns:
-        The status (never raises for the URL's own faults).
-
-    Raises:
-        RateLimited: never for ``links`` (429 is classified, not a stop); kept for safety.
+        The status; nothing is raised for the URL's faults. A 429 is an ``error`` (a link's
+        429 never stops its host), and so is a host the client stopped after an archive's
+        429s (a link into the archive itself).
     """
     now = datetime.now(UTC).replace(microsecond=0)
     skipped = _not_web(url, now)
