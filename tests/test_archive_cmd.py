@@ -7,6 +7,7 @@ the files in ``archive/``, ``warcio check``, ``verify``'s exit code and the file
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -269,7 +270,7 @@ def test_save_page_now_through_waybackpy(mt_site: Any) -> None:
 
     # A capture newer than --min-age (pywb's 2024 capture, with a 10-year age): skipped.
     before = len(mt_site.origin.requests())
-    later = ArchiveOptions(**{**_fields(options), "min_age": timedelta(days=365 * 30)})
+    later = dataclasses.replace(options, min_age=timedelta(days=365 * 30))
     skip = archive([mt_site.local], later)
     assert skip[0].save is not None and skip[0].save.status == "skipped"
     assert MT.latest in skip[0].save.detail
@@ -281,10 +282,6 @@ def test_save_page_now_through_waybackpy(mt_site: Any) -> None:
     assert failed.save is not None and failed.save.status == "failed"
     assert "refused" in failed.save.detail and failed.exit_code == 4
     assert failed.warc is not None
-
-
-def _fields(options: ArchiveOptions) -> dict[str, Any]:
-    return {name: getattr(options, name) for name in options.__dataclass_fields__}
 
 
 def test_a_full_disk_leaves_earlier_runs_intact_and_no_temporary_file(
