@@ -288,6 +288,7 @@ def test_the_recipes_run_commands_that_parse() -> None:
     units = [p.read_text("utf-8") for p in sorted((EXAMPLES / "systemd").glob("*.service"))]
     commands = [c for text in (scripts, *units) for c in _commands(text)]
     assert sorted(c[0] for c in commands) == ["check", "check", "watch"]
+    changes = []
     for command in commands:
         args = command[1:]
         if command[0] == "watch":
@@ -298,6 +299,9 @@ def test_the_recipes_run_commands_that_parse() -> None:
             assert check is not None
             with check.make_context("check", args, parent=group) as ctx:
                 assert ctx.params["new_only"] is True
+                changes.append(ctx.params["snapshot_changes"])
+    # The workflow archives the changed pages the check fetched (no second `archive` run).
+    assert changes == [True, False, False]
 
 
 def test_a_second_signal_interrupts_a_check_in_progress(
