@@ -38,6 +38,7 @@ from snapverify.fetch.live import LiveFetch, fetch_live
 from snapverify.fetch.policy import Resolver
 from snapverify.fetch.timemap import split_playback_url
 from snapverify.models import Document, Source
+from snapverify.pipeline.check import CheckOptions, _list, _Run, make_client
 from snapverify.pipeline.save import (
     SAVE_ENDPOINT,
     SAVE_INTERVAL,
@@ -247,8 +248,6 @@ class _Archiver:
         saver: Callable[[str], str] | None,
         limiter: SaveLimiter,
     ) -> None:
-        from snapverify.pipeline.check import CheckOptions, _Run
-
         check_options = CheckOptions(
             archives=options.archives,
             start=options.start,
@@ -281,8 +280,6 @@ class _Archiver:
     ) -> tuple[list[tuple[CaptureRef, FetchedCapture]], list[str]]:
         """The captures the last check used (all the check would use, when none is
         recorded), fetched once or read from the cache."""
-        from snapverify.pipeline.check import _list
-
         notes: list[str] = []
         jobs = []
         for archive in self.run.archives:
@@ -489,8 +486,6 @@ async def archive_snapshots(
     cache.remove_stale_temporaries()
     owned = client is None
     if client is None:
-        from snapverify.pipeline.check import make_client  # check imports this module
-
         client = make_client(
             [*archives, parse_archive_spec(options.save_archive)],
             allow_private=options.allow_private,
