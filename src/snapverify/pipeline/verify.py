@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from snapverify.errors import InputError, SnapverifyError
-from snapverify.snapshot import ARCHIVE_DIR, STORE_DIR, find_local_copies, find_store
+from snapverify.snapshot import (
+    ARCHIVE_DIR,
+    STORE_DIR,
+    WARC_SUFFIXES,
+    find_local_copies,
+    find_store,
+)
 from snapverify.store.fixity import is_manifest, parse_manifest, sha256_file
 from snapverify.store.history import HISTORY_FILE, History
 from snapverify.store.warc import iter_warcs, read_warcinfo, verify_warc
@@ -306,7 +312,7 @@ class _Verifier:
 
 
 def _is_warc(path: Path) -> bool:
-    return path.name.lower().endswith((".warc", ".warc.gz"))
+    return path.name.lower().endswith(WARC_SUFFIXES)
 
 
 def verify(paths: Sequence[Path] | Iterable[Path], *, store: Path | None = None) -> VerifyReport:

@@ -44,6 +44,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from snapverify._version import __version__
+from snapverify.snapshot import WARC_SUFFIXES
 
 __all__ = [
     "CaptureRecord",
@@ -496,9 +497,7 @@ def iter_warcs(folder: Path) -> Iterator[Path]:
         sorted(
             p
             for p in folder.iterdir()
-            if p.is_file()
-            and not p.name.startswith(".")
-            and p.name.lower().endswith((".warc", ".warc.gz"))
+            if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(WARC_SUFFIXES)
         )
     )
 
