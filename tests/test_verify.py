@@ -90,6 +90,15 @@ def test_not_recorded_and_unlisted_are_said_not_failed(tmp_path: Path) -> None:
     assert report.unlisted == (str(folder / "archive" / "stray.md"),)
 
 
+def test_a_manifest_given_first_still_lists_its_files(tmp_path: Path) -> None:
+    local = _snapshot(tmp_path)
+    (manifest,) = (local.parent / "archive").glob("*.manifest-sha256.txt")
+    # Checked once, as given; its folder's files are still listed when the folder comes.
+    report = verify([manifest, local.parent])
+    assert (report.manifests, report.entries) == (1, 1)
+    assert report.unlisted == ()
+
+
 def test_a_damaged_manifest_is_named(tmp_path: Path) -> None:
     local = _snapshot(tmp_path)
     (manifest,) = (local.parent / "archive").glob("*.manifest-sha256.txt")

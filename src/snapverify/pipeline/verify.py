@@ -148,23 +148,21 @@ class _Verifier:
             where = f"offset {problem.offset}: " if problem.offset is not None else ""
             self.fail(path, f"{where}{problem.problem}")
 
-    def manifest(self, path: Path) -> set[Path]:
-        """Check a manifest's entries; returns the files it lists."""
+    def manifest(self, path: Path) -> None:
+        """Check a manifest's entries (the files it lists join ``listed``)."""
         if not self._first(path):
-            return set()
+            return
         self.manifests += 1
         try:
             entries = parse_manifest(path.read_bytes(), name=str(path))
         except OSError as exc:
             self.fail(path, f"unreadable: {exc.strerror or exc}")
-            return set()
+            return
         except ValueError as exc:
             self.problems.append(VerifyProblem(str(path), str(exc).removeprefix(f"{path}: ")))
-            return set()
-        listed = set()
+            return
         for entry in entries:
             target = path.parent / entry.path
-            listed.add(target.resolve())
             self.listed.add(target.resolve())
             self.entries += 1
             try:
@@ -180,21 +178,19 @@ class _Verifier:
                     target,
                     f"SHA-256 {actual} does not match {entry.sha256} listed in {path.name}",
                 )
-        return listed
 
     def archive_folder(self, folder: Path) -> None:
         if not self._first(folder):
             return
-        listed: set[Path] = set()
         for path in sorted(folder.iterdir()):
             if path.is_file() and is_manifest(path):
-                listed |= self.manifest(path)
+                self.manifest(path)
         for path in iter_warcs(folder):
             self.warc(path)
         for path in sorted(folder.iterdir()):
             if path.name.startswith(".") or not path.is_file() or is_manifest(path):
                 continue
-            if path.resolve() not in listed:
+            if path.resolve() not in self.listed:
                 self.unlisted.append(str(path))
 
     def local_copy(self, path: Path) -> None:
