@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
 import os
+import shutil
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,6 +23,7 @@ from captures import (
     realdata_set,
 )
 from servers import OriginServer, PywbServer
+from support import FIXTURES, SEED
 
 # Names the suite may look up: everything else would send a DNS query off this machine.
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -55,6 +59,14 @@ def _no_dns_lookups() -> Iterator[None]:
         yield
     finally:
         socket.getaddrinfo = _real_getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def _dns_guard_again(_no_dns_lookups: None) -> None:
+    """The guard again before each test: pytest-socket's enable_socket (the teardown of a
+    test that called disable_socket) puts back the getaddrinfo it saw at import, the
+    system's, which left every later test without the guard."""
+    socket.getaddrinfo = _loopback_only_getaddrinfo
 
 
 @pytest.fixture(scope="session")
@@ -152,13 +164,6 @@ def mt_site(tmp_path: Path, origin: OriginServer, make_pywb: Callable[..., PywbS
     Returns an object with ``origin``, ``pywb``, ``url``, ``local`` (the local copy's
     path) and ``args`` (the network options a command needs to reach both servers).
     """
-    import gzip
-    import shutil
-    from types import SimpleNamespace
-
-    from captures import moscow_times_captures
-    from support import FIXTURES, SEED
-
     path = "/2012/05/27/kazakh-massacre-cover-up-a15040"
     url = origin.url(path)
     body = (FIXTURES / "capture-original.html").read_bytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -334,3 +335,19 @@ def test_the_real_page_set_has_a_local_copy_and_a_seeded_edit(
     ]
     answer = client.get(f"{pywb_realdata.base}/{edited.timestamp}id_/{realdata.url}")
     assert answer.content == edited.body
+
+
+def test_the_dns_guard_refuses_names_other_than_loopback(request: pytest.FixtureRequest) -> None:
+    import conftest  # the guard's record of refused names
+
+    before = len(conftest.LOOKUPS_REFUSED)
+    try:
+        with pytest.raises(socket.gaierror, match="refused in tests"):
+            socket.getaddrinfo("example.org", 443)
+        refused = conftest.LOOKUPS_REFUSED[before:]
+    finally:
+        del conftest.LOOKUPS_REFUSED[before:]  # asked on purpose: not for the summary
+    assert refused == [f"example.org ({request.node.nodeid})"]
+    # Loopback names and numeric addresses still resolve.
+    assert socket.getaddrinfo("127.0.0.1", 80)
+    assert socket.getaddrinfo("localhost", 80)
