@@ -54,13 +54,16 @@ def run_check(
         IntegrityError: the history database is damaged.
     """
     options = options or CheckOptions()
+    # Found once: the check is given the local copies, not the folders to walk again.
+    copies = find_local_copies(list(paths))
     store = options.store
     if store is None:
-        copies = find_local_copies(list(paths))
         store = find_store(copies[0] if copies else Path(paths[0] if paths else "."))
         options = dataclasses.replace(options, store=store)
     with hold_lock(store):
-        results = check(paths, options, resolver=resolver, on_result=on_result, on_start=on_start)
+        results = check(
+            copies or paths, options, resolver=resolver, on_result=on_result, on_start=on_start
+        )
         if command is not None:
             results = [dataclasses.replace(r, command=command) for r in results]
         if not record:
