@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import os
-import shutil
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -23,7 +22,7 @@ from captures import (
     realdata_set,
 )
 from servers import OriginServer, PywbServer
-from support import FIXTURES, SEED
+from support import FIXTURES, seed_snapshot
 
 # Names the suite may look up: everything else would send a DNS query off this machine.
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -169,10 +168,7 @@ def mt_site(tmp_path: Path, origin: OriginServer, make_pywb: Callable[..., PywbS
     body = (FIXTURES / "capture-original.html").read_bytes()
     origin.page(path, gzip.compress(body, mtime=0), headers=[("Content-Encoding", "gzip")])
     pywb = make_pywb({"mt": moscow_times_captures(url=url, old_url=origin.url("/old/459295.html"))})
-    folder = tmp_path / "snapshots" / "mt"
-    folder.mkdir(parents=True)
-    (tmp_path / "snapshots" / ".snapverify").mkdir()
-    (folder / "snapshot.toml").write_text(f'url = "{url}"\n', "utf-8")
-    local = Path(shutil.copy(SEED, folder / SEED.name))
+    local = seed_snapshot(tmp_path)
+    (local.parent / "snapshot.toml").write_text(f'url = "{url}"\n', "utf-8")
     args = ["--archive", pywb.base, "--allow-private-addresses"]
     return SimpleNamespace(origin=origin, pywb=pywb, url=url, local=local, args=args, body=body)

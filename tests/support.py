@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "snapshots" / "themoscowtimes-2012-05-27-kazakh-massacre-cover-up"
@@ -20,6 +23,23 @@ FIXTURES = ROOT / "tests" / "fixtures" / "moscowtimes"
 # place; tests that need it skip with this reason when it is absent.
 SHARED = Path(os.environ.get("SNAPVERIFY_SHARED") or ROOT.parent / "shared")
 REALDATA = SHARED / "realdata"
+
+
+def seed_snapshot(root: Path, name: str = "mt") -> Path:
+    """The seed in a snapshot folder of its own under ``root/snapshots/``, with the
+    store folder beside it; returns the local copy's path."""
+    folder = root / "snapshots" / name
+    folder.mkdir(parents=True)
+    (root / "snapshots" / ".snapverify").mkdir(exist_ok=True)
+    return Path(shutil.copy(SEED, folder / SEED.name))
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """``snapverify ARGS`` in process: the exit code, stdout and stderr."""
+    from snapverify.cli import main
+
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
 
 
 def realdata_missing(path: Path = REALDATA) -> str | None:

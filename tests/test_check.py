@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ from snapverify.fetch.archives import CaptureRef
 from snapverify.fetch.http import HttpClient
 from snapverify.fetch.policy import AddressPolicy
 from snapverify.pipeline import CheckOptions, check_snapshots, select_captures
-from support import ROOT, SEED, SEED_URL
+from support import ROOT, SEED_URL, seed_snapshot
 
 ARCHIVE = "https://archive.test/coll"
 
@@ -60,13 +59,6 @@ def test_max_captures_keeps_first_last_and_spread(
     assert [captures.index(c) for c in chosen] == expected
 
 
-def _seed_snapshot(tmp_path: Path) -> Path:
-    folder = tmp_path / "snapshots" / "seed"
-    folder.mkdir(parents=True)
-    (tmp_path / "snapshots" / ".snapverify").mkdir()
-    return Path(shutil.copy(SEED, folder / SEED.name))
-
-
 def _stub(mapping: dict[str, str]) -> Callable[[str, int], object]:
     async def resolve(host: str, _port: int) -> list[str]:
         if host in mapping:
@@ -86,7 +78,7 @@ def _client(handler: Callable[[httpx.Request], httpx.Response], **kwargs: object
 
 
 def test_an_archive_answering_429_is_not_asked_again_and_the_exit_is_75(tmp_path: Path) -> None:
-    local = _seed_snapshot(tmp_path)
+    local = seed_snapshot(tmp_path, "seed")
     asked: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -113,7 +105,7 @@ def test_an_archive_answering_429_is_not_asked_again_and_the_exit_is_75(tmp_path
 
 
 def test_a_redirect_of_the_live_page_to_a_private_address_is_refused(tmp_path: Path) -> None:
-    local = _seed_snapshot(tmp_path)
+    local = seed_snapshot(tmp_path, "seed")
     asked: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -165,7 +157,7 @@ def test_offline_json_still_reports_every_source(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _offline(monkeypatch)
-    local = _seed_snapshot(tmp_path)
+    local = seed_snapshot(tmp_path, "seed")
     result = CliRunner().invoke(cli.main, ["check", str(local), "--format", "json"])
     assert result.exit_code == 4
     report = json.loads(result.stdout)
@@ -179,7 +171,7 @@ def test_offline_json_still_reports_every_source(
 
 def test_settings_come_from_config_toml(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _offline(monkeypatch)
-    local = _seed_snapshot(tmp_path)
+    local = seed_snapshot(tmp_path, "seed")
     config = tmp_path / "snapshots" / ".snapverify" / "config.toml"
     config.write_text('archive = ["memento:https://timemap.test/timemap/link/"]\n', "utf-8")
     result = CliRunner().invoke(cli.main, ["check", str(local), "--format", "json", "--no-live"])
@@ -205,7 +197,7 @@ def test_settings_come_from_config_toml(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_bad_network_options_are_one_line_exit_2(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
-    local = _seed_snapshot(tmp_path)
+    local = seed_snapshot(tmp_path, "seed")
     result = CliRunner().invoke(cli.main, ["check", str(local), *args])
     assert result.exit_code == 2
     (line,) = result.stderr.strip().splitlines()
@@ -232,7 +224,7 @@ def test_several_snapshots_exit_with_the_first_of_2_5_3_4_75_1_0(
 
 
 def test_a_live_page_slower_than_the_checks_deadline_is_still_a_source(tmp_path: Path) -> None:
-    local = _seed_snapshot(tmp_path)
+    local = seed_snapshot(tmp_path, "seed")
 
     async def handler(request: httpx.Request) -> httpx.Response:
         if request.url.host == "www.themoscowtimes.com":
@@ -254,7 +246,7 @@ def test_an_unreadable_snapshot_among_several_is_named_and_the_others_go_on(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _offline(monkeypatch)
-    _seed_snapshot(tmp_path)
+    seed_snapshot(tmp_path, "seed")
     broken = tmp_path / "snapshots" / "broken"
     broken.mkdir()
     (broken / "copy.md").write_bytes(b"")
@@ -272,7 +264,7 @@ def test_an_unreadable_snapshot_among_several_is_named_and_the_others_go_on(
 
 
 def test_the_articles_host_is_looked_up_once_per_check(tmp_path: Path) -> None:
-    local = _seed_snapshot(tmp_path)
+    local = seed_snapshot(tmp_path, "seed")
     looked_up: list[str] = []
 
     async def resolver(host: str, _port: int) -> list[str]:

@@ -22,26 +22,13 @@ from click.testing import CliRunner
 from captures import MT, MT_OLD_URL, MT_URL, RealdataSet
 from servers import OriginServer, PywbServer
 from snapverify.cli import main
-from support import FIXTURES, SEED
+from support import FIXTURES, run_cli, seed_snapshot
 
 MT_FIXTURES = FIXTURES  # tests/fixtures/moscowtimes
 
 
-def _snapshot(tmp_path: Path, name: str = "mt") -> Path:
-    """The seed in a snapshot folder of its own (its store is created beside it)."""
-    folder = tmp_path / "snapshots" / name
-    folder.mkdir(parents=True)
-    (tmp_path / "snapshots" / ".snapverify").mkdir(exist_ok=True)
-    return Path(shutil.copy(SEED, folder / SEED.name))
-
-
-def _run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
 def _check(*args: str) -> tuple[int, dict[str, Any], str]:
-    code, out, err = _run("check", "--allow-private-addresses", "--format", "json", *args)
+    code, out, err = run_cli("check", "--allow-private-addresses", "--format", "json", *args)
     assert out.strip(), f"no report on stdout (exit {code}): {err}"
     return code, json.loads(out), err
 
@@ -55,7 +42,7 @@ def _substantive(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_the_seed_against_a_real_pywb(tmp_path: Path, pywb_mt: PywbServer) -> None:
-    local = _snapshot(tmp_path)
+    local = seed_snapshot(tmp_path)
     mark = pywb_mt.mark()
     code, report, _err = _check(str(local), "--archive", pywb_mt.base, "--no-live")
 
@@ -131,7 +118,7 @@ def test_the_seed_against_a_real_pywb(tmp_path: Path, pywb_mt: PywbServer) -> No
 
 
 def test_max_captures_and_time_bounds(tmp_path: Path, pywb_mt: PywbServer) -> None:
-    local = _snapshot(tmp_path)
+    local = seed_snapshot(tmp_path)
     args = (str(local), "--archive", pywb_mt.base, "--no-live")
     _code, report, _ = _check(*args, "--max-captures", "3")
     article = MT.article()
@@ -150,7 +137,7 @@ def test_max_captures_and_time_bounds(tmp_path: Path, pywb_mt: PywbServer) -> No
 def test_redirect_captures_are_followed_only_within_a_day(
     tmp_path: Path, pywb_mt: PywbServer
 ) -> None:
-    local = _snapshot(tmp_path)
+    local = seed_snapshot(tmp_path)
     code, report, _ = _check(
         str(local), "--url", MT_OLD_URL, "--archive", pywb_mt.base, "--no-live"
     )
@@ -215,7 +202,7 @@ def test_the_live_page_outcomes(
     compared: bool,
 ) -> None:
     url = live_site(kind)
-    local = _snapshot(tmp_path)
+    local = seed_snapshot(tmp_path)
     # pywb has no capture of the loopback URL: the live page is the only source to compare.
     # --no-links: the article's own links point at the real web (tests/test_links_e2e.py
     # checks links against loopback targets).
@@ -233,7 +220,7 @@ def test_a_private_url_is_refused_without_a_connection(
     tmp_path: Path, origin: OriginServer
 ) -> None:
     url = origin.page("/article", "<p>hello</p>")
-    local = _snapshot(tmp_path)
+    local = seed_snapshot(tmp_path)
     env = {"SNAPVERIFY_ALLOW_PRIVATE": ""}
     result = CliRunner(env=env).invoke(main, ["check", str(local), "--url", url])
     assert result.exit_code == 3
@@ -266,9 +253,9 @@ def test_the_real_page_set(
 
 
 def test_several_snapshots_give_json_lines(tmp_path: Path, pywb_mt: PywbServer) -> None:
-    _snapshot(tmp_path, "first")
-    _snapshot(tmp_path, "second")
-    code, out, _ = _run(
+    seed_snapshot(tmp_path, "first")
+    seed_snapshot(tmp_path, "second")
+    code, out, _ = run_cli(
         "check",
         str(tmp_path / "snapshots"),
         "--archive",
@@ -288,7 +275,7 @@ def test_several_snapshots_give_json_lines(tmp_path: Path, pywb_mt: PywbServer) 
 def test_the_same_check_through_pywb_as_a_memento_archive(
     tmp_path: Path, pywb_mt: PywbServer
 ) -> None:
-    local = _snapshot(tmp_path)
+    local = seed_snapshot(tmp_path)
     code, by_cdx, _ = _check(str(local), "--archive", pywb_mt.base, "--no-live")
     timemap = f"memento:{pywb_mt.base}/timemap/link/"
     mark = pywb_mt.mark()
@@ -317,10 +304,10 @@ def test_the_same_check_through_pywb_as_a_memento_archive(
 
 
 def test_markdown_and_terminal_reports_of_a_check(tmp_path: Path, pywb_mt: PywbServer) -> None:
-    local = _snapshot(tmp_path)
+    local = seed_snapshot(tmp_path)
     args = ["check", str(local), "--archive", pywb_mt.base, "--no-live"]
     args += ["--allow-private-addresses"]
-    code, markdown, _ = _run(*args, "--format", "markdown")
+    code, markdown, _ = run_cli(*args, "--format", "markdown")
     assert code == 1
     assert "**Verdict:** changed" in markdown
     assert f"**Closest source:** mt:{MT.original}" in markdown
@@ -332,7 +319,7 @@ def test_markdown_and_terminal_reports_of_a_check(tmp_path: Path, pywb_mt: PywbS
     assert "~~15~~ **16**" in markdown
     assert "first seen 2012-05-29 12:00:00" in markdown
     report = tmp_path / "report.txt"
-    code, out, _ = _run(*args, "--output", str(report))
+    code, out, _ = run_cli(*args, "--output", str(report))
     assert code == 1 and out == ""
     text = report.read_text("utf-8")
     # The two cosmetic findings are the seed's lost link targets (never substantive).

@@ -15,22 +15,15 @@ from urllib.parse import urlsplit
 
 import pytest
 import pytest_socket
-from click.testing import CliRunner
 
-from snapverify.cli import main
 from snapverify.fetch import http
-from support import FIXTURES
-
-
-def _run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+from support import FIXTURES, run_cli
 
 
 def _check(*args: str) -> tuple[int, dict[str, Any]]:
     # Online, no outbound link checks: the captures' links point at the real web.
     links = [] if "--offline" in args else ["--no-links"]
-    code, out, err = _run("check", *args, *links, "--format", "json")
+    code, out, err = run_cli("check", *args, *links, "--format", "json")
     assert out.strip(), err
     report: dict[str, Any] = json.loads(out)
     return code, report
@@ -51,7 +44,7 @@ def test_offline_finds_what_the_online_check_found_with_the_servers_stopped(
     code, online = _check(str(mt_site.local), *mt_site.args)
     kinds = sorted(f["kind"] for f in online["findings"])
     assert code == 1 and kinds.count("lost_link_target") == 2 and len(kinds) == 7
-    assert _run("archive", str(mt_site.local), *mt_site.args, "--captures")[0] == 0
+    assert run_cli("archive", str(mt_site.local), *mt_site.args, "--captures")[0] == 0
 
     mt_site.origin.stop()
     mt_site.pywb.stop()
@@ -86,14 +79,15 @@ def test_offline_without_anything_stored_is_unverifiable(tmp_path: Path) -> None
     folder.mkdir()
     local = folder / "copy.md"
     local.write_text("# Title\n\nSome text of the article.\n\nOriginal url: <https://e.org/a>\n")
-    code, out, err = _run("check", str(local), "--offline", "--format", "json")
+    code, out, err = run_cli("check", str(local), "--offline", "--format", "json")
     assert code == 4
     assert "nothing stored to check offline" in json.loads(out)["error"]
     assert "run 'snapverify archive' first" in err
 
 
 def test_a_stored_warc_is_a_local_copy_checked_against_pywb(mt_site: Any, tmp_path: Path) -> None:
-    result = json.loads(_run("archive", str(mt_site.local), *mt_site.args, "--format", "json")[1])
+    _code, out, _err = run_cli("archive", str(mt_site.local), *mt_site.args, "--format", "json")
+    result = json.loads(out)
     folder = tmp_path / "warc-snapshot"
     folder.mkdir()
     local = Path(shutil.copy(mt_site.local.parent / result["warc"], folder / "copy.warc.gz"))
@@ -118,7 +112,7 @@ def test_snapshot_changes_archives_a_changed_live_page_once(mt_site: Any) -> Non
     code, report = _check(*args)
     assert sorted(archive.glob("*.warc.gz")) == warcs
     assert not any("snapshot-changes" in n for n in report["notes"])
-    assert _run("verify", str(mt_site.local.parent))[0] == 0
+    assert run_cli("verify", str(mt_site.local.parent))[0] == 0
 
 
 def test_snapshot_changes_leaves_an_unchanged_page_alone(mt_site: Any) -> None:
