@@ -27,7 +27,7 @@ from typing import Any
 
 from snapverify.errors import InputError
 from snapverify.models import Document
-from snapverify.text.decode import NotADocument, decode_document
+from snapverify.text.decode import NotADocument, charset_of, check_document, decode_document
 from snapverify.text.markdown import read_markdown
 
 __all__ = [
@@ -176,8 +176,7 @@ def _read_text_copy(path: Path, data: bytes, url: str | None) -> Document:
 def _read_warc_copy(path: Path, url: str | None) -> Document:
     """The article in a WARC: the page of ``url`` (the newest live page first), else the
     first HTML page the WARC holds, extracted like an HTML local copy."""
-    from snapverify.store.warc import read_records
-    from snapverify.text.decode import charset_of, check_document
+    from snapverify.store.warc import read_records  # warcio loads lazily
     from snapverify.text.extract import extract
 
     try:
