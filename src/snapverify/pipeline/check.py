@@ -326,15 +326,15 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
 
     pairs: list[tuple[Source, Document | None]] = []
     reasons: list[str] = []
-    jobs: list[tuple[Archive, CaptureRef, Awaitable[FetchedCapture]]] = []
+    jobs: list[tuple[CaptureRef, Awaitable[FetchedCapture]]] = []
     for archive, (captures, sources, listing_reasons) in zip(run.archives, listings, strict=True):
         pairs.extend((source, None) for source in sources)
         reasons.extend(listing_reasons)
-        jobs.extend((archive, c, run.capture(archive, c)) for c in captures)
+        jobs.extend((c, run.capture(archive, c)) for c in captures)
     loop = asyncio.get_running_loop()
     until = loop.time() + options.check_deadline
     late = FetchedCapture.failed(_LATE)
-    results = await asyncio.gather(*(_within(job, until, late) for _a, _c, job in jobs))
+    results = await asyncio.gather(*(_within(job, until, late) for _c, job in jobs))
     fetched_live = None
     if live_task is not None:
         late_live = LiveFetch(url, Outcome.UNREACHABLE, None, None, _LATE, "deadline")
@@ -347,8 +347,8 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
     def compare() -> tuple[Comparison, tuple[Source, Document | None] | None]:
         # CPU work (extraction, alignment) runs in a thread, so the requests of other
         # snapshots keep their pace meanwhile.
-        for (archive, capture, _job), fetched in zip(jobs, results, strict=True):
-            pairs.append(capture_source(archive, capture, fetched, local, run.documents))
+        for (capture, _job), fetched in zip(jobs, results, strict=True):
+            pairs.append(capture_source(capture, fetched, local, run.documents))
         live = None
         if fetched_live is not None:
             live = live_source(fetched_live, local, run.documents)
@@ -357,8 +357,8 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
 
     comparison, live_pair = await asyncio.to_thread(compare)
     pages = {
-        f"{archive.name}:{capture.timestamp}": (fetched.payload, capture.original)
-        for (archive, capture, _job), fetched in zip(jobs, results, strict=True)
+        f"{capture.archive}:{capture.timestamp}": (fetched.payload, capture.original)
+        for (capture, _job), fetched in zip(jobs, results, strict=True)
     }
     if fetched_live is not None and fetched_live.response is not None:
         pages["live"] = (fetched_live.response.content, fetched_live.response.url)

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from snapverify.compare import compare_documents
 from snapverify.errors import InputError, SnapverifyError, Unverifiable, UsageError
-from snapverify.fetch.archives import Archive, CaptureRef, Fetched, Listing
-from snapverify.fetch.http import HttpClient
+from snapverify.fetch.archives import Archive, CaptureRef
 from snapverify.fetch.replay import live_fetch, source_id, stored_pages
 from snapverify.links import LinkChecker
 from snapverify.links.audit import with_lost_anchors
@@ -46,25 +45,6 @@ __all__ = ["OFFLINE_NOTE", "check_offline", "warc_sources"]
 logger = logging.getLogger(__name__)
 
 OFFLINE_NOTE = "offline: sources are the stored WARCs; outbound links not checked"
-
-
-class _Stored:
-    """The archive a stored capture came from, by name only (never asked anything)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.base = ""
-
-    async def list_captures(
-        self, url: str, *, client: HttpClient, start: str | None = None, end: str | None = None
-    ) -> Listing:
-        raise AssertionError("a stored archive lists nothing")  # pragma: no cover
-
-    async def fetch(self, capture: CaptureRef, *, client: HttpClient) -> Fetched:
-        raise AssertionError("a stored archive fetches nothing")  # pragma: no cover
-
-    def view_url(self, timestamp: str, url: str) -> str:
-        return url
 
 
 def _capture_pair(
@@ -97,7 +77,7 @@ def _capture_pair(
         detail=fields.get("detail"),
     )
     fetched = FetchedCapture.of(record, page.payload)
-    source, document = capture_source(_Stored(capture.archive), capture, fetched, local, memo)
+    source, document = capture_source(capture, fetched, local, memo)
     note = f"stored copy of {source.id}"
     source = dataclasses.replace(
         source,

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from snapverify.fetch.archives import Archive, CaptureRef
+from snapverify.fetch.archives import CaptureRef
 from snapverify.fetch.live import LiveFetch
 from snapverify.models import Document, Outcome, Source, SourceKind
 from snapverify.store.cache import CachedCapture
@@ -84,7 +84,6 @@ def _document(
 
 
 def capture_source(
-    archive: Archive,
     capture: CaptureRef,
     fetched: FetchedCapture,
     local: Document,
@@ -94,7 +93,7 @@ def capture_source(
     outcome = Outcome.parse(fetched.outcome)
     note = fetched.detail
     source = Source(
-        id=f"{archive.name}:{capture.timestamp}",
+        id=f"{capture.archive}:{capture.timestamp}",
         kind=SourceKind.ARCHIVE,
         url=capture.view_url,
         timestamp=parse_timestamp(capture.timestamp),  # checked when listed
