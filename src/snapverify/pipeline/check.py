@@ -557,8 +557,7 @@ async def _offline(
         store = options.store or find_store(path)
         # Asks nothing: each link's last known status, from the store's link cache.
         links = LinkChecker(client=None, cache=LinkCache(store / "links"), network=False)
-        result = await asyncio.to_thread(
-            check_offline,
+        result = await check_offline(
             path,
             url=options.url,
             ignore=options.ignore,

@@ -10,7 +10,6 @@ link table gives each link's last known status from the store's link cache.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from collections.abc import Sequence
@@ -103,6 +102,13 @@ def _live_pair(
     return source, document
 
 
+def _pair(
+    page: StoredPage, base: Path, local: Document, memo: dict[str, Document | str]
+) -> tuple[Source, Document | None]:
+    pair = _live_pair if page.role == "live" else _capture_pair
+    return pair(page, base, local, memo)
+
+
 def warc_sources(
     path: Path, local: Document, memo: dict[str, Document | str] | None = None
 ) -> list[tuple[Source, Document | None]]:
@@ -128,14 +134,13 @@ def warc_sources(
         keys = {name.split("://", 1)[-1].rstrip("/").lower() for name in names if name}
         if wanted is not None and wanted not in keys:
             continue
-        pair = _live_pair if page.role == "live" else _capture_pair
-        pairs.append(pair(page, path.parent, local, memo))
+        pairs.append(_pair(page, path.parent, local, memo))
     if not pairs:
         raise InputError(f"{path}: no page of {local.url} in this WARC", url=str(path))
     return pairs
 
 
-def check_offline(
+async def check_offline(
     path: Path,
     *,
     url: str | None = None,
@@ -181,28 +186,25 @@ def check_offline(
         return failed_result(path, error, copy)
     prepare_reference(local)
     memo: dict[str, Document | str] = {}
-    pairs = [_live_pair(p, base, local, memo) for p in pages.live if live]
-    pairs += [_capture_pair(p, base, local, memo) for p in pages.captures]
+    stored = [*(pages.live if live else ()), *pages.captures]
+    pairs = [_pair(page, base, local, memo) for page in stored]
     comparison = compare_documents(local, pairs, ignore=patterns)
     verdict, exit_code = comparison.verdict, comparison.exit_code
     findings: tuple[Finding, ...] = comparison.findings
     rows: tuple[LinkCheck, ...] = ()
     if links is not None:
-        stored = [p for p in pages.live if live] + list(pages.captures)
         payloads = {
             source_id(p, base): (p.payload, p.fields.get("original") or p.url) for p in stored
         }
-        verdict, exit_code, findings, rows = asyncio.run(
-            with_links(
-                with_lost_anchors(local, path),
-                local.url,
-                comparison,
-                pairs,
-                payloads,
-                checker=links,
-                archives=archives,
-                offline=True,  # nothing is asked, and no failure is recorded
-            )
+        verdict, exit_code, findings, rows = await with_links(
+            with_lost_anchors(local, path),
+            local.url,
+            comparison,
+            pairs,
+            payloads,
+            checker=links,
+            archives=archives,
+            offline=True,  # nothing is asked, and no failure is recorded
         )
     return CheckResult(
         snapshot=snapshot_info(copy),
