@@ -37,7 +37,6 @@ from snapverify.links import (
 )
 from snapverify.links.audit import audit_links, same_page
 from snapverify.links.cache import ArchivedEntry
-from snapverify.links.robust import lost_html_anchors
 from snapverify.models import (
     CheckResult,
     Document,
@@ -50,6 +49,7 @@ from snapverify.models import (
 from snapverify.report.markdown import render_markdown
 from snapverify.report.terminal import render_terminal
 from snapverify.snapshot import read_local_copy
+from snapverify.text.anchors import lost_html_anchors
 from snapverify.text.extract import extract
 from support import FIXTURES, SEED, SEED_URL, FakeClock
 

@@ -176,6 +176,19 @@ def test_html_local_copy_uses_the_extractor(tmp_path: Path) -> None:
     assert read_local_copy(path).document.url == "https://toml.example/a"
 
 
+def test_an_html_copy_keeps_the_links_its_export_emptied(tmp_path: Path) -> None:
+    page = (FIXTURES / "capture-original.html").read_text("utf-8")
+    video = "/web/20120528010203/http://www.youtube.com/watch?v=Yx5Vn0bQv2A"
+    assert video in page
+    path = tmp_path / "page.html"
+    # windows-1251 bytes: the lost anchor's words are decoded as the page is, not as UTF-8.
+    page = page.replace(f'href="{video}"', 'href="#"').replace("Video footage", "Видео")
+    path.write_bytes(page.replace("<head>", '<head><meta charset="windows-1251">').encode("cp1251"))
+    links = read_local_copy(path).document.links
+    assert [link.text for link in links if link.lost] == ["Видео"]
+    assert all(link.url for link in links if not link.lost)
+
+
 def _touch(path: Path, text: str = "Title\n\nText.\n") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

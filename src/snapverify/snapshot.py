@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from snapverify.errors import InputError
-from snapverify.models import Document
+from snapverify.models import Document, Link
+from snapverify.text.anchors import lost_html_anchors
 from snapverify.text.decode import NotADocument, charset_of, check_document, decode_document
 from snapverify.text.markdown import read_markdown
 
@@ -168,6 +169,12 @@ def _read_text_copy(path: Path, data: bytes, url: str | None) -> Document:
         from snapverify.text.extract import extract  # lxml and the extractor load lazily
 
         document = extract(text, url=url)
+        # The extractor keeps links that have a target; the ones an export emptied
+        # (<a href="#">) are links too, lost, so a check can recover them.
+        known = {link.text for link in document.links if link.lost}
+        lost = [Link(t, None) for t in lost_html_anchors(text) if t not in known]
+        if lost:
+            document = dataclasses.replace(document, links=(*document.links, *lost))
     else:
         document = read_markdown(text, url=url)
     return document

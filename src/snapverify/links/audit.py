@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urldefrag
 
 from snapverify.fetch.archives import Archive
 from snapverify.links.check import Archived, LinkChecker, LinkStatus, is_dead
 from snapverify.links.recover import Candidate, Recovered, page_text, recover_lost
-from snapverify.links.robust import lost_html_anchors
 from snapverify.models import (
     Document,
     Finding,
@@ -29,7 +27,6 @@ from snapverify.models import (
     Source,
     SourceKind,
 )
-from snapverify.snapshot import HTML_SUFFIXES
 from snapverify.text.normalise import word_keys
 
 __all__ = [
@@ -40,7 +37,6 @@ __all__ = [
     "newest_good_capture",
     "published_at",
     "same_page",
-    "with_lost_anchors",
 ]
 
 _GOOD = frozenset({Outcome.OK, Outcome.REDIRECTED})
@@ -62,23 +58,6 @@ class LinkAudit:
 
     rows: tuple[LinkCheck, ...]
     findings: tuple[Finding, ...]
-
-
-def with_lost_anchors(local: Document, path: Path) -> Document:
-    """``local`` with the lost anchors of an HTML local copy (``<a href="#">``) as links.
-
-    The HTML extractor keeps only links with a target; the ones an export emptied are
-    read from the file itself, so they can be recovered and repaired too.
-    """
-    if path.suffix.lower() not in HTML_SUFFIXES:
-        return local
-    try:
-        text = path.read_bytes().decode("utf-8", "replace")
-    except OSError:
-        return local
-    known = {link.text for link in local.links if link.lost}
-    extra = [Link(text, None) for text in lost_html_anchors(text) if text not in known]
-    return replace(local, links=(*local.links, *extra)) if extra else local
 
 
 def published_at(local: Document, fallback: datetime | None = None) -> datetime:

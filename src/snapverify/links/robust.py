@@ -16,18 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from snapverify.text.anchors import LOST_ANCHOR, anchor_words
 from snapverify.text.normalise import word_keys
 
-__all__ = ["Repair", "lost_html_anchors", "repair_html", "repair_markdown"]
+__all__ = ["Repair", "repair_html", "repair_markdown"]
 
 # [text](#) or [text]( ) or [text](<>) with an optional title-less empty target.
 _MD_LOST = re.compile(r"\[((?:[^\[\]\\]|\\.)+)\]\(\s*(?:#|<#?>)?\s*\)")
-_HTML_LOST = re.compile(
-    r"<a\b(?P<attrs>[^>]*?)\bhref\s*=\s*(?P<q>[\"'])\s*#?\s*(?P=q)(?P<rest>[^>]*)>"
-    r"(?P<text>.*?)</a\s*>",
-    re.IGNORECASE | re.DOTALL,
-)
-_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,16 +75,6 @@ def repair_markdown(text: str, repairs: Sequence[Repair]) -> tuple[str, int]:
     return _MD_LOST.sub(one, text), count
 
 
-def lost_html_anchors(text: str) -> list[str]:
-    """The anchor texts of ``<a href="#">`` and ``<a href="">`` links in an HTML page."""
-    return [words for match in _HTML_LOST.finditer(text) if (words := _anchor_words(match))]
-
-
-def _anchor_words(match: re.Match[str]) -> str:
-    """The visible words of a matched anchor's content: tags dropped, entities decoded."""
-    return " ".join(html.unescape(_TAG.sub("", match.group("text"))).split())
-
-
 def repair_html(text: str, repairs: Sequence[Repair]) -> tuple[str, int]:
     """Restore lost HTML link targets, with Robust Links ``data-version*`` attributes.
 
@@ -105,7 +90,7 @@ def repair_html(text: str, repairs: Sequence[Repair]) -> tuple[str, int]:
 
     def one(match: re.Match[str]) -> str:
         nonlocal count
-        repair = _take(pending, _anchor_words(match))
+        repair = _take(pending, anchor_words(match))
         if repair is None:
             return match.group(0)
         count += 1
@@ -116,4 +101,4 @@ def repair_html(text: str, repairs: Sequence[Repair]) -> tuple[str, int]:
             attrs += f' data-versiondate="{repair.archive_date.date().isoformat()}"'
         return f"<a{match.group('attrs')}{attrs}{match.group('rest')}>{match.group('text')}</a>"
 
-    return _HTML_LOST.sub(one, text), count
+    return LOST_ANCHOR.sub(one, text), count

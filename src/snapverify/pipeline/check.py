@@ -33,7 +33,6 @@ from snapverify.fetch.http import HttpClient, Rate
 from snapverify.fetch.live import LiveFetch, fetch_live
 from snapverify.fetch.policy import AddressPolicy, Resolver
 from snapverify.links import LinkCache, LinkChecker
-from snapverify.links.audit import with_lost_anchors
 from snapverify.models import (
     CheckResult,
     Document,
@@ -365,7 +364,7 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
     compared = comparison.sources
     offline = _unanswered(compared, reasons)
     verdict, exit_code, findings, links = await with_links(
-        with_lost_anchors(local, path),
+        local,
         url,
         comparison,
         pairs,

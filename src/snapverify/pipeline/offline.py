@@ -21,7 +21,6 @@ from snapverify.errors import InputError, SnapverifyError, Unverifiable, UsageEr
 from snapverify.fetch.archives import Archive, CaptureRef
 from snapverify.fetch.replay import live_fetch, source_id, stored_pages
 from snapverify.links import LinkChecker
-from snapverify.links.audit import with_lost_anchors
 from snapverify.models import (
     CheckResult,
     Document,
@@ -197,7 +196,7 @@ async def check_offline(
             source_id(p, base): (p.payload, p.fields.get("original") or p.url) for p in stored
         }
         verdict, exit_code, findings, rows = await with_links(
-            with_lost_anchors(local, path),
+            local,
             local.url,
             comparison,
             pairs,
