@@ -111,14 +111,17 @@ def test_a_check_removes_what_a_killed_run_left(tmp_path: Path) -> None:
     folder = tmp_path / "snapshots" / "seed"
     folder.mkdir(parents=True)
     (folder / "copy.md").write_text("# Title\n\nText.\n\nOriginal url: <http://10.9.9.9/a>\n")
-    stale = tmp_path / "snapshots" / ".snapverify" / "cache" / "tmp" / ".tmp-killed.part"
-    stale.parent.mkdir(parents=True)
-    stale.write_bytes(b"half")
+    store = tmp_path / "snapshots" / ".snapverify"
+    # The capture cache's and the link cache's temporaries, each left by a killed writer.
+    left = [store / "cache" / "tmp" / ".tmp-killed.part", store / "links" / "tmp" / ".tmp-x.part"]
     old = time.time() - 7200
-    os.utime(stale, (old, old))
+    for stale in left:
+        stale.parent.mkdir(parents=True)
+        stale.write_bytes(b"half")
+        os.utime(stale, (old, old))
     (result,) = check([tmp_path / "snapshots"], CheckOptions(archives=()))
     assert result.exit_code == 3  # the private URL is refused before any request
-    assert not stale.exists()
+    assert not any(stale.exists() for stale in left)
 
 
 def test_archive_names_cannot_escape_the_cache(tmp_path: Path) -> None:

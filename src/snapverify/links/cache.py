@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from snapverify.store.atomic import write_atomic
+from snapverify.store.atomic import remove_stale_temporaries, write_atomic
 
 __all__ = ["DEFAULT_TTL", "ArchivedEntry", "LinkCache", "StatusEntry"]
 
@@ -87,6 +87,10 @@ class LinkCache:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+
+    def remove_stale_temporaries(self, older_than: float = 3600.0) -> int:
+        """Remove what writers killed mid-write left in ``tmp/``; how many files went."""
+        return remove_stale_temporaries(self.root / "tmp", older_than)
 
     def _read(self, path: Path, kind: type[_Entry]) -> _Entry | None:
         try:

@@ -511,6 +511,7 @@ async def check_snapshots(
     store = options.store or find_store(copies[0])
     cache = CaptureCache(store / "cache")
     cache.remove_stale_temporaries()
+    LinkCache(store / "links").remove_stale_temporaries()
     if on_start is not None:
         on_start(len(copies))
     owned = client is None
