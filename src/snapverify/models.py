@@ -97,6 +97,11 @@ class FindingKind(StrEnum):
     DEAD_LINK = "dead_link"
     LOST_LINK_TARGET = "lost_link_target"
 
+    @property
+    def is_link(self) -> bool:
+        """A finding about a link (with its URL, status and archived version), not text."""
+        return self in (FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET)
+
 
 class Change(StrEnum):
     """A finding against the previous check of the same snapshot (history)."""
@@ -238,7 +243,7 @@ class Finding:
             "acknowledged": self.acknowledged,
             "ack_note": self.ack_note,
         }
-        if self.kind in (FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET):
+        if self.kind.is_link:
             data.update(
                 url=self.url,
                 status=self.status,

@@ -21,10 +21,6 @@ __all__ = ["FINGERPRINT_LENGTH", "fingerprint"]
 
 FINGERPRINT_LENGTH: Final = 16  # hex digits of SHA-256: 64 bits, no collision in practice
 
-_LINK_KINDS: Final = frozenset(
-    {FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET}
-)
-
 
 def _words(text: str | None) -> str:
     return "" if text is None else " ".join(word_keys(text))
@@ -44,7 +40,7 @@ def fingerprint(finding: Finding) -> str:
         # not a capture gave its target back this time.
         block = "" if finding.local_block is None else str(finding.local_block)
         parts = [str(finding.kind), _words(finding.text), block]
-    elif finding.kind in _LINK_KINDS:
+    elif finding.kind.is_link:
         parts = [str(finding.kind), finding.url or "", "" if finding.url else _words(finding.text)]
     else:
         parts = [

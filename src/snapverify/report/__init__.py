@@ -29,7 +29,6 @@ from urllib.parse import quote, urlsplit
 from snapverify.models import Finding, FindingKind, Source, Verdict
 
 __all__ = [
-    "LINK_KINDS",
     "DiffSegment",
     "clean_text",
     "describe_location",
@@ -58,8 +57,6 @@ _SPACE = re.compile(r"\s+")
 # (%). Anything else that could end or break it (spaces, quotes, < > ( ), backslashes)
 # is percent-encoded.
 _URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"
-
-LINK_KINDS = frozenset({FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET})
 
 
 def clean_text(text: str) -> str:
@@ -185,7 +182,7 @@ def describe_location(finding: Finding) -> str:
     ``at the start``, ``block 3 → after block 7`` (moved), the metadata field
     (``title``), or the link's URL. Empty when the finding carries none of these.
     """
-    if finding.kind in LINK_KINDS and finding.url:
+    if finding.kind.is_link and finding.url:
         where = truncate(finding.url, 120)
         if finding.local_block is not None:
             where += f" (block {finding.local_block})"
@@ -213,7 +210,7 @@ def findings_summary(verdict: Verdict, findings: Iterable[Finding]) -> str:
         return "no source could be compared"
     substantive, others = split_findings(findings)
     lost = sum(1 for f in others if f.kind is FindingKind.LOST_LINK_TARGET)
-    links = sum(1 for f in others if f.kind in LINK_KINDS) - lost
+    links = sum(1 for f in others if f.kind.is_link) - lost
     parts = []
     if cosmetic := len(others) - lost - links:
         parts.append(f"{cosmetic} cosmetic")

@@ -26,7 +26,6 @@ import jinja2
 from snapverify._version import __version__
 from snapverify.models import CheckResult, Finding, FindingKind, LinkCheck, Source
 from snapverify.report import (
-    LINK_KINDS,
     clean_text,
     describe_location,
     findings_summary,
@@ -184,7 +183,7 @@ def _report(result: CheckResult, number: int) -> _Report:
     substantive, cosmetic = split_findings(result.findings)
     by_id = {source.id: source for source in result.sources}
     ordered = timeline(result.sources)
-    text_findings = [f for f in substantive if f.kind not in LINK_KINDS]
+    text_findings = [f for f in substantive if not f.kind.is_link]
     firsts = first_appearances(ordered, text_findings)
     anchor = f"snapshot-{number}"
     prefix = f"{anchor}-"  # the sources table links to {anchor}-f{n}
@@ -192,7 +191,7 @@ def _report(result: CheckResult, number: int) -> _Report:
     offset = len(findings)
     cosmetic_views = [
         _finding(f, offset + n, by_id, prefix)
-        for n, f in enumerate((f for f in cosmetic if f.kind not in LINK_KINDS), start=1)
+        for n, f in enumerate((f for f in cosmetic if not f.kind.is_link), start=1)
     ]
     offset += len(cosmetic_views)
     resolved = [
@@ -227,7 +226,7 @@ def _report(result: CheckResult, number: int) -> _Report:
         findings=findings,
         cosmetic=cosmetic_views,
         resolved=resolved,
-        link_findings=[_link_finding(f) for f in result.findings if f.kind in LINK_KINDS],
+        link_findings=[_link_finding(f) for f in result.findings if f.kind.is_link],
         links=[_link_row(row) for row in result.links],
         legend=any(view.kind in ("edited", "metadata") for view in [*findings, *cosmetic_views]),
     )

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from snapverify.models import CheckResult, Finding, FindingKind, LinkCheck, Source, SourceKind
 from snapverify.report import (
-    LINK_KINDS,
     clean_text,
     describe_location,
     diff_segments,
@@ -240,7 +239,7 @@ def _evidence(finding: Finding) -> list[str]:
     elif finding.kind is FindingKind.ADDED:
         if finding.remote_text:
             items.append(f"source: {escape(truncate(finding.remote_text))}")
-    elif finding.kind in LINK_KINDS:
+    elif finding.kind.is_link:
         if finding.local_text:
             items.append(f"link text: {escape(truncate(finding.local_text))}")
         facts = [str(finding.outcome)] if finding.outcome is not None else []

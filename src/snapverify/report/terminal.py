@@ -18,7 +18,6 @@ from rich.text import Text
 
 from snapverify.models import CheckResult, Finding, FindingKind, LinkCheck, Source, Verdict
 from snapverify.report import (
-    LINK_KINDS,
     clean_text,
     describe_location,
     diff_segments,
@@ -251,7 +250,7 @@ def _history_tags(heading: Text, finding: Finding) -> None:
 
 def _cosmetic(finding: Finding) -> Text:
     text = _heading(finding, None)
-    text.append(" · not counted" if finding.kind in LINK_KINDS else " · cosmetic", style="dim")
+    text.append(" · not counted" if finding.kind.is_link else " · cosmetic", style="dim")
     _history_tags(text, finding)
     if finding.detail:
         text.append(f": {truncate(finding.detail, 160)}")
@@ -269,7 +268,7 @@ def _evidence(finding: Finding) -> list[Text]:
     elif finding.kind is FindingKind.ADDED:
         if finding.remote_text:
             lines.append(_passage("source", finding.remote_text))
-    elif finding.kind in LINK_KINDS:
+    elif finding.kind.is_link:
         if finding.local_text:
             lines.append(_passage("link text", finding.local_text))
         facts = [str(finding.outcome)] if finding.outcome is not None else []

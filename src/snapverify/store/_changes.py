@@ -21,9 +21,6 @@ __all__ = ["Row", "annotate", "finding_from_dict", "stored"]
 
 # A source read this time: its text was compared, so what it does not show is gone.
 _READ: Final = frozenset({Outcome.OK, Outcome.REDIRECTED})
-_LINK_KINDS: Final = frozenset(
-    {FindingKind.LINK_ROT, FindingKind.DEAD_LINK, FindingKind.LOST_LINK_TARGET}
-)
 
 
 def annotate(
@@ -117,7 +114,7 @@ class _Fate(enum.Enum):
 
 def _fate(finding: Finding, outcomes: dict[str, Outcome], *, links_checked: bool) -> _Fate:
     """What becomes of an open finding this check did not show (see the module doc)."""
-    if finding.kind in _LINK_KINDS and not finding.sources:
+    if finding.kind.is_link and not finding.sources:
         return _Fate.RESOLVED if links_checked else _Fate.KEPT
     asked = [outcomes[s] for s in finding.sources if s in outcomes]
     if not asked:
