@@ -12,7 +12,13 @@ from pathlib import Path
 from snapverify.compare import compare_documents
 from snapverify.errors import InputError, SnapverifyError, UsageError
 from snapverify.models import CheckResult, Document, SnapshotInfo, Source, SourceKind, Verdict
-from snapverify.snapshot import HTML_SUFFIXES, LocalCopy, read_file, read_local_copy
+from snapverify.snapshot import (
+    HTML_SUFFIXES,
+    WARC_SUFFIXES,
+    LocalCopy,
+    read_file,
+    read_local_copy,
+)
 from snapverify.text.decode import NotADocument, check_document, decode_document
 from snapverify.text.extract import extract
 from snapverify.text.markdown import read_markdown
@@ -134,7 +140,7 @@ def compare_files(
             timestamp = parse_timestamp(stamp) if stamp else None
         except ValueError as exc:
             raise UsageError(f"{spec}: {exc}") from exc
-        if path.name.lower().endswith((".warc", ".warc.gz")):
+        if path.name.lower().endswith(WARC_SUFFIXES):
             from snapverify.pipeline.offline import warc_sources  # a WARC: each page a source
 
             pairs.extend(warc_sources(path, document))
