@@ -38,7 +38,7 @@ from snapverify.fetch.live import LiveFetch, fetch_live
 from snapverify.fetch.policy import Resolver
 from snapverify.fetch.timemap import split_playback_url
 from snapverify.models import Document, Source
-from snapverify.pipeline.check import CheckOptions, _list, _Run, make_client
+from snapverify.pipeline.check import CheckOptions, Run, list_captures, make_client
 from snapverify.pipeline.save import (
     SAVE_ENDPOINT,
     SAVE_INTERVAL,
@@ -254,7 +254,7 @@ class _Archiver:
             end=options.end,
             max_captures=options.max_captures,
         )
-        self.run = _Run(client, archives, cache, check_options)
+        self.run = Run(client, archives, cache, check_options)
         self.client = client
         self.options = options
         self.saver = saver
@@ -283,7 +283,7 @@ class _Archiver:
         notes: list[str] = []
         jobs = []
         for archive in self.run.archives:
-            captures, sources, _reasons = await _list(self.run, archive, url)
+            captures, sources, _reasons = await list_captures(self.run, archive, url)
             notes += [f"{s.id}: {s.outcome}: {s.note}" for s in sources if s.note]
             if used is not None and any(i.startswith(f"{archive.name}:") for i in used):
                 captures = [c for c in captures if f"{archive.name}:{c.timestamp}" in used]

@@ -1,6 +1,6 @@
 """The check: a local copy against the live page and every archived capture.
 
-One :class:`_Run` serves every snapshot of a ``check``: one HTTP client (address
+One :class:`Run` serves every snapshot of a ``check``: one HTTP client (address
 policy, rate limits per endpoint, retries), one capture cache on disk, and
 in-run tables so each distinct capture is fetched and extracted once, however
 many snapshots or listings name it. Snapshots are checked concurrently, with a
@@ -52,8 +52,10 @@ from snapverify.text.extract import prepare_reference
 __all__ = [
     "OFFLINE",
     "CheckOptions",
+    "Run",
     "check",
     "check_snapshots",
+    "list_captures",
     "make_client",
     "make_policy",
     "select_captures",
@@ -158,8 +160,10 @@ def _record(fetched: Fetched) -> FetchedCapture:
     return FetchedCapture.of(record, response.content)
 
 
-class _Run:
-    """What every snapshot of one check shares."""
+class Run:
+    """What every snapshot of one run shares (a ``check``, or an ``archive`` that fetches
+    captures as the check does): the client, the archives, the capture cache, the in-run
+    tables of captures and documents, the slots per host, and the link checker."""
 
     def __init__(
         self,
@@ -245,10 +249,12 @@ class _Run:
         )
 
 
-async def _list(
-    run: _Run, archive: Archive, url: str
+async def list_captures(
+    run: Run, archive: Archive, url: str
 ) -> tuple[list[CaptureRef], list[Source], list[str]]:
-    """List an archive's captures of ``url``; sources for an archive that has none."""
+    """An archive's captures of ``url`` within the run's options (time range, how many);
+    for an archive that has none or could not answer, a source saying why; and the
+    reasons of failures that mean no answer at all."""
     options = run.options
     empty = Source(id=archive.name, kind=SourceKind.ARCHIVE, url=archive.view_url("*", url))
     if archive.name in run.stopped:
@@ -285,7 +291,7 @@ async def _list(
     return select_captures(captures, options.max_captures), [], []
 
 
-async def _check_one(run: _Run, path: Path) -> CheckResult:
+async def _check_one(run: Run, path: Path) -> CheckResult:
     options = run.options
     started = datetime.now(UTC)
     try:
@@ -321,7 +327,7 @@ async def _check_one(run: _Run, path: Path) -> CheckResult:
                 return await fetch_live(url, client=run.client)
 
         live_task = asyncio.ensure_future(live())
-    listings = await asyncio.gather(*(_list(run, archive, url) for archive in run.archives))
+    listings = await asyncio.gather(*(list_captures(run, archive, url) for archive in run.archives))
 
     pairs: list[tuple[Source, Document | None]] = []
     reasons: list[str] = []
@@ -525,7 +531,7 @@ async def check_snapshots(
             rates=options.rates,
             resolver=resolver,
         )
-    run = _Run(client, archives, cache, options)
+    run = Run(client, archives, cache, options)
     gate = asyncio.Semaphore(max(1, options.concurrency))
 
     async def one(path: Path) -> CheckResult:
