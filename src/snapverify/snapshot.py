@@ -144,7 +144,7 @@ def read_local_copy(path: Path, *, url: str | None = None) -> LocalCopy:
     metadata = _read_metadata(path.parent)
     url = url or metadata.url
     if path.name.lower().endswith(WARC_SUFFIXES):
-        document = _read_warc_copy(path, url)
+        document = _read_warc_copy(path, data, url)
     else:
         document = _read_text_copy(path, data, url)
     changes: dict[str, Any] = {}
@@ -180,14 +180,14 @@ def _read_text_copy(path: Path, data: bytes, url: str | None) -> Document:
     return document
 
 
-def _read_warc_copy(path: Path, url: str | None) -> Document:
+def _read_warc_copy(path: Path, data: bytes, url: str | None) -> Document:
     """The article in a WARC: the page of ``url`` (the newest live page first), else the
     first HTML page the WARC holds, extracted like an HTML local copy."""
     from snapverify.store.warc import read_records  # warcio loads lazily
     from snapverify.text.extract import extract
 
     try:
-        pages = read_records(path)
+        pages = read_records(path, data)
     except ValueError as exc:
         raise InputError(str(exc), url=str(path)) from exc
     html = [

@@ -300,14 +300,15 @@ def _parse_fields(data: bytes) -> dict[str, str]:
     return fields
 
 
-def read_records(path: Path) -> list[StoredPage]:
+def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
     """The pages a WARC holds: its ``response`` and ``resource`` records, in file order.
 
     Each page carries the fields of the ``metadata`` record concurrent to it, if any.
     Digests are not checked here (see :func:`verify_warc`).
 
     Args:
-        path: a ``.warc`` or ``.warc.gz`` file.
+        path: a ``.warc`` or ``.warc.gz`` file (named in errors, and read unless ``data``).
+        data: the file's bytes, when the caller has read them already.
 
     Returns:
         The pages.
@@ -319,7 +320,7 @@ def read_records(path: Path) -> list[StoredPage]:
     pages: list[StoredPage] = []
     metadata: dict[str, dict[str, str]] = {}
     try:
-        with path.open("rb") as stream:
+        with io.BytesIO(data) if data is not None else path.open("rb") as stream:
             records = ArchiveIterator(stream)
             for record in records:
                 kind = record.rec_type
