@@ -28,11 +28,7 @@ from snapverify.store import runs
 from snapverify.store.fixity import parse_manifest
 from snapverify.store.history import History
 from snapverify.store.warc import read_records
-
-
-def _run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+from support import run_cli as _run
 
 
 def _archive(site: Any, *more: str) -> dict[str, Any]:

@@ -14,21 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from captures import MT_EDITS, mt_page, replace_once
 from servers import OriginServer, PywbServer, WebhookServer
-from snapverify.cli import main
 from snapverify.store.history import HISTORY_FILE, History
 from support import SEED, LockHolder
+from support import run_cli as _run
 
 PATH = "/2012/05/27/kazakh-massacre-cover-up-a15040"
 THIRD_EDIT = (b"not one policeman was seriously wounded", b"not one policeman was wounded")
-
-
-def _run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 class Site:

@@ -21,6 +21,7 @@ from captures import Capture
 from servers import OriginServer, PywbServer
 from snapverify.cli import main
 from support import FIXTURES, SEED, SEED_URL
+from support import run_cli as _run
 
 ARTICLE = "/2012/05/27/kazakh-massacre-cover-up-a15040"
 CAPTURED = "20120528010203"  # the article's capture
@@ -58,11 +59,6 @@ def _snapshot(tmp_path: Path, text: str | None = None) -> Path:
     else:
         local.write_text(text, "utf-8")
     return local
-
-
-def _run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def _check(*args: str) -> tuple[int, dict[str, Any]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,27 +36,16 @@ from snapverify.models import (
     Verdict,
 )
 from snapverify.report.load import load_last_report, load_reports, parse_reports, result_from_dict
-from support import SEED
-
-
-def _snapshot(root: Path, name: str) -> Path:
-    folder = root / "snapshots" / name
-    folder.mkdir(parents=True)
-    (root / "snapshots" / ".snapverify").mkdir(exist_ok=True)
-    return Path(shutil.copy(SEED, folder / SEED.name))
-
-
-def _run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+from support import SEED, seed_snapshot
+from support import run_cli as _run
 
 
 @pytest.fixture(scope="module")
 def saved(pywb_mt: PywbServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A real check saved as JSON (one snapshot) and as JSON Lines (two), with its args."""
     root = tmp_path_factory.mktemp("report-cmd")
-    local = _snapshot(root, "one")
-    _snapshot(root, "two")
+    local = seed_snapshot(root, "one")
+    seed_snapshot(root, "two")
     base = ["--archive", pywb_mt.base, "--no-live", "--allow-private-addresses"]
     one, lines = root / "check.json", root / "all.jsonl"
     code, _, err = _run("check", str(local), *base, "-f", "json", "-o", str(one))
@@ -285,7 +273,7 @@ def test_a_missing_file(tmp_path: Path) -> None:
 
 
 def test_a_snapshot_without_a_stored_check(tmp_path: Path) -> None:
-    local = _snapshot(tmp_path, "mt")
+    local = seed_snapshot(tmp_path, "mt")
     result = CliRunner().invoke(main, ["report", str(local), "-f", "html"])
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith(f"snapverify: error: no stored check for {local}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from snapverify.pipeline.schedule import (
 )
 from snapverify.store.history import History
 from snapverify.store.lock import hold_lock
-from support import SEED, LockHolder
+from support import LockHolder, seed_snapshot
 
 
 class Clock:
@@ -172,15 +171,8 @@ def test_new_only_exit_codes() -> None:
 # -- the command ---------------------------------------------------------------
 
 
-def _snapshot(tmp_path: Path) -> Path:
-    folder = tmp_path / "snapshots" / "mt"
-    folder.mkdir(parents=True)
-    (tmp_path / "snapshots" / ".snapverify").mkdir()
-    return Path(shutil.copy(SEED, folder / SEED.name))
-
-
 def test_watch_runs_checks_and_exits_with_the_last_one(tmp_path: Path, pywb_mt: PywbServer) -> None:
-    local = _snapshot(tmp_path)
+    local = seed_snapshot(tmp_path)
     args = [str(local), "--archive", pywb_mt.base, "--no-live", "--allow-private-addresses"]
     result = CliRunner().invoke(main, ["watch", "--times", "1", *args, "--format", "json"])
     assert result.exit_code == 1, result.stderr
@@ -193,7 +185,7 @@ def test_watch_runs_checks_and_exits_with_the_last_one(tmp_path: Path, pywb_mt: 
 def test_watch_skips_a_round_while_another_run_holds_the_lock(
     tmp_path: Path, pywb_mt: PywbServer
 ) -> None:
-    local = _snapshot(tmp_path)
+    local = seed_snapshot(tmp_path)
     store = local.parent.parent / ".snapverify"
     holder = LockHolder(store)
     try:
@@ -207,7 +199,7 @@ def test_watch_skips_a_round_while_another_run_holds_the_lock(
 
 
 def test_watch_refuses_bad_options_before_any_check(tmp_path: Path) -> None:
-    local = _snapshot(tmp_path)
+    local = seed_snapshot(tmp_path)
     runner = CliRunner()
     bad_option = runner.invoke(main, ["watch", str(local), "--no-such-option"])
     assert bad_option.exit_code == 2 and "--no-such-option" in bad_option.stderr
@@ -242,7 +234,7 @@ def _watching(
 
 
 def test_watch_stops_on_sigterm(tmp_path: Path, pywb_mt: PywbServer) -> None:
-    local = _snapshot(tmp_path)
+    local = seed_snapshot(tmp_path)
     with _watching(local, pywb_mt, "--no-live") as (process, stderr):
         seen = []
         for line in stderr:  # until the first check is done and it waits
@@ -307,7 +299,7 @@ def test_the_recipes_run_commands_that_parse() -> None:
 def test_a_second_signal_interrupts_a_check_in_progress(
     tmp_path: Path, pywb_mt: PywbServer, origin: OriginServer
 ) -> None:
-    local = _snapshot(tmp_path)
+    local = seed_snapshot(tmp_path)
     store = local.parent.parent / ".snapverify"
     url = origin.drip("/slow", b"<html><body><p>never finishes</p></body></html>", interval=5)
     with _watching(local, pywb_mt, "--url", url, "--deadline", "600") as (process, stderr):
