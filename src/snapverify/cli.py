@@ -1000,13 +1000,9 @@ def history(snapshot: Path | None, store: Path | None, fmt: str, output: Path | 
     if not (store_dir / HISTORY_FILE).is_file():
         raise UsageError(f"{store_dir / HISTORY_FILE}: no history yet: run a check first")
     with History.open(store_dir) as db:
-        keys = db.snapshots()
-        if snapshot is not None:
-            key = db.key(snapshot)
-            # A snapshot folder (or a folder of them) names the local copies inside it.
-            keys = [k for k in keys if k == key or k.startswith(key.rstrip("/") + "/")]
-            if not keys:
-                raise UsageError(f"{snapshot}: no recorded check in {store_dir / HISTORY_FILE}")
+        keys = db.snapshots(under=snapshot)
+        if snapshot is not None and not keys:
+            raise UsageError(f"{snapshot}: no recorded check in {store_dir / HISTORY_FILE}")
         entries = [SnapshotHistory(k, tuple(db.checks(k)), tuple(db.findings(k))) for k in keys]
     _emit(render_history(entries, fmt, color=output is None and _use_color()), output)
 

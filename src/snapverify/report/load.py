@@ -358,10 +358,7 @@ def load_last_report(store: Path, snapshot: Path) -> list[CheckResult]:
             url=str(snapshot),
         )
     with History.open(store) as history:
-        key = history.key(snapshot)
-        # A snapshot folder (or a folder of them) names the local copies inside it.
-        keys = [k for k in history.snapshots() if k == key or k.startswith(key.rstrip("/") + "/")]
-        stored = [(k, history.last_report(k)) for k in keys]
+        stored = [(k, history.last_report(k)) for k in history.snapshots(under=snapshot)]
     if not stored:
         raise UsageError(
             f"no stored check for {snapshot} in {database}: "

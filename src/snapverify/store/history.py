@@ -414,10 +414,15 @@ class History:
         report: dict[str, Any] = _unpack(row[0])
         return report
 
-    def snapshots(self) -> list[str]:
-        """The keys of every snapshot with a recorded check, sorted."""
+    def snapshots(self, under: Path | str | None = None) -> list[str]:
+        """The keys of every snapshot with a recorded check, sorted; with ``under`` (a
+        local copy, or a folder: the snapshots inside it), only those."""
         rows = self._db.execute("SELECT DISTINCT snapshot FROM checks ORDER BY snapshot")
-        return [str(row[0]) for row in rows]
+        keys = [str(row[0]) for row in rows]
+        if under is None:
+            return keys
+        key = self.key(under)
+        return [k for k in keys if k == key or k.startswith(key.rstrip("/") + "/")]
 
     def checks(self, snapshot: str | None = None) -> list[CheckRecord]:
         """The recorded checks, oldest first (of one snapshot, or of all)."""
