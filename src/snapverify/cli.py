@@ -877,9 +877,17 @@ def _archive_line(result: Any) -> str:
 @main.command(context_settings=_CONTEXT_SETTINGS)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_store_option("The store holding the history (default: the nearest .snapverify/ above each path).")
+@click.option(
+    "--tsa-ca",
+    "tsa_ca",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="For FILE.wacz: a PEM file of CA certificates the timestamp tokens must verify "
+    "against; repeatable.",
+)
 @format_option
 @verbose_option
-def verify(paths: tuple[Path, ...], store: Path | None, fmt: str) -> None:
+def verify(paths: tuple[Path, ...], store: Path | None, tsa_ca: tuple[Path, ...], fmt: str) -> None:
     """Recompute every stored digest: WARC records, manifests and local copies.
 
     Each PATH is a WARC, a manifest, a local copy, a snapshot folder, an archive/
@@ -890,11 +898,19 @@ def verify(paths: tuple[Path, ...], store: Path | None, fmt: str) -> None:
     truncated file, a missing digest, a missing file or a changed local copy exits
     5 and names the file; otherwise exit 0 with a count of what was checked.
 
+    A FILE.wacz made by 'snapverify evidence' is checked offline instead: every
+    file's hash and size, the WARC digests, the signature, the timestamp tokens
+    (against --tsa-ca) and the report's findings, re-run from the bundle; exit 5
+    names the first part that fails.
+
     \b
     Example:
         snapverify verify
         snapverify verify snapshots/my-article/archive/20261125070000-1a2b3c4d.warc.gz
+        snapverify verify evidence.wacz --tsa-ca tsa-ca.pem
     """
+    if paths and all(p.suffix.lower() == ".wacz" for p in paths):
+        _verify_bundles(paths, tsa_ca, fmt)
     from snapverify.pipeline.verify import verify as run_verify
 
     targets = list(paths) or [Path("snapshots")]
@@ -917,6 +933,175 @@ def verify(paths: tuple[Path, ...], store: Path | None, fmt: str) -> None:
         if report.problems:
             click.echo(f"  {len(report.problems)} problem(s); see above")
     raise click.exceptions.Exit(report.exit_code)
+
+
+def _evidence_modules() -> Any:
+    try:
+        import snapverify.evidence as evidence
+    except ImportError as exc:
+        raise UsageError(
+            f"evidence bundles need the 'evidence' extra: pip install 'snapverify[evidence]' "
+            f"({exc})"
+        ) from exc
+    return evidence
+
+
+def _verify_bundles(paths: Sequence[Path], tsa_ca: Sequence[Path], fmt: str) -> NoReturn:
+    """``verify FILE.wacz...``: each bundle's parts, then exit 0 or 5."""
+    evidence = _evidence_modules()
+    from snapverify.evidence.tsa import load_certificates
+
+    roots = load_certificates(list(tsa_ca))
+    codes = []
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file", url=str(path))
+        result = evidence.verify_bundle(path, tsa_ca=roots)
+        codes.append(result.exit_code)
+        if fmt == "json":
+            import json
+
+            click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+            continue
+        for part in result.parts:
+            click.echo(f"{'ok' if part.ok else 'FAILED':<6} {part.name}: {part.detail}")
+        failed = result.failed
+        if failed is not None:
+            click.echo(f"snapverify: error: {path}: {failed.name}: {failed.detail}", err=True)
+            click.echo(f"FAILED: {path}: {failed.name}")
+        else:
+            click.echo(f"OK: {path}: every part holds")
+    raise click.exceptions.Exit(max(codes))
+
+
+@main.command(context_settings=_CONTEXT_SETTINGS)
+@click.argument("snapshot", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The bundle to write [default: <local copy>-check<ID>.wacz here].",
+)
+@click.option(
+    "--check",
+    "check_id",
+    type=click.IntRange(min=1),
+    default=None,
+    help="The recorded check to package (an id 'snapverify history' shows) [default: the newest].",
+)
+@click.option(
+    "--tsa",
+    "tsa",
+    metavar="URL",
+    multiple=True,
+    help="An RFC 3161 timestamp authority to timestamp datapackage.json; repeatable.",
+)
+@click.option(
+    "--tsa-ca",
+    "tsa_ca",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A PEM file of CA certificates each token must verify against; repeatable.",
+)
+@click.option(
+    "--sign-key",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A PEM ECDSA P-256 private key: sign the package (WACZ Auth, anonymous).",
+)
+@click.option(
+    "--allow-private-addresses",
+    "allow_private",
+    is_flag=True,
+    default=False,
+    envvar="SNAPVERIFY_ALLOW_PRIVATE",
+    help="Also allow a TSA on loopback (env SNAPVERIFY_ALLOW_PRIVATE=1).",
+)
+@click.option(
+    "--allow-network",
+    "allow_networks",
+    metavar="CIDR",
+    multiple=True,
+    callback=_check_networks,
+    help="Allow a further address range; repeatable.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds to connect and between reads, per TSA.",
+)
+@_store_option("The store holding the check (default: the nearest .snapverify/ above it).")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "json"]),
+    default="terminal",
+    show_default=True,
+    help="How to say what was written.",
+)
+@verbose_option
+def evidence(
+    snapshot: Path,
+    output: Path | None,
+    check_id: int | None,
+    tsa: tuple[str, ...],
+    tsa_ca: tuple[Path, ...],
+    sign_key: Path | None,
+    allow_private: bool,
+    allow_networks: tuple[str, ...],
+    timeout: float,
+    store: Path | None,
+    fmt: str,
+) -> None:
+    """Package a snapshot's check and what it saw as a WACZ evidence bundle.
+
+    The bundle holds the WARC records of the live page and every capture the
+    check compared (run 'archive --captures' or 'check --snapshot-changes'
+    first: a check that stored nothing exits 2), the JSON and HTML reports,
+    the local copy byte for byte, the fixity manifests and a chain-of-custody
+    log. --sign-key signs it; --tsa adds a trusted timestamp of its
+    datapackage.json. 'snapverify verify FILE.wacz' checks it offline; pywb and
+    ReplayWeb.page replay it.
+
+    \b
+    Example:
+        snapverify check snapshots/my-article/article.md --snapshot-changes
+        snapverify archive --captures snapshots/my-article/article.md
+        snapverify evidence snapshots/my-article/article.md -o evidence.wacz \\
+            --tsa https://freetsa.org/tsr --tsa-ca freetsa-cacert.pem --sign-key key.pem
+    """
+    modules = _evidence_modules()
+    options = modules.EvidenceOptions(
+        check_id=check_id,
+        tsa=tsa,
+        tsa_ca=tsa_ca,
+        sign_key=sign_key,
+        allow_private=allow_private,
+        allow_networks=allow_networks,
+        timeout=timeout,
+        store=store,
+        command=_command(),
+    )
+    result = modules.build(snapshot, output, options)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    click.echo(
+        f"wrote {result.path}: check {result.check_id}, {result.fetches} fetch(es), "
+        f"{len(result.files)} files, sha256 {result.sha256}"
+    )
+    if result.signed:
+        click.echo("  signed (WACZ Auth, ECDSA P-256)")
+    for name in result.timestamps:
+        click.echo(f"  timestamp: {name}")
+    for source in result.not_stored:
+        click.echo(f"  not stored (left out): {source}")
 
 
 # -- history, acknowledgements and scheduled checks ---------------------------

@@ -38,7 +38,7 @@ from snapverify.store.warc import StoredPage, read_records
 from snapverify.text.extract import prepare_reference
 from snapverify.timestamps import format_timestamp
 
-__all__ = ["OFFLINE_NOTE", "check_offline", "warc_sources"]
+__all__ = ["OFFLINE_NOTE", "check_offline", "stored_source", "warc_sources"]
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +106,15 @@ def _pair(
 ) -> tuple[Source, Document | None]:
     pair = _live_pair if page.role == "live" else _capture_pair
     return pair(page, base, local, memo)
+
+
+def stored_source(
+    page: StoredPage, base: Path, local: Document, memo: dict[str, Document | str]
+) -> tuple[Source, Document | None]:
+    """One stored page as a source (kind ``warc``, id ``warc:{file}:{offset}`` relative
+    to ``base``) and, when it is article text, its document: judged as when fetched.
+    ``verify FILE.wacz`` uses it to re-run a check from a bundle's WARCs."""
+    return _pair(page, base, local, memo)
 
 
 def warc_sources(

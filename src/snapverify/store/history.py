@@ -414,6 +414,20 @@ class History:
         report: dict[str, Any] = _unpack(row[0])
         return report
 
+    def check_report(
+        self, snapshot: str, check_id: int | None = None
+    ) -> tuple[int, dict[str, Any]] | None:
+        """A snapshot's recorded check (the newest, or ``check_id``): its id and JSON report."""
+        query = "SELECT id, report FROM checks WHERE snapshot = ?"
+        args: tuple[str | int, ...] = (snapshot,)
+        if check_id is not None:
+            query += " AND id = ?"
+            args = (snapshot, check_id)
+        row = self._db.execute(query + " ORDER BY id DESC LIMIT 1", args).fetchone()
+        if row is None:
+            return None
+        return int(row[0]), _unpack(row[1])
+
     def snapshots(self, under: Path | str | None = None) -> list[str]:
         """The keys of every snapshot with a recorded check, sorted; with ``under`` (a
         local copy, or a folder: the snapshots inside it), only those."""
