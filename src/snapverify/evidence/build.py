@@ -35,8 +35,8 @@ __all__ = ["CUSTODY", "EvidenceOptions", "EvidenceResult", "REPORT_HTML", "REPOR
 
 logger = logging.getLogger(__name__)
 
-REPORT_JSON = "reports/report.json"
-REPORT_HTML = "reports/report.html"
+REPORT_JSON = "reports/check.json"
+REPORT_HTML = "reports/check.html"
 CUSTODY = "custody/custody.jsonl"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -93,12 +93,13 @@ async def request_token(
         FetchError: no answer, an HTTP error, or a reply that is not a granted token
             over ``data`` with the nonce sent (or fails ``roots``).
     """
-    from rfc3161_client import TimestampRequestBuilder
+    from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
 
     policy.check_url(url)
     request = (
         TimestampRequestBuilder()
         .data(data)
+        .hash_algorithm(HashAlgorithm.SHA256)
         .nonce(nonce=True)
         .cert_request(cert_request=True)
         .build()
