@@ -1,0 +1,509 @@
+"""``snapverify evidence`` and ``verify FILE.wacz`` end to end.
+
+One scenario for the module: a loopback origin serves the article, a real pywb holds its
+captures, ``check`` records a check, ``archive --captures`` stores what it compared, and
+``evidence`` packages it, signed (ECDSA P-256) and timestamped by a real RFC 3161 TSA on
+loopback (``openssl ts -reply``, :mod:`tsa`). Every test reads that bundle or a tampered
+copy of it; the replay test unpacks it into a second pywb.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from captures import moscow_times_captures
+from servers import FIXTURES, OriginServer, PywbServer, _script
+from snapverify.compare.fingerprint import fingerprint
+from snapverify.report.load import result_from_dict
+from snapverify.store.warc import read_records
+from support import run_cli, seed_snapshot
+from tsa import TsaServer, make_pki, write_key
+
+pytestmark = pytest.mark.slow
+
+REPORT = "reports/check.json"
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    root = tmp_path_factory.mktemp("evidence")
+    origin = OriginServer().start()
+    pywb = tsa = None
+    try:
+        path = "/2012/05/27/kazakh-massacre-cover-up-a15040"
+        url = origin.url(path)
+        body = (FIXTURES / "capture-original.html").read_bytes()
+        origin.page(path, gzip.compress(body, mtime=0), headers=[("Content-Encoding", "gzip")])
+        captures = moscow_times_captures(url=url, old_url=origin.url("/old/459295.html"))
+        pywb = PywbServer({"mt": captures}, root=root / "pywb").start()
+        pki = make_pki(root / "pki")
+        tsa = TsaServer(pki).start()
+        key = root / "sign.pem"
+        write_key(key)
+        local = seed_snapshot(root / "work")
+        (local.parent / "snapshot.toml").write_text(f'url = "{url}"\n', "utf-8")
+        args = ["--archive", pywb.base, "--allow-private-addresses"]
+        # --no-links: the captures' links point at the real web.
+        code, _out, err = run_cli("check", str(local), *args, "--no-links", "--format", "json")
+        assert code == 1, err  # the captures hold edits
+        code, _out, err = run_cli("archive", "--captures", str(local), *args)
+        assert code == 0, err
+        bundle = root / "evidence.wacz"
+        code, out, err = run_cli(
+            "evidence", str(local), "-o", str(bundle), "--tsa", tsa.url,
+            "--tsa-ca", str(pki.ca), "--sign-key", str(key), "--allow-private-addresses",
+            "--format", "json",
+        )  # fmt: skip
+        assert code == 0, err
+        yield SimpleNamespace(
+            root=root, origin=origin, pywb=pywb, tsa=tsa, pki=pki, key=key, local=local,
+            url=url, body=body, bundle=bundle, result=json.loads(out), args=args,
+        )  # fmt: skip
+    finally:
+        for server in (tsa, pywb, origin):
+            if server is not None:
+                server.stop()
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _custody(members: Mapping[str, bytes]) -> list[dict[str, Any]]:
+    lines = members["custody/custody.jsonl"].decode("utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def _verify(path: Path, *more: str) -> tuple[int, str, str]:
+    return run_cli("verify", str(path), *more)
+
+
+def _rebuild(
+    source: Path,
+    target: Path,
+    changes: Mapping[str, bytes | None],
+    *,
+    refresh: bool = True,
+    keep_signature: bool = False,
+    keep_tokens: bool = False,
+) -> Path:
+    """A copy of a bundle with members replaced (None: removed). With ``refresh``, the
+    data package lists the new hashes and sizes and the digest file its new hash, as a
+    forger would write them; the signature and tokens are dropped unless kept."""
+    members = _members(source)
+    for name, data in changes.items():
+        if data is None:
+            members.pop(name, None)
+        else:
+            members[name] = data
+    if not keep_tokens:
+        members = {k: v for k, v in members.items() if not k.startswith("timestamps/")}
+    if refresh:
+        package = json.loads(members["datapackage.json"])
+        for resource in package["resources"]:
+            data = members.get(resource["path"])
+            if data is not None:
+                resource["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+                resource["bytes"] = len(data)
+        members["datapackage.json"] = json.dumps(package, indent=2).encode("utf-8")
+        digest = json.loads(members["datapackage-digest.json"])
+        digest["hash"] = "sha256:" + hashlib.sha256(members["datapackage.json"]).hexdigest()
+        if not keep_signature:
+            digest.pop("signedData", None)
+        members["datapackage-digest.json"] = json.dumps(digest).encode("utf-8")
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return target
+
+
+# -- the bundle -------------------------------------------------------------------------
+
+
+def test_bundle_holds_the_wacz_layout_and_every_file_listed(scene: SimpleNamespace) -> None:
+    members = _members(scene.bundle)
+    names = set(members)
+    seed = scene.local.name
+    for name in (
+        "datapackage.json", "datapackage-digest.json", "indexes/index.cdx.gz",
+        "pages/pages.jsonl", REPORT, "reports/check.html", f"source/{seed}",
+        "source/snapshot.toml", "custody/custody.jsonl",
+    ):  # fmt: skip
+        assert name in names, name
+    warcs = [n for n in names if n.startswith("archive/") and n.endswith(".warc.gz")]
+    assert len(warcs) == 1
+    stored = sorted((scene.local.parent / "archive").glob("*.warc.gz"))
+    assert members[warcs[0]] == stored[0].read_bytes()  # byte for byte as stored
+    assert members[f"source/{seed}"] == scene.local.read_bytes()
+    manifests = [n for n in names if n.startswith("custody/") and n.endswith(".txt")]
+    assert len(manifests) == 1 and warcs[0].removeprefix("archive/") in members[
+        manifests[0]
+    ].decode("utf-8")
+    tokens = [n for n in names if n.startswith("timestamps/")]
+    assert tokens == [f"timestamps/127.0.0.1-{scene.tsa.port}.tsr"]
+    assert all(n.count("/") <= 1 for n in names)
+
+    package = json.loads(members["datapackage.json"])
+    assert package["wacz_version"] == "1.1.1" and package["profile"] == "data-package"
+    listed = {r["path"]: r for r in package["resources"]}
+    assert set(listed) == names - {"datapackage.json", "datapackage-digest.json", *tokens}
+    for path, resource in listed.items():
+        data = members[path]
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+        assert resource["bytes"] == len(data)
+    digest = json.loads(members["datapackage-digest.json"])
+    assert digest["path"] == "datapackage.json"
+    assert digest["hash"] == "sha256:" + hashlib.sha256(members["datapackage.json"]).hexdigest()
+    signed = digest["signedData"]
+    assert signed["hash"] == digest["hash"] and signed["created"] == package["created"]
+    assert signed["publicKey"] and signed["signature"]
+
+    report = json.loads(members[REPORT])
+    assert report["schema"] == "snapverify/check-v1" and report["verdict"] == "changed"
+    assert scene.result["check_id"] >= 1 and scene.result["signed"] is True
+
+
+def test_custody_log_names_each_fetch_the_check_compared(scene: SimpleNamespace) -> None:
+    members = _members(scene.bundle)
+    report = json.loads(members[REPORT])
+    lines = _custody(members)
+    assert [line["event"] for line in (lines[0], lines[-1])] == ["check", "package"]
+    assert lines[-1]["command"].startswith("snapverify evidence ")
+    fetches = [line for line in lines if line["event"] == "fetch"]
+    read = {s["id"]: s for s in report["sources"] if s["sha256"]}
+    assert {line["source"] for line in fetches} == set(read)
+    for line in fetches:
+        source = read[line["source"]]
+        assert line["payload_sha256"] == source["sha256"]
+        assert line["payload_digest"].startswith("sha1:")
+        assert line["snapverify_version"] and line["time"]
+        assert "ip_address" in line  # null: these WARCs predate WARC-IP-Address
+    live = next(line for line in fetches if line["role"] == "live")
+    assert live["url"] == scene.url and live["http_status"] == 200 and live["archive"] is None
+    assert live["payload_sha256"] == hashlib.sha256(scene.body).hexdigest()
+    captures = [line for line in fetches if line["role"] == "capture"]
+    assert captures and all(line["archive"] == "mt" for line in captures)
+    assert {f"mt:{line['capture_timestamp']}" for line in captures} == set(read) - {"live"}
+    pages = members["pages/pages.jsonl"].decode("utf-8").splitlines()
+    assert json.loads(pages[0])["format"] == "json-pages-1.0"
+    assert len(pages) == 1 + len(fetches)
+
+
+def test_verify_holds_for_the_bundle_as_made(scene: SimpleNamespace) -> None:
+    code, out, err = _verify(scene.bundle, "--tsa-ca", str(scene.pki.ca))
+    assert code == 0, out + err
+    for part in ("zip", "digest", "resources", "warc", "manifests", "signature", "findings"):
+        assert f"ok     {part}:" in out
+    assert "signature and chain verified" in out
+    assert "give the report's" in out and "OK:" in out
+
+
+def test_openssl_verifies_the_token_over_datapackage_json(scene: SimpleNamespace) -> None:
+    members = _members(scene.bundle)
+    folder = scene.root / "openssl"
+    folder.mkdir()
+    (folder / "datapackage.json").write_bytes(members["datapackage.json"])
+    token = next(n for n in members if n.startswith("timestamps/"))
+    (folder / "token.tsr").write_bytes(members[token])
+    done = subprocess.run(
+        ["openssl", "ts", "-verify", "-data", str(folder / "datapackage.json"),
+         "-in", str(folder / "token.tsr"), "-CAfile", str(scene.pki.ca)],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0 and "Verification: OK" in done.stdout, done.stderr
+    (folder / "datapackage.json").write_bytes(members["datapackage.json"] + b" ")
+    done = subprocess.run(
+        ["openssl", "ts", "-verify", "-data", str(folder / "datapackage.json"),
+         "-in", str(folder / "token.tsr"), "-CAfile", str(scene.pki.ca)],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+
+
+def test_wacz_validate_passes_with_the_timestamps_set_aside(scene: SimpleNamespace) -> None:
+    wacz = shutil.which("wacz")
+    if wacz is None:
+        pytest.skip("the wacz package's validator is not installed")
+    members = _members(scene.bundle)
+    plain = _rebuild(
+        scene.bundle,
+        scene.root / "no-tokens.wacz",
+        {n: None for n in members if n.startswith("timestamps/")},
+        refresh=False,
+    )
+    done = subprocess.run(
+        [wacz, "validate", "-f", str(plain)], capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Validation succeeded" in done.stdout
+
+
+# -- what verify catches -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["warc", "report", "datapackage", "index"])
+def test_a_flipped_byte_anywhere_fails(scene: SimpleNamespace, where: str, tmp_path: Path) -> None:
+    data = bytearray(scene.bundle.read_bytes())
+    with zipfile.ZipFile(scene.bundle) as archive:
+        name = {
+            "warc": next(n for n in archive.namelist() if n.startswith("archive/")),
+            "report": REPORT,
+            "datapackage": "datapackage.json",
+            "index": "indexes/index.cdx.gz",
+        }[where]
+        info = archive.getinfo(name)
+    # The member's data starts after its 30-byte local header, name and extra field.
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + info.file_size // 2] ^= 0x01
+    copy = tmp_path / "flipped.wacz"
+    copy.write_bytes(bytes(data))
+    code, out, err = _verify(copy)
+    assert code == 5
+    assert f"{name}: damaged" in err and "FAILED" in out
+
+
+def test_a_removed_file_fails(scene: SimpleNamespace, tmp_path: Path) -> None:
+    name = f"source/{scene.local.name}"
+    copy = _rebuild(scene.bundle, tmp_path / "removed.wacz", {name: None}, refresh=False)
+    code, _out, err = _verify(copy)
+    assert code == 5
+    assert f"resources: {name}: listed in datapackage.json but missing" in err
+
+
+def test_an_unlisted_file_fails(scene: SimpleNamespace, tmp_path: Path) -> None:
+    copy = _rebuild(scene.bundle, tmp_path / "more.wacz", {"source/extra.txt": b"x"}, refresh=False)
+    code, _out, err = _verify(copy)
+    assert code == 5 and "source/extra.txt: in the bundle but not listed" in err
+
+
+def test_a_token_over_another_hash_fails(scene: SimpleNamespace, tmp_path: Path) -> None:
+    from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
+
+    query = (
+        TimestampRequestBuilder()
+        .data(b"another datapackage.json")
+        .hash_algorithm(HashAlgorithm.SHA256)
+        .build()
+    )
+    token = scene.tsa.reply(query.as_bytes())  # a real token, over other bytes
+    name = f"timestamps/127.0.0.1-{scene.tsa.port}.tsr"
+    copy = _rebuild(
+        scene.bundle, tmp_path / "token.wacz", {name: token}, refresh=False, keep_tokens=True
+    )
+    code, _out, err = _verify(copy, "--tsa-ca", str(scene.pki.ca))
+    assert code == 5
+    assert f"timestamps: {name}: the token is over other bytes than datapackage.json" in err
+
+
+def test_a_token_from_an_untrusted_tsa_fails(scene: SimpleNamespace) -> None:
+    other = make_pki(scene.root / "other-pki", name="Other")
+    code, _out, err = _verify(scene.bundle, "--tsa-ca", str(other.ca))
+    assert code == 5 and "the token's signature or chain does not verify" in err
+    code, out, _err = _verify(scene.bundle)  # no CA: the imprint is checked, the signer not
+    assert code == 0 and "signer not checked (give --tsa-ca)" in out
+
+
+def test_a_changed_package_with_the_old_signature_fails(
+    scene: SimpleNamespace, tmp_path: Path
+) -> None:
+    members = _members(scene.bundle)
+    package = json.loads(members["datapackage.json"])
+    package["title"] = "something else"
+    copy = _rebuild(
+        scene.bundle,
+        tmp_path / "resigned.wacz",
+        {"datapackage.json": json.dumps(package).encode("utf-8")},
+        keep_signature=True,
+    )
+    code, _out, err = _verify(copy)
+    assert code == 5 and "signature: the signed hash is not the hash of datapackage.json" in err
+
+
+def test_a_datapackage_without_its_digest_fails(scene: SimpleNamespace, tmp_path: Path) -> None:
+    copy = _rebuild(
+        scene.bundle, tmp_path / "nodigest.wacz", {"datapackage.json": b"{}"}, refresh=False
+    )
+    code, _out, err = _verify(copy)
+    assert code == 5 and "datapackage:" in err
+
+
+def _edited_report(scene: SimpleNamespace, *, keep_fingerprint: bool) -> bytes:
+    report = json.loads(_members(scene.bundle)[REPORT])
+    finding = next(f for f in report["findings"] if f["kind"] == "edited")
+    finding["remote_text"] = finding["remote_text"].replace("the", "a", 1)
+    if not keep_fingerprint:
+        finding["fingerprint"] = _fingerprint_of(report, finding)
+    return json.dumps(report, indent=2).encode("utf-8")
+
+
+def _fingerprint_of(report: dict[str, Any], finding: dict[str, Any]) -> str:
+    index = report["findings"].index(finding)
+    return fingerprint(result_from_dict(report).findings[index])
+
+
+@pytest.mark.parametrize("keep_fingerprint", [True, False])
+def test_a_report_edited_after_the_fact_fails(
+    scene: SimpleNamespace, tmp_path: Path, keep_fingerprint: bool
+) -> None:
+    # A forger rewrites the finding's text and every hash (but cannot sign or timestamp).
+    edited = _edited_report(scene, keep_fingerprint=keep_fingerprint)
+    copy = _rebuild(scene.bundle, tmp_path / "edited.wacz", {REPORT: edited})
+    code, out, err = _verify(copy)
+    assert code == 5, out
+    assert "ok     resources:" in out  # every hash holds: only the re-run shows it
+    if keep_fingerprint:
+        assert "does not give its fingerprint" in err and "the report was edited" in err
+    else:
+        assert "findings: the report's edited finding" in err
+        assert "is not what the bundle's pages show" in err
+
+
+def test_an_edited_html_report_fails(scene: SimpleNamespace, tmp_path: Path) -> None:
+    html = _members(scene.bundle)["reports/check.html"].replace(b"Kazakh", b"Kazakx", 1)
+    copy = _rebuild(scene.bundle, tmp_path / "html.wacz", {"reports/check.html": html})
+    code, _out, err = _verify(copy)
+    assert code == 5 and "findings: reports/check.html is not the rendering" in err
+
+
+def test_an_edited_warc_record_fails(scene: SimpleNamespace, tmp_path: Path) -> None:
+    members = _members(scene.bundle)
+    name = next(n for n in members if n.startswith("archive/"))
+    # Rewrite one record's payload inside its own gzip member: every gzip CRC and every
+    # hash in the data package then hold; only the record's WARC digests tell.
+    data = members[name]
+    capture = next(p for p in read_records(Path(name), data) if p.role == "capture")
+    start = capture.offset
+    decompressor = __import__("zlib").decompressobj(31)
+    record = decompressor.decompress(data[start:])
+    end = len(data) - len(decompressor.unused_data)
+    changed = record.replace(b"Kazakh", b"Kazakx", 1)
+    assert changed != record
+    forged = data[:start] + gzip.compress(changed, mtime=0) + data[end:]
+    copy = _rebuild(scene.bundle, tmp_path / "warc.wacz", {name: forged})
+    code, _out, err = _verify(copy)
+    assert code == 5 and f"warc: {name}" in err and "digest" in err
+
+
+# -- replay -------------------------------------------------------------------------------
+
+
+class _WaczPywb(PywbServer):
+    """pywb with one collection made by ``wb-manager add --unpack-wacz``."""
+
+    def __init__(self, wacz: Path, root: Path) -> None:
+        super().__init__({"ev": ()}, root=root)
+        self.wacz = wacz
+
+    def _prepare(self) -> None:
+        assert self.root is not None
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "config.yaml").write_text(yaml.safe_dump({"enable_memento": True}), "utf-8")
+        self._run("init", "ev")
+        self._run("add", "--unpack-wacz", "ev", str(self.wacz))
+
+
+def test_pywb_replays_every_compared_fetch_byte_for_byte(scene: SimpleNamespace) -> None:
+    assert Path(_script("wb-manager")).exists()
+    members = _members(scene.bundle)
+    fetches = [line for line in _custody(members) if line["event"] == "fetch"]
+    pages = {}
+    for name in {line["warc"] for line in fetches}:
+        for page in read_records(Path(name), members[name]):
+            pages[page.record_id] = page
+    with _WaczPywb(scene.bundle, scene.root / "replay") as pywb, httpx.Client(timeout=30) as client:
+        for line in fetches:
+            page = pages[line["record_id"]]
+            assert page.date is not None
+            stamp = page.date.strftime("%Y%m%d%H%M%S")
+            cdx = client.get(f"{pywb.base}/cdx", params={"url": page.url, "output": "json"})
+            rows = [json.loads(row) for row in cdx.text.splitlines()]
+            assert any(r["timestamp"] == stamp for r in rows), (line["source"], rows)
+            replay = client.get(f"{pywb.base}/{stamp}id_/{page.url}")
+            # A capture is a resource record (the archive's payload, no HTTP exchange):
+            # replayed as 200; the live page's response record with its own status.
+            expected = page.status if page.kind == "response" else 200
+            assert replay.status_code == expected, line["source"]
+            assert replay.content == page.payload, line["source"]
+        live = next(line for line in fetches if line["role"] == "live")
+        assert pages[live["record_id"]].payload == scene.body
+
+
+# -- evidence refusals ------------------------------------------------------------------------
+
+
+def _copy_work(scene: SimpleNamespace, target: Path, *, archive: bool) -> Path:
+    shutil.copytree(
+        scene.root / "work", target, ignore=None if archive else shutil.ignore_patterns("archive")
+    )
+    return target / "snapshots" / "mt" / scene.local.name
+
+
+def test_a_check_that_stored_nothing_exits_2(scene: SimpleNamespace, tmp_path: Path) -> None:
+    local = _copy_work(scene, tmp_path / "work", archive=False)
+    code, _out, err = run_cli("evidence", str(local), "-o", str(tmp_path / "x.wacz"))
+    assert code == 2
+    assert "stored nothing" in err and "snapverify archive --captures" in err
+    assert not (tmp_path / "x.wacz").exists()
+
+
+def test_an_unknown_check_exits_2(scene: SimpleNamespace, tmp_path: Path) -> None:
+    code, _out, err = run_cli(
+        "evidence", str(scene.local), "--check", "999", "-o", str(tmp_path / "x.wacz")
+    )
+    assert code == 2 and "no check 999" in err
+
+
+def test_a_named_check_is_the_one_packaged(scene: SimpleNamespace, tmp_path: Path) -> None:
+    check_id = scene.result["check_id"]
+    out_path = tmp_path / "named.wacz"
+    code, out, err = run_cli(
+        "evidence", str(scene.local), "--check", str(check_id), "-o", str(out_path),
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    package = json.loads(_members(out_path)["datapackage.json"])
+    assert package["snapverify"]["check_id"] == check_id == json.loads(out)["check_id"]
+    assert json.loads(_members(out_path)["datapackage-digest.json"]).get("signedData") is None
+
+
+def test_a_local_copy_changed_since_the_check_exits_5(
+    scene: SimpleNamespace, tmp_path: Path
+) -> None:
+    local = _copy_work(scene, tmp_path / "work", archive=True)
+    local.write_bytes(local.read_bytes() + b"\nA line added later.\n")
+    code, _out, err = run_cli("evidence", str(local), "-o", str(tmp_path / "x.wacz"))
+    assert code == 5 and "changed since check" in err
+
+
+def test_a_tsa_on_loopback_is_refused_without_the_allowance(
+    scene: SimpleNamespace, tmp_path: Path
+) -> None:
+    before = len(scene.tsa.queries)
+    code, _out, err = run_cli(
+        "evidence", str(scene.local), "-o", str(tmp_path / "x.wacz"), "--tsa", scene.tsa.url
+    )
+    assert code == 3, err
+    assert len(scene.tsa.queries) == before  # no request reached the TSA
+    assert not (tmp_path / "x.wacz").exists()
+
+
+def test_an_existing_output_is_never_replaced(scene: SimpleNamespace, tmp_path: Path) -> None:
+    target = tmp_path / "taken.wacz"
+    target.write_bytes(b"mine")
+    code, _out, err = run_cli("evidence", str(scene.local), "-o", str(target))
+    assert code == 2 and "exists" in err and target.read_bytes() == b"mine"
