@@ -507,3 +507,14 @@ def test_an_existing_output_is_never_replaced(scene: SimpleNamespace, tmp_path: 
     target.write_bytes(b"mine")
     code, _out, err = run_cli("evidence", str(scene.local), "-o", str(target))
     assert code == 2 and "exists" in err and target.read_bytes() == b"mine"
+
+
+def test_verify_says_each_part_as_json(scene: SimpleNamespace, tmp_path: Path) -> None:
+    code, out, _err = _verify(scene.bundle, "--format", "json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["ok"] is True and result["failed"] is None
+    assert [p["part"] for p in result["parts"]][-1] == "findings"
+    copy = _rebuild(scene.bundle, tmp_path / "removed.wacz", {REPORT: None}, refresh=False)
+    code, out, _err = _verify(copy, "--format", "json")
+    assert code == 5 and json.loads(out)["failed"] == "resources"

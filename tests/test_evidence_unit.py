@@ -1,0 +1,145 @@
+"""The evidence bundle's parts that need no server: custody lines, signatures, names, index."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from snapverify.errors import UsageError
+from snapverify.evidence import wacz
+from snapverify.evidence.records import custody_line, select_records
+from snapverify.evidence.sign import load_signing_key, sign_digest, verify_signed_data
+from snapverify.evidence.tsa import check_token, token_name
+from tsa import write_key
+
+URL = "https://news.example/2012/05/27/story"
+BODY = b"<html><body><p>The story.</p></body></html>"
+
+
+def _warc(path: Path, *, ip: str | None) -> Path:
+    """A WARC with one live response (with ``WARC-IP-Address`` when given) and its
+    snapverify metadata record, as a fetch stores it."""
+    stream = io.BytesIO()
+    writer = WARCWriter(stream, gzip=True, warc_version="1.1")
+    writer.write_record(writer.create_warcinfo_record(path.name, {"software": "snapverify/9.9.9"}))
+    headers = {"WARC-Date": "2026-12-01T10:00:00Z"}
+    if ip is not None:
+        headers["WARC-IP-Address"] = ip
+    response = writer.create_warc_record(
+        URL,
+        "response",
+        payload=io.BytesIO(BODY),
+        length=len(BODY),
+        http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1"),
+        warc_headers_dict=headers,
+    )
+    writer.write_record(response)
+    fields = b"role: live\r\noutcome: ok\r\nstatus: 200\r\n"
+    writer.write_record(
+        writer.create_warc_record(
+            URL,
+            "metadata",
+            payload=io.BytesIO(fields),
+            length=len(fields),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={
+                "WARC-Date": "2026-12-01T10:00:00Z",
+                "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+            },
+        )
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(stream.getvalue())
+    return path
+
+
+def _live_source() -> dict[str, object]:
+    import hashlib
+
+    return {
+        "id": "live",
+        "kind": "live",
+        "url": URL,
+        "timestamp": "20261201100001",
+        "sha256": hashlib.sha256(BODY).hexdigest(),
+    }
+
+
+@pytest.mark.parametrize("ip", ["203.0.113.9", None])
+def test_custody_takes_the_ip_address_the_fetch_recorded(tmp_path: Path, ip: str | None) -> None:
+    folder = tmp_path / "archive"
+    _warc(folder / "20261201100000-abcd.warc.gz", ip=ip)
+    selection = select_records(folder, tmp_path, [_live_source()])
+    assert not selection.not_stored and len(selection.matched) == 1
+    line = custody_line(selection.matched[0], "archive/20261201100000-abcd.warc.gz")
+    assert line["ip_address"] == ip
+    assert line["url"] == URL and line["http_status"] == 200 and line["role"] == "live"
+    assert line["time"] == "2026-12-01T10:00:00Z" and line["snapverify_version"] == "9.9.9"
+    assert line["payload_digest"].startswith("sha1:")
+
+
+def test_a_source_whose_payload_no_warc_holds_is_not_stored(tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    _warc(folder / "20261201100000-abcd.warc.gz", ip=None)
+    other = {**_live_source(), "sha256": "0" * 64}
+    capture = {"id": "wayback:20120527000000", "kind": "archive", "sha256": "1" * 64}
+    unfetched = {"id": "wayback:20130101000000", "kind": "archive", "sha256": None}
+    selection = select_records(folder, tmp_path, [other, capture, unfetched])
+    assert selection.matched == ()
+    assert selection.not_stored == ("live", "wayback:20120527000000")
+
+
+def test_a_signature_verifies_and_fails_when_anything_moves(tmp_path: Path) -> None:
+    write_key(tmp_path / "key.pem")
+    key = load_signing_key(tmp_path / "key.pem")
+    digest = wacz.sha256_tag(b"{}")
+    signed = sign_digest(key, digest, "2026-12-01T10:00:00Z")
+    assert len(base64.b64decode(signed["signature"])) == 64  # raw r || s, as WebCrypto
+    assert verify_signed_data(signed, digest, "2026-12-01T10:00:00Z") is None
+    assert "not the hash" in str(verify_signed_data(signed, wacz.sha256_tag(b"[]"), None))
+    assert "created" in str(verify_signed_data(signed, digest, "2026-12-02T10:00:00Z"))
+    forged = {**signed, "hash": wacz.sha256_tag(b"[]")}
+    problem = verify_signed_data(forged, forged["hash"], "2026-12-01T10:00:00Z")
+    assert problem == "the signature does not verify with its public key"
+
+
+def test_only_a_p256_key_signs(tmp_path: Path) -> None:
+    write_key(tmp_path / "p384.pem", ec.SECP384R1())
+    with pytest.raises(UsageError, match="not an ECDSA P-256 key"):
+        load_signing_key(tmp_path / "p384.pem")
+    (tmp_path / "junk.pem").write_text("not a key", "utf-8")
+    with pytest.raises(UsageError, match="not an unencrypted PEM private key"):
+        load_signing_key(tmp_path / "junk.pem")
+
+
+def test_token_names_follow_the_tsa_and_never_collide() -> None:
+    first = token_name("https://freetsa.org/tsr")
+    assert first == "freetsa.org.tsr"
+    assert token_name("https://freetsa.org/other", [first]) == "freetsa.org-2.tsr"
+    assert token_name("http://127.0.0.1:8080/tsr") == "127.0.0.1-8080.tsr"
+    assert token_name("http://[::1]:80/../x") == "1-80.tsr"
+
+
+def test_a_reply_that_is_not_a_token_is_named() -> None:
+    problem = check_token(b"\x30\x03\x02\x01\x00", b"data").problem
+    assert problem is not None
+
+
+def test_the_index_lists_pages_as_pywb_keys_them(tmp_path: Path) -> None:
+    path = _warc(tmp_path / "a.warc.gz", ip=None)
+    lines = wacz.cdxj_lines("a.warc.gz", path.read_bytes())
+    assert len(lines) == 1  # the response; not warcinfo, not the metadata record
+    key, stamp, data = lines[0].split(" ", 2)
+    assert key == "example,news)/2012/05/27/story" and stamp == "20261201100000"
+    entry = json.loads(data)
+    assert entry["filename"] == "a.warc.gz" and entry["status"] == "200"
+    assert entry["mime"] == "text/html" and int(entry["offset"]) > 0
+    assert wacz.iso(datetime(2026, 12, 1, 10, tzinfo=UTC)) == "2026-12-01T10:00:00Z"
