@@ -988,7 +988,8 @@ def _verify_bundles(paths: Sequence[Path], tsa_ca: Sequence[Path], fmt: str) -> 
     "check_id",
     type=click.IntRange(min=1),
     default=None,
-    help="The recorded check to package (an id 'snapverify history' shows) [default: the newest].",
+    help="The recorded check to package (its id in 'snapverify history --format json') "
+    "[default: the newest].",
 )
 @click.option(
     "--tsa",
