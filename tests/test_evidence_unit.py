@@ -143,3 +143,21 @@ def test_the_index_lists_pages_as_pywb_keys_them(tmp_path: Path) -> None:
     assert entry["filename"] == "a.warc.gz" and entry["status"] == "200"
     assert entry["mime"] == "text/html" and int(entry["offset"]) > 0
     assert wacz.iso(datetime(2026, 12, 1, 10, tzinfo=UTC)) == "2026-12-01T10:00:00Z"
+
+
+def test_a_bundle_that_unpacks_too_large_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    from snapverify.evidence import check
+
+    path = tmp_path / "big.wacz"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/a.warc.gz", b"\0" * 4096)
+    monkeypatch.setattr(check, "MAX_BUNDLE_BYTES", 1024)
+    result = check.verify_bundle(path)
+    assert result.exit_code == 5 and result.failed is not None
+    assert result.failed.name == "zip" and "more than a bundle may hold" in result.failed.detail
+    path.write_bytes(b"PK\x03\x04 not a zip at all")
+    assert check.verify_bundle(path).failed.name == "zip"  # type: ignore[union-attr]

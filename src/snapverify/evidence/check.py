@@ -37,7 +37,10 @@ from snapverify._version import __version__
 from snapverify.evidence import wacz
 from snapverify.evidence.build import CUSTODY, REPORT_HTML, REPORT_JSON
 
-__all__ = ["BundleCheck", "Part", "verify_bundle"]
+__all__ = ["MAX_BUNDLE_BYTES", "BundleCheck", "Part", "verify_bundle"]
+
+MAX_BUNDLE_BYTES: Final = 4 << 30
+"""A bundle whose members unpack to more than this is refused before reading them."""
 
 _CONTENT: Final = frozenset({"edited", "missing", "added", "moved", "metadata"})
 _UNLISTED: Final = frozenset({wacz.DATAPACKAGE, wacz.DIGEST_FILE})
@@ -180,6 +183,9 @@ def _check(path: Path, tsa_ca: Sequence[x509.Certificate], parts: list[Part]) ->
 def _read_zip(path: Path) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(path) as archive:
+            size = sum(info.file_size for info in archive.infolist())
+            if size > MAX_BUNDLE_BYTES:
+                raise _Failed("zip", f"{size} bytes unpacked: more than a bundle may hold")
             bad = archive.testzip()
             if bad is not None:
                 raise _Failed("zip", f"{bad}: damaged (its CRC fails)")
