@@ -31,7 +31,7 @@ from snapverify.store.atomic import write_atomic
 from snapverify.store.fixity import is_manifest, parse_manifest
 from snapverify.store.history import HISTORY_FILE, History
 
-__all__ = ["CUSTODY", "EvidenceOptions", "EvidenceResult", "REPORT_HTML", "REPORT_JSON", "build"]
+__all__ = ["CUSTODY", "REPORT_HTML", "REPORT_JSON", "EvidenceOptions", "EvidenceResult", "build"]
 
 logger = logging.getLogger(__name__)
 
