@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -156,6 +157,9 @@ def _record(fetched: Fetched) -> FetchedCapture:
         raw_sha1=response.raw_sha1,
         content_type=response.header("content-type"),
         detail=fetched.detail,
+        ip_address=response.ip_address,
+        certificates=tuple(ssl.DER_cert_to_PEM_cert(der) for der in response.peer_certificates),
+        chain_verified=response.peer_chain_verified,
     )
     return FetchedCapture.of(record, response.content)
 
