@@ -22,6 +22,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from snapverify.compare import Comparison, compare_documents
+from snapverify.compare.corroborate import corroborate
 from snapverify.errors import (
     AddressRefused,
     FetchError,
@@ -37,6 +38,7 @@ from snapverify.links import LinkCache, LinkChecker
 from snapverify.models import (
     CheckResult,
     Document,
+    Finding,
     Outcome,
     Source,
     SourceKind,
@@ -353,7 +355,7 @@ async def _check_one(run: Run, path: Path) -> CheckResult:
         async with run.host_slot(url, "live"):
             fetched_live = await probe_soft_404(fetched_live, local, run.client, run.documents)
 
-    def compare() -> tuple[Comparison, tuple[Source, Document | None] | None]:
+    def compare() -> tuple[Comparison, tuple[Source, Document | None] | None, tuple[Finding, ...]]:
         # CPU work (extraction, alignment) runs in a thread, so the requests of other
         # snapshots keep their pace meanwhile.
         for (capture, _job), fetched in zip(jobs, results, strict=True):
@@ -362,9 +364,11 @@ async def _check_one(run: Run, path: Path) -> CheckResult:
         if fetched_live is not None:
             live = live_source(fetched_live, local, run.documents)
             pairs.insert(0, live)
-        return compare_documents(local, pairs, ignore=patterns), live
+        # With several archives, each one's copy is checked against the others' too.
+        disagreements = corroborate(pairs, ignore=patterns) if len(run.archives) > 1 else ()
+        return compare_documents(local, pairs, ignore=patterns), live, disagreements
 
-    comparison, live_pair = await asyncio.to_thread(compare)
+    comparison, live_pair, disagreements = await asyncio.to_thread(compare)
     pages = {
         f"{capture.archive}:{capture.timestamp}": (fetched.payload, capture.original)
         for (capture, _job), fetched in zip(jobs, results, strict=True)
@@ -383,6 +387,7 @@ async def _check_one(run: Run, path: Path) -> CheckResult:
         archives=run.archives,
         offline=offline,
     )
+    findings = (*findings, *disagreements)  # never substantive: the verdict stands
     notes = list(local.notes)
     if verdict is Verdict.UNVERIFIABLE:
         if any(s.status == 429 for s in compared) and run.stopped:
