@@ -83,6 +83,41 @@ def test_the_live_page_and_every_capture_carry_the_address_that_served_them(
     assert code == 0, out + err
 
 
+def test_check_snapshot_changes_records_the_address_too(mt_site: Any) -> None:
+    edited = (FIXTURES / "capture-edited.html").read_bytes()
+    mt_site.origin.page(PATH, edited)  # the site edits the article: the check archives it
+    code, out, err = run_cli(
+        "check", str(mt_site.local), *mt_site.args, "--snapshot-changes", "--no-links"
+    )
+    (warc,) = sorted((mt_site.local.parent / "archive").glob("*.warc.gz"))
+    response = next(h for kind, h, _c in _records(warc) if kind == "response")
+    assert response["WARC-IP-Address"] == "127.0.0.1", out + err
+
+
+def test_an_answer_from_no_network_has_no_address_and_no_certificate() -> None:
+    import asyncio
+
+    import httpx
+
+    from snapverify.fetch.http import HttpClient
+    from snapverify.fetch.policy import AddressPolicy
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return ["93.184.216.34"]
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=b"<p>x</p>"))
+    policy = AddressPolicy(resolver=resolve)
+
+    async def fetch() -> Any:
+        async with HttpClient(policy=policy, transport=transport, rates={}) as client:
+            return await client.get("https://example.org/")
+
+    response = asyncio.run(fetch())
+    # The policy resolved a name, but nothing connected: unknown, not the resolved address.
+    assert (response.ip_address, response.peer_certificates) == (None, ())
+    assert response.peer_chain_verified is False
+
+
 def test_a_capture_from_the_cache_keeps_its_address_and_an_old_one_states_none(
     mt_site: Any,
 ) -> None:
