@@ -149,6 +149,30 @@ def test_every_report_format_shows_it_and_the_history_follows_it(
         assert "1 archive disagreement" in out, fmt  # the summary names it, not as cosmetic
 
 
+def test_stored_copies_of_two_archives_disagree_offline_as_they_did_online(
+    tmp_path: Path, pywb: PywbServer
+) -> None:
+    local = seed_snapshot(tmp_path)
+    _code, out = _check(local, pywb, "ia", "altered")
+    (online,) = _disagreements(json.loads(out))
+    archives = [arg for name in ("ia", "altered") for arg in ("--archive", pywb.base_of(name))]
+    code, _out, err = run_cli(
+        "archive", str(local), *archives, "--allow-private-addresses", "--no-live", "--captures"
+    )
+    assert code == 0, err
+    code, out, err = run_cli("check", str(local), "--offline", "--format", "json")
+    report = json.loads(out)
+    (offline,) = _disagreements(report)
+    assert offline["fingerprint"] == online["fingerprint"]
+    assert (offline["local_text"], offline["remote_text"], offline["diff"]) == (
+        online["local_text"],
+        online["remote_text"],
+        online["diff"],
+    )
+    assert [s.split(":")[0] for s in offline["sources"]] == ["warc", "warc"]
+    assert code == 1 and report["verdict"] == "changed"
+
+
 # -- the pure step ----------------------------------------------------------------------
 
 

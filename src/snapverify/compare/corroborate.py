@@ -14,7 +14,7 @@ Pure: sources and documents in, findings out.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from snapverify.compare import COMPARABLE, compare_documents
@@ -32,11 +32,13 @@ def archive_name(source: Source) -> str:
     return source.id.rpartition(":")[0] or source.id
 
 
-def _captures(sources: Sequence[tuple[Source, Document | None]]) -> list[tuple[Source, Document]]:
+def _captures(
+    sources: Sequence[tuple[Source, Document | None]], archives: Mapping[str, str]
+) -> list[tuple[Source, Document]]:
     out = []
     for source, document in sources:
         if (
-            source.kind is SourceKind.ARCHIVE
+            source.id in archives
             and source.outcome in COMPARABLE
             and source.timestamp is not None
             and document is not None
@@ -91,6 +93,7 @@ def corroborate(
     *,
     ignore: Sequence[str | re.Pattern[str]] = (),
     window: timedelta = WINDOW,
+    archives: Mapping[str, str] | None = None,
 ) -> tuple[Finding, ...]:
     """Findings of kind ``archive_disagreement`` between captures of different archives.
 
@@ -104,22 +107,27 @@ def corroborate(
             whose text was compared take part).
         ignore: the check's ignore patterns (left out of both sides).
         window: how far apart two captures may be.
+        archives: source id -> archive name, for captures whose id does not say it
+            (stored copies, ``warc:FILE:OFFSET``); by default every ``archive`` source,
+            named by its id.
 
     Returns:
         The findings, oldest pair first; none when fewer than two archives have text.
     """
     patterns = [re.compile(p) if isinstance(p, str) else p for p in ignore]
-    captures = _captures(sources)
+    if archives is None:
+        archives = {s.id: archive_name(s) for s, _d in sources if s.kind is SourceKind.ARCHIVE}
+    captures = _captures(sources, archives)
     by_archive: dict[str, list[int]] = {}
     for index, (source, _document) in enumerate(captures):
-        by_archive.setdefault(archive_name(source), []).append(index)
+        by_archive.setdefault(archives[source.id], []).append(index)
     if len(by_archive) < 2:
         return ()
     times = [_time(source) for source, _document in captures]
     pairs: set[tuple[int, int]] = set()
     for index, (source, _document) in enumerate(captures):
         for name, others in by_archive.items():
-            if name == archive_name(source):
+            if name == archives[source.id]:
                 continue
             other = min(others, key=lambda o: abs(times[o] - times[index]))
             if abs(times[other] - times[index]) <= window:
