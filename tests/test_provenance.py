@@ -20,10 +20,12 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from servers import HOST, OriginServer
+from captures import Capture
+from servers import HOST, OriginServer, PywbServer
 from snapverify.store.cache import CachedCapture, CaptureCache
 from snapverify.store.history import History
 from snapverify.store.warc import PEM_CONTENT_TYPE, read_records
@@ -294,6 +296,8 @@ def test_an_https_page_keeps_the_certificate_chain_it_was_served_with(
     ]
     headers, content = pem_record
     assert headers["WARC-Refers-To"] == response["WARC-Record-ID"]
+    # Not the page's URL, which pywb would then replay as the PEM.
+    assert headers["WARC-Target-URI"] == f"tls:127.0.0.1:{tls_origin.port}"
     # The verified chain, leaf first: the server's certificate, then the test's CA.
     expected = [ssl.PEM_cert_to_DER_cert(tls_files[name].read_text()) for name in ("leaf", "ca")]
     assert _pem_blocks(content.decode("ascii")) == expected
@@ -304,6 +308,14 @@ def test_an_https_page_keeps_the_certificate_chain_it_was_served_with(
     assert page.certificates_pem is not None and _pem_blocks(page.certificates_pem) == expected
     assert page.fields["role"] == "live"  # the PEM record did not replace the fields
     assert _warcio_check(warc) == 0
+    # pywb indexes the PEM record too (only warc-fields metadata is skipped): under its
+    # tls: URI, the page still replays as the page.
+    with PywbServer({"pad": [Capture("https://pad.example/", "20120101000000", b"x")]}) as pywb:
+        pywb._run("init", "tls")
+        pywb._run("add", "tls", str(warc))
+        stamp = headers["WARC-Date"].translate({ord(c): None for c in "-:TZ"})
+        replayed = httpx.get(f"{pywb.base_of('tls')}/{stamp}id_/{url}", timeout=10)
+        assert replayed.status_code == 200 and replayed.content == ARTICLE
     code, out, err = run_cli("verify", str(local.parent.parent))
     assert code == 0, out + err
 

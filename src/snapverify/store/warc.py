@@ -22,7 +22,8 @@ What a snapverify WARC holds (one gzip member per record, written with warcio):
   address the connection went to: the site's for the live page, the archive server's
   for a capture) on the response, request and resource records; for HTTPS, one more
   ``metadata`` record (``Content-Type: application/x-pem-file``, ``WARC-Refers-To`` the
-  response or resource record) holding the server's certificates as PEM, leaf first
+  response or resource record, ``WARC-Target-URI`` ``tls:HOST:PORT`` of the server that
+  answered) holding the server's certificates as PEM, leaf first
   (the verified chain, or the leaf alone: the warc-fields record's ``tls-chain`` says
   ``verified`` or ``leaf-only``). Unknown provenance (a capture cached before it was
   recorded) is left out, never made up.
@@ -261,6 +262,16 @@ def _peer_fields(certificates: Sequence[bytes], verified: bool) -> dict[str, str
     return {"tls-chain": "verified" if verified else "leaf-only"}
 
 
+def _tls_uri(url: str) -> str:
+    """``tls:HOST:PORT``: what the certificates are of (the connection, as Heritrix names
+    DNS lookups ``dns:HOST``). Not the page's URL: pywb indexes every metadata record but
+    ``application/warc-fields`` ones, and would replay the PEM in place of the page."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return f"tls:{host}:{parts.port or 443}"
+
+
 def _write_certificates(
     writer: WARCWriter, url: str, date: str, about: str, certificates: Sequence[bytes]
 ) -> None:
@@ -269,7 +280,7 @@ def _write_certificates(
         return
     data = "".join(ssl.DER_cert_to_PEM_cert(der) for der in certificates).encode("ascii")
     record = writer.create_warc_record(
-        url,
+        _tls_uri(url),
         "metadata",
         payload=io.BytesIO(data),
         length=len(data),
@@ -336,7 +347,8 @@ def _write_capture(writer: WARCWriter, capture: CaptureRecord) -> None:
     fields.update(_peer_fields(capture.certificates, capture.chain_verified))
     about = record.rec_headers.get_header("WARC-Record-ID")
     _write_metadata(writer, capture.url, date, about, fields)
-    _write_certificates(writer, capture.url, date, about, capture.certificates)
+    # The certificates are the archive server's: named by the URL that was fetched.
+    _write_certificates(writer, capture.source_url, date, about, capture.certificates)
 
 
 # -- reading ----------------------------------------------------------------------------
