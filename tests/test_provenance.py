@@ -332,3 +332,35 @@ def test_an_https_page_whose_issuer_is_not_trusted_is_not_fetched(
     assert code == 4
     assert json.loads(out)["warc"] is None
     assert tls_origin.requests() == []  # the handshake failed: no request was ever read
+
+
+def test_a_capture_names_the_archive_server_its_certificates_are_of(
+    tls_files: dict[str, Path], tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from snapverify.store.warc import CaptureRecord, write_warc
+
+    der = ssl.PEM_cert_to_DER_cert(tls_files["leaf"].read_text())
+    capture = CaptureRecord(
+        url="http://news.example/a",
+        captured_at=datetime(2012, 5, 28, tzinfo=UTC),
+        source_url="https://[2001:db8::7]:8443/coll/20120528000000id_/http://news.example/a",
+        content_type="text/html",
+        payload=b"<p>a</p>",
+        ip_address="2001:db8::7",
+        certificates=[der],
+    )
+    warc = tmp_path / "c.warc.gz"
+    with warc.open("wb") as out:
+        write_warc(out, filename=warc.name, captures=[capture])
+    records = _records(warc)
+    resource = next(h for kind, h, _c in records if kind == "resource")
+    assert resource["WARC-IP-Address"] == "2001:db8::7"
+    (pem,) = [(h, c) for k, h, c in records if h.get("Content-Type") == PEM_CONTENT_TYPE]
+    assert pem[0]["WARC-Target-URI"] == "tls:[2001:db8::7]:8443"
+    assert pem[0]["WARC-Refers-To"] == resource["WARC-Record-ID"]
+    assert _pem_blocks(pem[1].decode("ascii")) == [der]
+    fields = next(c for k, h, c in records if "WARC-Concurrent-To" in h)
+    assert b"tls-chain: leaf-only" in fields
+    assert _warcio_check(warc) == 0
