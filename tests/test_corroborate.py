@@ -224,3 +224,19 @@ def test_typography_ignored_text_and_captures_not_compared_raise_nothing() -> No
     assert corroborate([_capture("a", AT, SAID), error_page]) == ()
     live = (Source(id="live", kind=SourceKind.LIVE, url="", timestamp=AT), _capture("b", AT, "")[1])
     assert corroborate([_capture("a", AT, SAID), live]) == ()
+
+
+def test_one_finding_per_disagreement_listing_every_capture_the_first_archive_on_the_left() -> None:
+    # The check lists "b" first: its text is on the left whatever the capture times.
+    (finding,) = corroborate(
+        [
+            _capture("b", AT + timedelta(hours=1), ALTERED),
+            _capture("a", AT, SAID),
+            _capture("a", AT + timedelta(hours=3), SAID),
+        ]
+    )
+    assert finding.sources == ("a:20120528010203", "b:20120528020203", "a:20120528040203")
+    assert (finding.first_seen, finding.last_seen) == (AT, AT + timedelta(hours=3))
+    assert "16 people" in (finding.local_text or "") and "15 people" in (finding.remote_text or "")
+    assert finding.detail.startswith("b and a disagree on the article (")
+    assert "1 hour apart" in finding.detail and "2 hours apart" in finding.detail

@@ -3,8 +3,9 @@
 An archive's copy is itself a claim. When a check asks more than one archive, each
 capture is compared with the nearest capture of every other archive taken within
 ``WINDOW`` of it; when their article text differs substantively (the same test as
-against the local copy: words, not typography), the pair is reported as one
-``archive_disagreement`` finding. Either the page changed between the two captures or
+against the local copy: words, not typography), the pair is reported as an
+``archive_disagreement`` finding (one per differing passage shown and pair of archives,
+however many captures show it). Either the page changed between the two captures or
 one archive's copy is not what the site served; the finding says which captures to look
 at, never which is right, and it does not count for the verdict.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from snapverify.compare import COMPARABLE, compare_documents
@@ -55,11 +57,21 @@ def _hours(span: timedelta) -> str:
     return f"{hours} hour{'s' * (hours != 1)}"
 
 
-def _disagreement(
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    """Two captures that disagree: ``first`` is of the archive the check lists first."""
+
+    first: Source
+    second: Source
+    passages: int
+    shown: Finding
+
+
+def _compare(
     first: tuple[Source, Document],
     second: tuple[Source, Document],
     patterns: Sequence[re.Pattern[str]],
-) -> Finding | None:
+) -> _Pair | None:
     (a, doc_a), (b, doc_b) = first, second
     if (a.sha256 is not None and a.sha256 == b.sha256) or doc_a.text == doc_b.text:
         return None
@@ -67,13 +79,24 @@ def _disagreement(
     passages = [f for f in comparison.findings if f.kind in _TEXT and f.substantive]
     if not passages:
         return None
-    shown = passages[0]
-    apart = _hours(_time(b) - _time(a))
-    count = f"{len(passages)} passage{'s' * (len(passages) != 1)}"
+    return _Pair(a, b, len(passages), passages[0])
+
+
+def _finding(pairs: Sequence[_Pair], archives: Mapping[str, str]) -> Finding:
+    """One finding for the pairs of two archives that show the same differing passage."""
+    shown = pairs[0].shown
+    captures = {p.first.id: p.first for p in pairs} | {p.second.id: p.second for p in pairs}
+    ordered = sorted(captures.values(), key=lambda source: (_time(source), source.id))
+    first, second = (archives[pairs[0].first.id], archives[pairs[0].second.id])
+    described = "; ".join(
+        f"{p.first.id} and {p.second.id}, captured {_hours(abs(_time(p.second) - _time(p.first)))}"
+        f" apart, on {p.passages} passage{'s' * (p.passages != 1)}"
+        for p in pairs
+    )
     detail = (
-        f"{a.id} and {b.id}, captured {apart} apart, disagree on {count} of the article: "
-        f"the page changed between them, or one archive's copy is not what the site served "
-        f"(shown: {shown.kind} in {b.id} against {a.id})"
+        f"{first} and {second} disagree on the article ({described}): the page changed "
+        f"between the captures, or one archive's copy is not what the site served "
+        f"(shown: {shown.kind} in {second} against {first})"
     )
     return Finding(
         kind=FindingKind.ARCHIVE_DISAGREEMENT,
@@ -82,9 +105,9 @@ def _disagreement(
         local_text=shown.local_text,
         remote_text=shown.remote_text,
         diff=shown.diff,
-        sources=(a.id, b.id),
-        first_seen=a.timestamp,
-        last_seen=b.timestamp,
+        sources=tuple(source.id for source in ordered),
+        first_seen=_time(ordered[0]),
+        last_seen=_time(ordered[-1]),
     )
 
 
@@ -98,13 +121,16 @@ def corroborate(
     """Findings of kind ``archive_disagreement`` between captures of different archives.
 
     Each capture is paired with the nearest capture of each other archive within
-    ``window`` (so n captures cost at most n comparisons per other archive); a pair
-    whose article text differs substantively is one finding, the earlier capture
-    first (``local_text`` its passage, ``remote_text`` the other's).
+    ``window`` (so n captures cost at most n comparisons per other archive). A pair whose
+    article text differs substantively is compared with the archive listed first on the
+    left: ``local_text`` is its passage, ``remote_text`` the other archive's, ``diff``
+    their word diff (the first differing passage; the detail counts them all). Pairs of
+    the same two archives showing the same passages are one finding (one fingerprint),
+    listing every capture involved, in time order.
 
     Args:
         sources: the check's sources with their documents (only archive captures
-            whose text was compared take part).
+            whose text was compared take part), in the check's order.
         ignore: the check's ignore patterns (left out of both sides).
         window: how far apart two captures may be.
         archives: source id -> archive name, for captures whose id does not say it
@@ -112,11 +138,17 @@ def corroborate(
             named by its id.
 
     Returns:
-        The findings, oldest pair first; none when fewer than two archives have text.
+        The findings, oldest first; none when fewer than two archives have text.
     """
     patterns = [re.compile(p) if isinstance(p, str) else p for p in ignore]
     if archives is None:
         archives = {s.id: archive_name(s) for s, _d in sources if s.kind is SourceKind.ARCHIVE}
+    rank = {
+        name: n
+        for n, name in enumerate(
+            dict.fromkeys(archives[s.id] for s, _d in sources if s.id in archives)
+        )
+    }
     captures = _captures(sources, archives)
     by_archive: dict[str, list[int]] = {}
     for index, (source, _document) in enumerate(captures):
@@ -131,13 +163,25 @@ def corroborate(
                 continue
             other = min(others, key=lambda o: abs(times[o] - times[index]))
             if abs(times[other] - times[index]) <= window:
-                pairs.add((min(index, other), max(index, other)))
-    findings = []
-    for first, second in sorted(pairs):
-        finding = _disagreement(captures[first], captures[second], patterns)
-        if finding is not None:
-            findings.append(finding)
-    return tuple(findings)
+                left, right = sorted(
+                    (index, other), key=lambda i: rank[archives[captures[i][0].id]]
+                )
+                pairs.add((left, right))
+    groups: dict[tuple[object, ...], list[_Pair]] = {}
+    for left, right in sorted(pairs, key=lambda pair: (min(pair), max(pair))):
+        found = _compare(captures[left], captures[right], patterns)
+        if found is None:
+            continue
+        key = (
+            archives[found.first.id],
+            archives[found.second.id],
+            found.shown.local_text,
+            found.shown.remote_text,
+            found.shown.diff,
+        )
+        groups.setdefault(key, []).append(found)
+    findings = [_finding(group, archives) for group in groups.values()]
+    return tuple(sorted(findings, key=lambda f: (f.first_seen, f.sources)))
 
 
 def _time(source: Source) -> datetime:
