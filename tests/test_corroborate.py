@@ -88,6 +88,7 @@ def test_an_altered_copy_in_one_archive_is_reported_naming_both_captures(
     report = json.loads(out)
     (finding,) = _disagreements(report)
     assert finding["sources"] == [f"ia:{T0}", f"altered:{T_NEAR}"]
+    assert finding["field"] == "ia / altered"
     assert finding["substantive"] is False
     assert finding["first_seen"] == T0 and finding["last_seen"] == T_NEAR
     assert f"ia:{T0}" in finding["detail"] and f"altered:{T_NEAR}" in finding["detail"]
@@ -147,6 +148,7 @@ def test_every_report_format_shows_it_and_the_history_follows_it(
         shown = "archive disagreement" if fmt == "html" else KIND
         assert shown in out, fmt
         assert "1 archive disagreement" in out, fmt  # the summary names it, not as cosmetic
+        assert "ia / altered" in out, fmt
 
 
 def test_stored_copies_of_two_archives_disagree_offline_as_they_did_online(
@@ -170,6 +172,7 @@ def test_stored_copies_of_two_archives_disagree_offline_as_they_did_online(
         online["diff"],
     )
     assert [s.split(":")[0] for s in offline["sources"]] == ["warc", "warc"]
+    assert offline["field"] == "ia / altered"
     assert code == 1 and report["verdict"] == "changed"
 
 
@@ -239,4 +242,5 @@ def test_one_finding_per_disagreement_listing_every_capture_the_first_archive_on
     assert (finding.first_seen, finding.last_seen) == (AT, AT + timedelta(hours=3))
     assert "16 people" in (finding.local_text or "") and "15 people" in (finding.remote_text or "")
     assert finding.detail.startswith("b and a disagree on the article (")
+    assert finding.field == "b / a"
     assert "1 hour apart" in finding.detail and "2 hours apart" in finding.detail

@@ -105,6 +105,7 @@ def _finding(pairs: Sequence[_Pair], archives: Mapping[str, str]) -> Finding:
         local_text=shown.local_text,
         remote_text=shown.remote_text,
         diff=shown.diff,
+        field=f"{first} / {second}",  # the two archives, the left one first
         sources=tuple(source.id for source in ordered),
         first_seen=_time(ordered[0]),
         last_seen=_time(ordered[-1]),
@@ -123,10 +124,11 @@ def corroborate(
     Each capture is paired with the nearest capture of each other archive within
     ``window`` (so n captures cost at most n comparisons per other archive). A pair whose
     article text differs substantively is compared with the archive listed first on the
-    left: ``local_text`` is its passage, ``remote_text`` the other archive's, ``diff``
-    their word diff (the first differing passage; the detail counts them all). Pairs of
-    the same two archives showing the same passages are one finding (one fingerprint),
-    listing every capture involved, in time order.
+    left: ``field`` names both (``first / second``), ``local_text`` is the first one's
+    passage, ``remote_text`` the other archive's, ``diff`` their word diff (the first
+    differing passage; the detail counts them all). Pairs of the same two archives
+    showing the same passages are one finding (one fingerprint), listing every capture
+    involved, in time order.
 
     Args:
         sources: the check's sources with their documents (only archive captures

@@ -301,8 +301,9 @@ def _sides(finding: Finding) -> tuple[_Side, ...]:
     """The local passage and the source's, side by side, with the word changes marked."""
     local, remote = "Local copy", "Source"
     disagreement = finding.kind is FindingKind.ARCHIVE_DISAGREEMENT
-    if disagreement and len(finding.sources) == 2:  # the earlier capture's text, the later's
-        local, remote = (clean_text(source_id) for source_id in finding.sources)
+    names = (finding.field or "").split(" / ")
+    if disagreement and len(names) == 2:  # one archive's copy beside the other's
+        local, remote = (clean_text(name) for name in names)
     if finding.diff and (
         disagreement or finding.kind in (FindingKind.EDITED, FindingKind.METADATA)
     ):
