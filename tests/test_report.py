@@ -234,8 +234,19 @@ def _assert_prefix_order(keys: list[str], contract: list[str]) -> None:
     assert [key for key in keys if key in contract] == contract
 
 
+DISAGREEMENT = Finding(
+    kind=FindingKind.ARCHIVE_DISAGREEMENT,
+    substantive=False,
+    detail="wayback:20120527183000 and pywb:20120527190000 disagree on 1 passage",
+    local_text="15 people were killed",
+    remote_text="16 people were killed",
+    diff=(("delete", "15"), ("insert", "16"), ("equal", " people were killed")),
+    sources=("wayback:20120527183000", "pywb:20120527190000"),
+)
+
+
 def test_json_has_the_contract_keys_in_order_and_types() -> None:
-    data = json.loads(render_json(_result()))
+    data = json.loads(render_json(_result(findings=(*_result().findings, DISAGREEMENT))))
     assert list(data)[: len(RESULT_KEYS)] == RESULT_KEYS
     assert set(data) == set(RESULT_KEYS) | RESULT_EXTRA
     assert data["schema"] == SCHEMA == "snapverify/check-v1"

@@ -96,6 +96,9 @@ class FindingKind(StrEnum):
     LINK_ROT = "link_rot"
     DEAD_LINK = "dead_link"
     LOST_LINK_TARGET = "lost_link_target"
+    # Two archives' captures, taken within 24 h, whose article text differs: an
+    # archive's copy is a claim too. Never substantive (compare/corroborate.py).
+    ARCHIVE_DISAGREEMENT = "archive_disagreement"
 
     @property
     def is_link(self) -> bool:

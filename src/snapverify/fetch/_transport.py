@@ -4,12 +4,15 @@ Private to :mod:`snapverify.fetch.http`. :func:`policy_transport` builds the htt
 transport whose every connection goes through the address policy;
 :func:`network_error` and :func:`deadline_error` turn what went wrong in an exchange
 into a ``FetchError`` whose ``reason`` (``timeout``, ``connect``, ``tls``, ``reset``,
-``truncated``, ``scheme``, ``deadline``...) the client's retries and the reports read.
+``truncated``, ``scheme``, ``deadline``...) the client's retries and the reports read;
+:func:`peer_of` reads who answered (the connected address, the TLS peer's certificates).
 """
 
 from __future__ import annotations
 
+import _ssl
 import ssl
+from typing import Any
 
 import httpcore
 import httpx
@@ -17,12 +20,20 @@ import httpx
 from snapverify.errors import FetchError
 from snapverify.fetch.policy import AddressPolicy, PolicyBackend
 
-__all__ = ["deadline_error", "network_error", "policy_transport"]
+__all__ = ["Peer", "deadline_error", "network_error", "peer_of", "policy_transport"]
+
+Peer = tuple[str | None, tuple[bytes, ...], bool]
+"""``(ip_address, certificates, verified_chain)`` of the connection that answered."""
 
 
 def policy_transport(policy: AddressPolicy) -> httpx.AsyncHTTPTransport:
-    """An httpx transport whose connections are made (and refused) by ``policy``."""
-    ssl_context = httpx.create_ssl_context(trust_env=False)
+    """An httpx transport whose connections are made (and refused) by ``policy``.
+
+    Certificates are verified against certifi's bundle, or against the file named by
+    ``SSL_CERT_FILE`` (the folder named by ``SSL_CERT_DIR``) when set, as httpx does
+    (an in-house CA, or a test's own). No other environment setting (proxies) is read.
+    """
+    ssl_context = httpx.create_ssl_context(trust_env=True)
     transport = httpx.AsyncHTTPTransport(verify=ssl_context, trust_env=False)
     # httpx takes no network backend, so its pool is replaced by one built the same way
     # (httpx's default limits, HTTP/1.1) that connects through the policy.
@@ -36,6 +47,47 @@ def policy_transport(policy: AddressPolicy) -> httpx.AsyncHTTPTransport:
         network_backend=PolicyBackend(policy),
     )
     return transport
+
+
+def peer_of(answer: httpx.Response) -> Peer:
+    """The connected IP address and the TLS peer's certificates (DER, leaf first).
+
+    The certificates are the chain OpenSSL verified, leaf to trust anchor, when the
+    ``ssl`` module gives it (``get_verified_chain``: public from Python 3.13, on the
+    private ``_sslobj`` before); otherwise the leaf alone, and ``verified_chain`` is False.
+    An answer that came through no network stream (a mock transport) gives
+    ``(None, (), False)``: unknown, never guessed.
+    """
+    stream: Any = answer.extensions.get("network_stream")
+    if stream is None:
+        return None, (), False
+    address = stream.get_extra_info("server_addr")
+    ip = str(address[0]) if isinstance(address, tuple) and address else None
+    tls = stream.get_extra_info("ssl_object")
+    if not isinstance(tls, ssl.SSLObject | ssl.SSLSocket):
+        return ip, (), False
+    chain = _verified_chain(tls)
+    if chain:
+        return ip, chain, True
+    leaf = tls.getpeercert(binary_form=True)
+    return ip, ((leaf,) if leaf else ()), False
+
+
+def _verified_chain(tls: ssl.SSLObject | ssl.SSLSocket) -> tuple[bytes, ...]:
+    method = getattr(tls, "get_verified_chain", None)
+    if method is None:
+        method = getattr(getattr(tls, "_sslobj", None), "get_verified_chain", None)
+    if method is None:
+        return ()
+    try:
+        chain = method()
+    except (ssl.SSLError, ValueError):
+        return ()
+    out = []
+    for cert in chain or ():
+        # Python 3.13 gives DER bytes; 3.10-3.12's private method, _ssl.Certificate objects.
+        out.append(cert if isinstance(cert, bytes) else cert.public_bytes(_ssl.ENCODING_DER))
+    return tuple(out)
 
 
 def _cause_chain(exc: BaseException) -> list[BaseException]:

@@ -28,7 +28,7 @@ from snapverify._version import __version__
 from snapverify.errors import FetchError, RateLimited, SnapverifyError
 from snapverify.fetch._body import ACCEPT_ENCODING, read_body
 from snapverify.fetch._limit import Limiter, Rate, retry_after
-from snapverify.fetch._transport import deadline_error, network_error, policy_transport
+from snapverify.fetch._transport import deadline_error, network_error, peer_of, policy_transport
 from snapverify.fetch.policy import AddressPolicy
 
 __all__ = [
@@ -88,6 +88,13 @@ class Response:
     reason: str = ""
     request_headers: tuple[tuple[str, str], ...] = ()
     partial: bool = False  # only the first bytes were read (``get(..., keep=N)``)
+    # Who answered, recorded at fetch time (network provenance): the IP address the
+    # connection went to and, over TLS, the peer's certificates (DER, leaf first; the
+    # verified chain when ``peer_chain_verified``, else the leaf alone). None and ()
+    # when unknown (a mock transport): never guessed.
+    ip_address: str | None = None
+    peer_certificates: tuple[bytes, ...] = ()
+    peer_chain_verified: bool = False
 
     @property
     def wire_body(self) -> bytes:
@@ -381,6 +388,8 @@ class HttpClient:
                 # "javascript:x"; redirects are judged by ``get`` alone.
                 answer = await self._transport.handle_async_request(request)
                 answer.request = request
+                # Asked before the body is read: the connection may go back to the pool.
+                ip_address, certificates, verified = peer_of(answer)
                 try:
                     in_body = True
                     body = await read_body(
@@ -409,6 +418,9 @@ class HttpClient:
             reason=answer.reason_phrase,
             request_headers=tuple(request.headers.multi_items()),
             partial=body.partial,
+            ip_address=ip_address,
+            peer_certificates=certificates,
+            peer_chain_verified=verified,
         )
 
 

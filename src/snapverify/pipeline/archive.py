@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import ssl
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -203,6 +204,9 @@ def _live_record(fetched: LiveFetch, fetched_at: datetime) -> LiveRecord | None:
         body=response.wire_body,
         request_headers=response.request_headers,
         fields=fields,
+        ip_address=response.ip_address,
+        certificates=response.peer_certificates,
+        chain_verified=response.peer_chain_verified,
     )
 
 
@@ -232,6 +236,9 @@ def _capture_record(capture: CaptureRef, fetched: FetchedCapture) -> CaptureReco
         content_type=record.content_type,
         payload=payload,
         fields={k: v for k, v in fields.items() if v},
+        ip_address=record.ip_address,
+        certificates=tuple(ssl.PEM_cert_to_DER_cert(pem) for pem in record.certificates),
+        chain_verified=record.chain_verified,
     )
 
 

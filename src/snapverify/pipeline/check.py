@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from snapverify.compare import Comparison, compare_documents
+from snapverify.compare.corroborate import corroborate
 from snapverify.errors import (
     AddressRefused,
     FetchError,
@@ -36,6 +38,7 @@ from snapverify.links import LinkCache, LinkChecker
 from snapverify.models import (
     CheckResult,
     Document,
+    Finding,
     Outcome,
     Source,
     SourceKind,
@@ -156,6 +159,9 @@ def _record(fetched: Fetched) -> FetchedCapture:
         raw_sha1=response.raw_sha1,
         content_type=response.header("content-type"),
         detail=fetched.detail,
+        ip_address=response.ip_address,
+        certificates=tuple(ssl.DER_cert_to_PEM_cert(der) for der in response.peer_certificates),
+        chain_verified=response.peer_chain_verified,
     )
     return FetchedCapture.of(record, response.content)
 
@@ -349,7 +355,7 @@ async def _check_one(run: Run, path: Path) -> CheckResult:
         async with run.host_slot(url, "live"):
             fetched_live = await probe_soft_404(fetched_live, local, run.client, run.documents)
 
-    def compare() -> tuple[Comparison, tuple[Source, Document | None] | None]:
+    def compare() -> tuple[Comparison, tuple[Source, Document | None] | None, tuple[Finding, ...]]:
         # CPU work (extraction, alignment) runs in a thread, so the requests of other
         # snapshots keep their pace meanwhile.
         for (capture, _job), fetched in zip(jobs, results, strict=True):
@@ -358,9 +364,11 @@ async def _check_one(run: Run, path: Path) -> CheckResult:
         if fetched_live is not None:
             live = live_source(fetched_live, local, run.documents)
             pairs.insert(0, live)
-        return compare_documents(local, pairs, ignore=patterns), live
+        # With several archives, each one's copy is checked against the others' too.
+        disagreements = corroborate(pairs, ignore=patterns) if len(run.archives) > 1 else ()
+        return compare_documents(local, pairs, ignore=patterns), live, disagreements
 
-    comparison, live_pair = await asyncio.to_thread(compare)
+    comparison, live_pair, disagreements = await asyncio.to_thread(compare)
     pages = {
         f"{capture.archive}:{capture.timestamp}": (fetched.payload, capture.original)
         for (capture, _job), fetched in zip(jobs, results, strict=True)
@@ -379,6 +387,7 @@ async def _check_one(run: Run, path: Path) -> CheckResult:
         archives=run.archives,
         offline=offline,
     )
+    findings = (*findings, *disagreements)  # never substantive: the verdict stands
     notes = list(local.notes)
     if verdict is Verdict.UNVERIFIABLE:
         if any(s.status == 429 for s in compared) and run.stopped:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from snapverify.compare import compare_documents
+from snapverify.compare.corroborate import corroborate
 from snapverify.errors import InputError, SnapverifyError, Unverifiable, UsageError
 from snapverify.fetch.archives import Archive, CaptureRef
 from snapverify.fetch.replay import live_fetch, source_id, stored_pages
@@ -197,6 +198,13 @@ async def check_offline(
     stored = [*(pages.live if live else ()), *pages.captures]
     pairs = [_pair(page, base, local, memo) for page in stored]
     comparison = compare_documents(local, pairs, ignore=patterns)
+    # Stored captures of several archives are checked against each other, as online.
+    archives_of = {
+        source_id(p, base): p.fields["archive"]
+        for p in stored
+        if p.role == "capture" and p.fields.get("archive")
+    }
+    disagreements = corroborate(pairs, ignore=patterns, archives=archives_of)
     verdict, exit_code = comparison.verdict, comparison.exit_code
     findings: tuple[Finding, ...] = comparison.findings
     rows: tuple[LinkCheck, ...] = ()
@@ -219,7 +227,7 @@ async def check_offline(
         verdict=verdict,
         exit_code=exit_code,
         sources=comparison.sources,
-        findings=findings,
+        findings=(*findings, *disagreements),
         provenance=comparison.provenance,
         notes=tuple(notes),
         checked_at=started,

@@ -204,20 +204,24 @@ def findings_summary(verdict: Verdict, findings: Iterable[Finding]) -> str:
 
     The substantive changes are counted; the findings that do not count are named
     for what they are: cosmetic changes, link problems not counted (transient until
-    confirmed, or a bot wall) and link targets the local copy lost.
+    confirmed, or a bot wall), link targets the local copy lost and archives that
+    disagree with each other.
     """
     if verdict is Verdict.UNVERIFIABLE:
         return "no source could be compared"
     substantive, others = split_findings(findings)
     lost = sum(1 for f in others if f.kind is FindingKind.LOST_LINK_TARGET)
     links = sum(1 for f in others if f.kind.is_link) - lost
+    disagree = sum(1 for f in others if f.kind is FindingKind.ARCHIVE_DISAGREEMENT)
     parts = []
-    if cosmetic := len(others) - lost - links:
+    if cosmetic := len(others) - lost - links - disagree:
         parts.append(f"{cosmetic} cosmetic")
     if links:
         parts.append(f"{links} link problem{'s' * (links != 1)} not counted")
     if lost:
         parts.append(f"{lost} lost link target{'s' * (lost != 1)}")
+    if disagree:
+        parts.append(f"{disagree} archive disagreement{'s' * (disagree != 1)}")
     tail = "".join(f", {part}" for part in parts)
     if verdict is Verdict.CHANGED:
         noun = "change" if len(substantive) == 1 else "changes"

@@ -172,6 +172,7 @@ class _Report:
     sources: list[_SourceRow]
     findings: list[_FindingView]
     cosmetic: list[_FindingView]
+    disagreements: list[_FindingView]
     resolved: list[_FindingView]
     link_findings: list[_LinkRow]
     links: list[_LinkRow]
@@ -189,11 +190,19 @@ def _report(result: CheckResult, number: int) -> _Report:
     prefix = f"{anchor}-"  # the sources table links to {anchor}-f{n}
     findings = [_finding(f, n, by_id, prefix) for n, f in enumerate(text_findings, start=1)]
     offset = len(findings)
+    disagree = FindingKind.ARCHIVE_DISAGREEMENT
     cosmetic_views = [
         _finding(f, offset + n, by_id, prefix)
-        for n, f in enumerate((f for f in cosmetic if not f.kind.is_link), start=1)
+        for n, f in enumerate(
+            (f for f in cosmetic if not f.kind.is_link and f.kind is not disagree), start=1
+        )
     ]
     offset += len(cosmetic_views)
+    disagreements = [
+        _finding(f, offset + n, by_id, prefix)
+        for n, f in enumerate((f for f in cosmetic if f.kind is disagree), start=1)
+    ]
+    offset += len(disagreements)
     resolved = [
         _finding(f, offset + n, by_id, prefix, change="resolved")
         for n, f in enumerate(result.resolved, start=1)
@@ -225,6 +234,7 @@ def _report(result: CheckResult, number: int) -> _Report:
         sources=[_source_row(s, firsts.get(s.id, ())) for s in ordered],
         findings=findings,
         cosmetic=cosmetic_views,
+        disagreements=disagreements,
         resolved=resolved,
         link_findings=[_link_finding(f) for f in result.findings if f.kind.is_link],
         links=[_link_row(row) for row in result.links],
@@ -290,7 +300,13 @@ def _finding(
 def _sides(finding: Finding) -> tuple[_Side, ...]:
     """The local passage and the source's, side by side, with the word changes marked."""
     local, remote = "Local copy", "Source"
-    if finding.diff and finding.kind in (FindingKind.EDITED, FindingKind.METADATA):
+    disagreement = finding.kind is FindingKind.ARCHIVE_DISAGREEMENT
+    names = (finding.field or "").split(" / ")
+    if disagreement and len(names) == 2:  # one archive's copy beside the other's
+        local, remote = (clean_text(name) for name in names)
+    if finding.diff and (
+        disagreement or finding.kind in (FindingKind.EDITED, FindingKind.METADATA)
+    ):
         left = [_Piece(op, clean_text(t)) for op, t in finding.diff if op != "insert"]
         right = [_Piece(op, clean_text(t)) for op, t in finding.diff if op != "delete"]
         return (_Side(local, tuple(left)), _Side(remote, tuple(right)))

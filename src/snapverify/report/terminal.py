@@ -250,7 +250,8 @@ def _history_tags(heading: Text, finding: Finding) -> None:
 
 def _cosmetic(finding: Finding) -> Text:
     text = _heading(finding, None)
-    text.append(" · not counted" if finding.kind.is_link else " · cosmetic", style="dim")
+    counted = finding.kind.is_link or finding.kind is FindingKind.ARCHIVE_DISAGREEMENT
+    text.append(" · not counted" if counted else " · cosmetic", style="dim")
     _history_tags(text, finding)
     if finding.detail:
         text.append(f": {truncate(finding.detail, 160)}")

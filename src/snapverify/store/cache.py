@@ -42,7 +42,12 @@ KEPT_OUTCOMES = frozenset({"ok", "redirected", "archived_error"})
 
 @dataclass(frozen=True, slots=True)
 class CachedCapture:
-    """What fetching one capture gave, without its payload."""
+    """What fetching one capture gave, without its payload.
+
+    ``ip_address`` and ``certificates`` (PEM, leaf first; ``chain_verified``: the verified
+    chain, else the leaf alone) say which archive server answered, as recorded when it
+    was fetched; records kept before snapverify recorded them say None and (): unknown.
+    """
 
     outcome: str
     status: int | None
@@ -53,6 +58,9 @@ class CachedCapture:
     raw_sha1: str  # base32 SHA-1 of the body as received
     content_type: str | None = None
     detail: str | None = None
+    ip_address: str | None = None
+    certificates: tuple[str, ...] = ()
+    chain_verified: bool = False
 
 
 def _name(text: str) -> str:
@@ -112,8 +120,9 @@ class CaptureCache:
     def _read_record(self, path: Path) -> tuple[CachedCapture, bytes] | None:
         try:
             fields: dict[str, Any] = json.loads(path.read_text("utf-8"))
+            fields["certificates"] = tuple(fields.get("certificates") or ())
             record = CachedCapture(**fields)
-        except (OSError, ValueError, TypeError):
+        except (OSError, ValueError, TypeError, AttributeError):
             return None
         payload = self.load_payload(record.sha256)
         if payload is None:

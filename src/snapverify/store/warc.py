@@ -18,6 +18,15 @@ What a snapverify WARC holds (one gzip member per record, written with warcio):
   ``WARC-Concurrent-To`` the record it describes) saying what snapverify made of it:
   ``role`` (``live`` or ``capture``), ``outcome``, ``status``, the archive's name,
   listed digest and capture timestamp, redirects followed.
+- Network provenance, recorded when the page was fetched: ``WARC-IP-Address`` (the
+  address the connection went to: the site's for the live page, the archive server's
+  for a capture) on the response, request and resource records; for HTTPS, one more
+  ``metadata`` record (``Content-Type: application/x-pem-file``, ``WARC-Refers-To`` the
+  response or resource record, ``WARC-Target-URI`` ``tls:HOST:PORT`` of the server that
+  answered) holding the server's certificates as PEM, leaf first
+  (the verified chain, or the leaf alone: the warc-fields record's ``tls-chain`` says
+  ``verified`` or ``leaf-only``). Unknown provenance (a capture cached before it was
+  recorded) is left out, never made up.
 
 warcio computes ``WARC-Block-Digest`` and ``WARC-Payload-Digest`` (SHA-1, base32) of
 every record. :func:`verify_warc` recomputes them; :func:`read_records` yields the
@@ -29,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import ssl
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -47,6 +57,7 @@ from snapverify._version import __version__
 from snapverify.snapshot import WARC_SUFFIXES
 
 __all__ = [
+    "PEM_CONTENT_TYPE",
     "CaptureRecord",
     "LiveRecord",
     "StoredPage",
@@ -63,6 +74,7 @@ logger = logging.getLogger(__name__)
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _DROPPED_HEADERS = frozenset({"transfer-encoding"})
 _BLOCK = 1 << 16
+PEM_CONTENT_TYPE = "application/x-pem-file"
 _DIGESTED = frozenset({"response", "request", "resource", "metadata", "warcinfo", "revisit"})
 
 
@@ -80,6 +92,10 @@ class LiveRecord:
         body: the body as received (content coding kept).
         request_headers: the request headers sent.
         fields: what snapverify made of it (written to the metadata record).
+        ip_address: the IP address the connection went to (None: unknown).
+        certificates: the TLS peer's certificates, DER, leaf first (() for plain HTTP
+            or unknown).
+        chain_verified: ``certificates`` is the verified chain (else the leaf alone).
     """
 
     url: str
@@ -91,6 +107,9 @@ class LiveRecord:
     body: bytes
     request_headers: Sequence[tuple[str, str]] = ()
     fields: Mapping[str, str] = field(default_factory=dict)
+    ip_address: str | None = None
+    certificates: Sequence[bytes] = ()
+    chain_verified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +123,9 @@ class CaptureRecord:
         content_type: the capture's media type, when known.
         payload: the capture's payload (content coding undone).
         fields: what snapverify made of it (written to the metadata record).
+        ip_address: the IP address of the archive server that served it (None: unknown).
+        certificates: that server's TLS certificates, DER, leaf first.
+        chain_verified: ``certificates`` is the verified chain (else the leaf alone).
     """
 
     url: str
@@ -112,6 +134,9 @@ class CaptureRecord:
     content_type: str | None
     payload: bytes
     fields: Mapping[str, str] = field(default_factory=dict)
+    ip_address: str | None = None
+    certificates: Sequence[bytes] = ()
+    chain_verified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +156,8 @@ class StoredPage:
         source_url: ``WARC-Source-URI``, if any.
         record_id: ``WARC-Record-ID``.
         payload_digest: ``WARC-Payload-Digest``, if any.
+        ip_address: ``WARC-IP-Address``, if any (who served it, as recorded).
+        certificates_pem: the PEM of the metadata record referring to it, if any.
     """
 
     file: Path
@@ -145,6 +172,8 @@ class StoredPage:
     source_url: str | None
     record_id: str
     payload_digest: str | None
+    ip_address: str | None = None
+    certificates_pem: str | None = None
 
     @property
     def role(self) -> str:
@@ -223,8 +252,47 @@ def _write_metadata(writer: WARCWriter, url: str, date: str, about: str, fields:
     writer.write_record(record)
 
 
+def _peer_headers(ip_address: str | None) -> dict[str, str]:
+    return {"WARC-IP-Address": ip_address} if ip_address else {}
+
+
+def _peer_fields(certificates: Sequence[bytes], verified: bool) -> dict[str, str]:
+    if not certificates:
+        return {}
+    return {"tls-chain": "verified" if verified else "leaf-only"}
+
+
+def _tls_uri(url: str) -> str:
+    """``tls:HOST:PORT``: what the certificates are of (the connection, as Heritrix names
+    DNS lookups ``dns:HOST``). Not the page's URL: pywb indexes every metadata record but
+    ``application/warc-fields`` ones, and would replay the PEM in place of the page."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return f"tls:{host}:{parts.port or 443}"
+
+
+def _write_certificates(
+    writer: WARCWriter, url: str, date: str, about: str, certificates: Sequence[bytes]
+) -> None:
+    """The TLS peer's certificates as PEM, in a metadata record referring to ``about``."""
+    if not certificates:
+        return
+    data = "".join(ssl.DER_cert_to_PEM_cert(der) for der in certificates).encode("ascii")
+    record = writer.create_warc_record(
+        _tls_uri(url),
+        "metadata",
+        payload=io.BytesIO(data),
+        length=len(data),
+        warc_content_type=PEM_CONTENT_TYPE,
+        warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": about},
+    )
+    writer.write_record(record)
+
+
 def _write_live(writer: WARCWriter, page: LiveRecord) -> None:
     date = _warc_date(page.fetched_at)
+    peer = _peer_headers(page.ip_address)
     kept = [(k, v) for k, v in page.headers if k.lower() not in _DROPPED_HEADERS]
     dropped = {k.lower(): v for k, v in page.headers if k.lower() in _DROPPED_HEADERS}
     status_line = f"{page.status} {page.reason}".strip()
@@ -235,7 +303,7 @@ def _write_live(writer: WARCWriter, page: LiveRecord) -> None:
         payload=io.BytesIO(page.body),
         length=len(page.body),
         http_headers=http_headers,
-        warc_headers_dict={"WARC-Date": date},
+        warc_headers_dict={"WARC-Date": date, **peer},
     )
     request_headers = list(page.request_headers)
     request = writer.create_warc_record(
@@ -249,14 +317,15 @@ def _write_live(writer: WARCWriter, page: LiveRecord) -> None:
             protocol=page.http_version,
             is_http_request=True,
         ),
-        warc_headers_dict={"WARC-Date": date},
+        warc_headers_dict={"WARC-Date": date, **peer},
     )
     writer.write_request_response_pair(request, response)
     fields = {"role": "live", **page.fields}
     fields.update({f"orig-{k}": v for k, v in dropped.items()})
-    _write_metadata(
-        writer, page.url, date, response.rec_headers.get_header("WARC-Record-ID"), fields
-    )
+    fields.update(_peer_fields(page.certificates, page.chain_verified))
+    about = response.rec_headers.get_header("WARC-Record-ID")
+    _write_metadata(writer, page.url, date, about, fields)
+    _write_certificates(writer, page.url, date, about, page.certificates)
 
 
 def _write_capture(writer: WARCWriter, capture: CaptureRecord) -> None:
@@ -267,13 +336,19 @@ def _write_capture(writer: WARCWriter, capture: CaptureRecord) -> None:
         payload=io.BytesIO(capture.payload),
         length=len(capture.payload),
         warc_content_type=capture.content_type or "application/octet-stream",
-        warc_headers_dict={"WARC-Date": date, "WARC-Source-URI": capture.source_url},
+        warc_headers_dict={
+            "WARC-Date": date,
+            "WARC-Source-URI": capture.source_url,
+            **_peer_headers(capture.ip_address),
+        },
     )
     writer.write_record(record)
     fields = {"role": "capture", **capture.fields}
-    _write_metadata(
-        writer, capture.url, date, record.rec_headers.get_header("WARC-Record-ID"), fields
-    )
+    fields.update(_peer_fields(capture.certificates, capture.chain_verified))
+    about = record.rec_headers.get_header("WARC-Record-ID")
+    _write_metadata(writer, capture.url, date, about, fields)
+    # The certificates are the archive server's: named by the URL that was fetched.
+    _write_certificates(writer, capture.source_url, date, about, capture.certificates)
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -319,6 +394,7 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
     """
     pages: list[StoredPage] = []
     metadata: dict[str, dict[str, str]] = {}
+    certificates: dict[str, str] = {}
     try:
         with io.BytesIO(data) if data is not None else path.open("rb") as stream:
             records = ArchiveIterator(stream)
@@ -326,8 +402,13 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
                 kind = record.rec_type
                 headers = record.rec_headers
                 if kind == "metadata":
-                    about = headers.get_header("WARC-Concurrent-To")
                     data = _read_all(record.content_stream())
+                    if headers.get_header("Content-Type") == PEM_CONTENT_TYPE:
+                        refers = headers.get_header("WARC-Refers-To")
+                        if refers:
+                            certificates[refers] = data.decode("ascii", "replace")
+                        continue
+                    about = headers.get_header("WARC-Concurrent-To")
                     if about:
                         metadata[about] = _parse_fields(data)
                     continue
@@ -358,6 +439,7 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
                         source_url=headers.get_header("WARC-Source-URI"),
                         record_id=headers.get_header("WARC-Record-ID") or "",
                         payload_digest=headers.get_header("WARC-Payload-Digest"),
+                        ip_address=headers.get_header("WARC-IP-Address"),
                     )
                 )
     except (ArchiveLoadFailed, zlib.error, EOFError, ValueError) as exc:
@@ -367,7 +449,7 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
         fields = metadata.get(page.record_id, {})
         if page.kind == "resource" and page.status is None and fields.get("status", "").isdigit():
             page = replace(page, status=int(fields["status"]))
-        out.append(replace(page, fields=fields))
+        out.append(replace(page, fields=fields, certificates_pem=certificates.get(page.record_id)))
     return out
 
 
