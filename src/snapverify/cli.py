@@ -1104,7 +1104,21 @@ def _render(results: Sequence[CheckResult], fmt: str, *, to_terminal: bool) -> s
         from snapverify.report.html import render_html
 
         return render_html(results)
-    return render_terminal(results, color=to_terminal and _use_color())
+    width = _terminal_width() if to_terminal else None
+    return render_terminal(results, color=to_terminal and _use_color(), width=width)
+
+
+def _terminal_width() -> int | None:
+    """The terminal's width when stdout is one; None (never wrap) for a file, a pipe or
+    cron's mail, where a hard line break would cut a URL or a finding in two."""
+    import shutil
+
+    try:
+        if not sys.stdout.isatty():
+            return None
+    except ValueError:  # closed stream
+        return None
+    return shutil.get_terminal_size().columns
 
 
 def _use_color() -> bool:

@@ -183,7 +183,7 @@ def describe_location(finding: Finding) -> str:
     (``title``), or the link's URL. Empty when the finding carries none of these.
     """
     if finding.kind.is_link and finding.url:
-        where = truncate(finding.url, 120)
+        where = clean_text(finding.url)  # whole: a URL cut short cannot be followed
         if finding.local_block is not None:
             where += f" (block {finding.local_block})"
         return where

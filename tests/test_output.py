@@ -1,0 +1,130 @@
+"""What a user reads: reports that are not on a terminal are never hard-wrapped, each
+command offers only the formats it renders, and stderr holds one line per problem."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from snapverify.models import (
+    CheckResult,
+    Finding,
+    FindingKind,
+    LinkCheck,
+    Outcome,
+    Provenance,
+    SnapshotInfo,
+    Source,
+    SourceKind,
+    Verdict,
+)
+from snapverify.report.terminal import render_terminal
+from support import run_cli
+
+WHEN = datetime(2012, 5, 27, 18, 30, tzinfo=UTC)
+LONG_URL = "https://example.org/" + "/".join(f"section-{n:03d}" for n in range(25)) + "?q=1"
+LONG_ID = "file:" + "a-very-long-capture-file-name-" * 3 + "2012.html"
+ARTICLE = (
+    "# Title\n\nPolice opened fire on striking oil workers in the town of Zhanaozen, "
+    "killing at least sixteen people, the prosecutor said.\n\n"
+    "Original url: <https://e.org/a>\n"
+)
+
+
+def _result() -> CheckResult:
+    passage = " ".join(["word"] * 50)  # 250 characters: under the passage limit
+    return CheckResult(
+        snapshot=SnapshotInfo(path="copy.md", url=LONG_URL, title="T", sha256="0" * 64),
+        verdict=Verdict.CHANGED,
+        exit_code=1,
+        sources=(
+            Source(id="live", kind=SourceKind.LIVE, url=LONG_URL, timestamp=WHEN),
+            Source(id=LONG_ID, kind=SourceKind.FILE, url=LONG_URL, similarity=0.5),
+        ),
+        findings=(
+            Finding(
+                kind=FindingKind.MISSING,
+                substantive=True,
+                detail="passage no longer present",
+                local_block=1,
+                local_text=passage,
+            ),
+            Finding(
+                kind=FindingKind.LINK_ROT,
+                substantive=True,
+                detail="the article's URL is gone",
+                url=LONG_URL,
+                outcome=Outcome.NOT_FOUND,
+                status=404,
+                archive_url=f"https://web.archive.org/web/2012/{LONG_URL}",
+            ),
+        ),
+        provenance=Provenance(source=LONG_ID, similarity=0.5),
+        links=(
+            LinkCheck(
+                text="a link",
+                url=LONG_URL,
+                outcome=Outcome.NOT_FOUND,
+                status=404,
+                archive_url=f"https://web.archive.org/web/2012/{LONG_URL}",
+            ),
+        ),
+    )
+
+
+# -- no hard wrapping off a terminal --------------------------------------------------
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_an_unwrapped_report_keeps_every_line_whole(color: bool) -> None:
+    out = re.sub(r"\x1b\[[0-9;]*m", "", render_terminal([_result()] * 2, color=color, width=None))
+    lines = out.splitlines()
+    assert len(LONG_URL) > 300
+    # The URL, whole, on the url line, in the link table, in the link finding.
+    assert f"url: {LONG_URL}\n" in out
+    assert sum(LONG_URL in line for line in lines) == 2 * 5
+    assert f"archived: https://web.archive.org/web/2012/{LONG_URL}" in out
+    assert f"archived copy: https://web.archive.org/web/2012/{LONG_URL}" in out
+    assert f"link_rot · {LONG_URL}" in out
+    passage = next(line for line in lines if "local copy: word" in line)
+    assert passage.count("word") == 50
+    # The rule between two reports stays short; no line is padded with spaces.
+    assert max(len(line) for line in lines) < 1000
+    assert all(line == line.rstrip(" ") for line in lines)
+
+
+def test_a_given_width_still_wraps_for_a_terminal() -> None:
+    out = render_terminal([_result()], color=False, width=60)
+    assert max(len(line) for line in out.splitlines()) <= 60
+
+
+def test_the_sources_table_fits_the_longest_id() -> None:
+    out = render_terminal([_result()], color=False, width=None)
+    header = next(line for line in out.splitlines() if line.startswith("time (UTC)"))
+    row = next(line for line in out.splitlines() if line.startswith("unknown "))
+    live = next(line for line in out.splitlines() if "  live  " in line)
+    # The id is whole and the columns after it start where their headers do, in every row.
+    assert len(LONG_ID) > 48
+    after = row.index(LONG_ID) + len(LONG_ID)
+    assert row.index("file", after) == live.index("live", 30) == header.index("kind")
+    assert row.index("ok", after) == live.index("ok") == header.index("outcome")
+
+
+def test_a_piped_compare_is_not_wrapped_at_the_terminal_width(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")  # what rich read before: a pipe got 60 columns
+    local = tmp_path / "copy.md"
+    local.write_text(ARTICLE)
+    source = tmp_path / ("a-capture-with-a-long-file-name-" * 3 + ".md")
+    source.write_text(ARTICLE.replace("sixteen", "fifteen"))
+    code, out, _err = run_cli("compare", str(local), f"{source}@20120527183000")
+    assert code == 1
+    row = next(line for line in out.splitlines() if line.startswith("2012-05-27 18:30:00"))
+    assert f"file:{source}" in row or source.name in row
+    assert re.search(r"  file +ok +0\.\d+$", row), row
+    closest = next(line for line in out.splitlines() if line.startswith("closest source:"))
+    assert "similarity" in closest and closest.rstrip()[-1].isdigit()
