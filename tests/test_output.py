@@ -3,6 +3,7 @@ command offers only the formats it renders, and stderr holds one line per proble
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,3 +129,106 @@ def test_a_piped_compare_is_not_wrapped_at_the_terminal_width(
     assert re.search(r"  file +ok +0\.\d+$", row), row
     closest = next(line for line in out.splitlines() if line.startswith("closest source:"))
     assert "similarity" in closest and closest.rstrip()[-1].isdigit()
+
+
+# -- each command offers only the formats it renders ------------------------------------
+
+
+def _archived_snapshot(root: Path) -> Path:
+    """A snapshot with one archive run (a real WARC and manifest) and its store."""
+    from snapverify.store.runs import write_archive
+    from snapverify.store.warc import CaptureRecord
+
+    folder = root / "snapshots" / "one"
+    folder.mkdir(parents=True)
+    (root / "snapshots" / ".snapverify").mkdir()
+    local = folder / "copy.md"
+    local.write_text(ARTICLE)
+    capture = CaptureRecord(
+        url="https://e.org/a",
+        captured_at=WHEN,
+        source_url="https://web.archive.org/web/20120527183000id_/https://e.org/a",
+        content_type="text/html",
+        payload=(
+            "<html><body><h1>Title</h1><p>" + ARTICLE.split("\n\n")[1] + "</p></body></html>"
+        ).encode(),
+    )
+    write_archive(
+        folder / "archive",
+        url="https://e.org/a",
+        when=WHEN,
+        captures=[capture],
+        token=lambda: "00000000",
+        info={"local-copy": local.name},
+    )
+    return local
+
+
+def _offered(command: str) -> list[str]:
+    """The --format choices ``snapverify COMMAND --help`` shows."""
+    code, out, _err = run_cli(command, "--help")
+    assert code == 0
+    match = re.search(r"--format \[([a-z|]+)\]", out)
+    assert match is not None, out
+    return match[1].split("|")
+
+
+def _runs(local: Path, saved: Path) -> dict[str, list[str]]:
+    """A real invocation of every command that has --format (the format appended)."""
+    capture = local.parent / "capture.md"
+    capture.write_text(ARTICLE.replace("sixteen", "fifteen"))
+    return {
+        "compare": ["compare", str(local), str(capture)],
+        "check": ["check", "--offline", str(local)],
+        "report": ["report", str(saved)],
+        "history": ["history", str(local)],
+        "verify": ["verify", str(local.parent)],
+        "archive": ["archive", "--no-live", str(local)],
+    }
+
+
+def _format_of(text: str) -> str:
+    """Which format a command's stdout is in."""
+    if text.startswith("<!DOCTYPE html>"):
+        return "html"
+    if text.startswith("# "):
+        return "markdown"
+    try:
+        for line in [text] if text.lstrip().startswith("{\n") else text.splitlines():
+            json.loads(line)
+    except ValueError:
+        return "terminal"
+    return "json"
+
+
+def test_each_command_offers_only_the_formats_it_renders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from snapverify.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    local = _archived_snapshot(tmp_path)
+    saved = tmp_path / "check.json"
+    code, _out, err = run_cli("check", "--offline", str(local), "-f", "json", "-o", str(saved))
+    assert code == 0, err
+    runs = _runs(local, saved)
+    with_format = sorted(
+        name for name, cmd in main.commands.items() if any(p.name == "fmt" for p in cmd.params)
+    )
+    assert with_format == sorted(runs)
+    rendered: dict[str, list[str]] = {}
+    for name, args in runs.items():
+        for fmt in _offered(name):
+            code, out, err = run_cli(*args, "--format", fmt)
+            assert code in (0, 1, 4), (name, fmt, err)
+            assert _format_of(out) == fmt, (name, fmt, out[:200])
+            rendered.setdefault(name, []).append(fmt)
+    assert rendered["history"] == ["terminal", "json", "markdown"]
+    assert rendered["verify"] == rendered["archive"] == ["terminal", "json"]
+    assert rendered["check"] == ["terminal", "json", "markdown", "html"]
+
+
+def test_a_format_a_command_cannot_render_is_refused_as_usage() -> None:
+    code, _out, err = run_cli("verify", "--format", "html")
+    assert code == 2
+    assert "'html' is not one of 'terminal', 'json'" in err

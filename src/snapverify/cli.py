@@ -57,6 +57,8 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 REPORT_FORMATS: Final = ("terminal", "json", "markdown", "html")
+# report.history.HISTORY_FORMATS, spelled out so that --help need not import the history.
+_HISTORY_FORMATS: Final = ("terminal", "json", "markdown")
 EXIT_INTERNAL_ERROR: Final = 70  # sysexits EX_SOFTWARE
 EXIT_INTERRUPTED: Final = 130  # 128 + SIGINT, as shells report it
 _VERBOSE_KEY: Final = "snapverify.verbose"
@@ -103,6 +105,20 @@ def format_option(f: F) -> F:
         help="Report format. json follows the snapverify/check-v1 schema "
         "(JSON Lines for several snapshots); html is one self-contained page.",
     )(f)
+
+
+def _format_of(*choices: str, help_text: str) -> Callable[[F], F]:
+    """``-f/--format`` offering only ``choices``: the formats the command renders
+    (``format_option`` is this with every report format)."""
+    return click.option(
+        "-f",
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=help_text,
+    )
 
 
 def output_option(f: F) -> F:
@@ -805,7 +821,7 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> timed
 )
 @_url_option
 @network_options
-@format_option
+@_format_of("terminal", "json", help_text="Output format: one line per file, or JSON Lines.")
 @verbose_option
 def archive(
     snapshots: tuple[Path, ...],
@@ -877,7 +893,7 @@ def _archive_line(result: Any) -> str:
 @main.command(context_settings=_CONTEXT_SETTINGS)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_store_option("The store holding the history (default: the nearest .snapverify/ above each path).")
-@format_option
+@_format_of("terminal", "json", help_text="Output format: a summary line, or one JSON object.")
 @verbose_option
 def verify(paths: tuple[Path, ...], store: Path | None, fmt: str) -> None:
     """Recompute every stored digest: WARC records, manifests and local copies.
@@ -977,7 +993,7 @@ def ack(fingerprint: str, note: str | None, store: Path | None) -> None:
 @main.command(context_settings=_CONTEXT_SETTINGS)
 @click.argument("snapshot", required=False, type=click.Path(path_type=Path))
 @_store_option("The store folder (default: the nearest .snapverify/ above the snapshot).")
-@format_option
+@_format_of(*_HISTORY_FORMATS, help_text="Output format (json: the snapverify/history-v1 schema).")
 @output_option
 @verbose_option
 def history(snapshot: Path | None, store: Path | None, fmt: str, output: Path | None) -> None:
