@@ -134,16 +134,17 @@ def test_a_piped_compare_is_not_wrapped_at_the_terminal_width(
 # -- each command offers only the formats it renders ------------------------------------
 
 
-def _archived_snapshot(root: Path) -> Path:
-    """A snapshot with one archive run (a real WARC and manifest) and its store."""
+def _archived_snapshot(root: Path, name: str = "one", text: str = ARTICLE) -> Path:
+    """A snapshot (local copy ``text``) with one archive run of ARTICLE (a real WARC and
+    manifest), and its store."""
     from snapverify.store.runs import write_archive
     from snapverify.store.warc import CaptureRecord
 
-    folder = root / "snapshots" / "one"
+    folder = root / "snapshots" / name
     folder.mkdir(parents=True)
-    (root / "snapshots" / ".snapverify").mkdir()
+    (root / "snapshots" / ".snapverify").mkdir(exist_ok=True)
     local = folder / "copy.md"
-    local.write_text(ARTICLE)
+    local.write_text(text)
     capture = CaptureRecord(
         url="https://e.org/a",
         captured_at=WHEN,
@@ -232,3 +233,27 @@ def test_a_format_a_command_cannot_render_is_refused_as_usage() -> None:
     code, _out, err = run_cli("verify", "--format", "html")
     assert code == 2
     assert "'html' is not one of 'terminal', 'json'" in err
+
+
+# -- a failed webhook: one warning line ---------------------------------------------------
+
+
+@pytest.mark.parametrize("answer", [500, None])
+def test_a_failed_webhook_is_one_warning_line(tmp_path: Path, answer: int | None) -> None:
+    from servers import WebhookServer, free_port
+
+    edited = ARTICLE.replace("sixteen", "fifteen")
+    for name in ("one", "two"):
+        _archived_snapshot(tmp_path, name, edited)
+    args = ["check", "--offline", str(tmp_path / "snapshots"), "--allow-private-addresses"]
+    if answer is None:  # nothing listens there
+        code, _out, err = run_cli(*args, "--notify", f"http://127.0.0.1:{free_port()}/hook")
+    else:
+        with WebhookServer(status=answer) as hook:
+            code, _out, err = run_cli(*args, "--notify", hook.url)
+        assert len(hook.received()) == 2  # both reports were sent
+    assert code == 1  # the verdict's: a failed notification changes no exit code
+    (line,) = err.splitlines()
+    assert line.startswith("snapverify: warning: notification to http://127.0.0.1:")
+    assert line.endswith("(2 of 2 reports)")
+    assert ("500" in line) if answer else ("500" not in line)

@@ -959,9 +959,14 @@ def _notify(url: str, results: Sequence[CheckResult], options: CheckOptions) -> 
         allow_private=options.allow_private,
         allow_networks=options.allow_networks,
     )
-    for delivery in notify(url, results, policy=policy):
-        if not delivery.ok:
-            click.echo(f"snapverify: warning: notification to {url}: {delivery.error}", err=True)
+    deliveries = notify(url, results, policy=policy)
+    failed = [delivery for delivery in deliveries if not delivery.ok]
+    if failed:
+        # One line however many reports failed: a dead webhook is one problem.
+        count = f" ({len(failed)} of {len(deliveries)} reports)" if len(deliveries) > 1 else ""
+        click.echo(
+            f"snapverify: warning: notification to {url}: {failed[0].error}{count}", err=True
+        )
 
 
 @main.command(context_settings=_CONTEXT_SETTINGS)
