@@ -257,3 +257,70 @@ def test_a_failed_webhook_is_one_warning_line(tmp_path: Path, answer: int | None
     assert line.startswith("snapverify: warning: notification to http://127.0.0.1:")
     assert line.endswith("(2 of 2 reports)")
     assert ("500" in line) if answer else ("500" not in line)
+
+
+# -- warcio's warnings ------------------------------------------------------------------
+
+
+def _odd_warc(path: Path) -> Path:
+    """An uncompressed WARC whose resource record's Content-Length is 10 bytes short (warcio
+    warns over three lines, quoting raw bytes), then a record whose target URI holds a
+    space (warcio logs that it repaired it)."""
+    body = (
+        "<html><body><h1>Title</h1><p>" + ARTICLE.split("\n\n")[1] + "</p></body></html>"
+    ).encode()
+
+    def record(uri: str, number: int, length: int) -> bytes:
+        return (
+            "WARC/1.1\r\nWARC-Type: resource\r\n"
+            f"WARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-00000000000{number}>\r\n"
+            f"WARC-Target-URI: {uri}\r\nWARC-Date: 2012-05-27T18:30:00Z\r\n"
+            f"Content-Type: text/html\r\nContent-Length: {length}\r\n\r\n"
+        ).encode()
+
+    path.write_bytes(
+        record("https://e.org/a", 1, len(body) - 10) + body + b"\r\n\r\n"
+        + record("https://e.org/other page", 2, len(body)) + body + b"\r\n\r\n"
+    )  # fmt: skip
+    return path
+
+
+def _one_line_each(err: str) -> None:
+    for line in err.splitlines():
+        assert line.startswith("snapverify: "), err
+    assert "Remainder" not in err and "b'" not in err and "\\r\\n" not in err
+
+
+def test_warcio_warnings_never_reach_stderr_as_they_are(tmp_path: Path) -> None:
+    local = tmp_path / "copy.md"
+    local.write_text(ARTICLE)
+    warc = _odd_warc(tmp_path / "capture.warc")
+    code, _out, err = run_cli("compare", str(local), str(warc))
+    assert code in (0, 1), err
+    _one_line_each(err)
+    assert err.count(str(warc)) == 1 and "Content-Length" in err  # said, once, in one line
+    code, _out, err = run_cli("compare", str(warc), str(local))  # a WARC as the local copy
+    assert code in (0, 1), err
+    _one_line_each(err)
+    code, _out, err = run_cli("verify", str(warc))
+    assert code == 5
+    _one_line_each(err)
+
+
+def test_warcio_warnings_in_a_real_process(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    local = tmp_path / "copy.md"
+    local.write_text(ARTICLE)
+    warc = _odd_warc(tmp_path / "capture.warc")
+    done = subprocess.run(
+        [sys.executable, "-m", "snapverify", "compare", str(local), str(warc)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    _one_line_each(done.stderr)
+    assert len(done.stderr.splitlines()) == 1

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -319,8 +320,12 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
     """
     pages: list[StoredPage] = []
     metadata: dict[str, dict[str, str]] = {}
+    said = io.StringIO()  # warcio writes multi-line warnings to stderr: one line each here
     try:
-        with io.BytesIO(data) if data is not None else path.open("rb") as stream:
+        with (
+            io.BytesIO(data) if data is not None else path.open("rb") as stream,
+            contextlib.redirect_stderr(said),
+        ):
             records = ArchiveIterator(stream)
             for record in records:
                 kind = record.rec_type
@@ -362,6 +367,8 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
                 )
     except (ArchiveLoadFailed, zlib.error, EOFError, ValueError) as exc:
         raise ValueError(f"{path}: not a readable WARC: {_say(exc)}") from exc
+    finally:
+        _retell(path, said.getvalue())
     out = []
     for page in pages:
         fields = metadata.get(page.record_id, {})
@@ -376,6 +383,22 @@ def _read_all(stream: Any) -> bytes:
     while chunk := stream.read(1 << 16):
         parts.append(chunk)
     return b"".join(parts)
+
+
+def _retell(path: Path, said: str) -> None:
+    """Log what warcio wrote to stderr during a read as one line per warning."""
+    for warning in re.split(r"\n(?=\s*WARNING)", said.strip()):
+        if not warning:
+            continue
+        offset = re.search(r"Offset: (\d+)", warning)
+        if "Content-Length" in warning and offset:
+            logger.warning(
+                "%s: the record before offset %s runs past its Content-Length (damaged?)",
+                path,
+                offset[1],
+            )
+        else:
+            logger.warning("%s: %s", path, _say(warning.strip()))
 
 
 def _say(exc: BaseException | str) -> str:
