@@ -324,3 +324,57 @@ def test_warcio_warnings_in_a_real_process(tmp_path: Path) -> None:
     assert done.returncode in (0, 1), done.stderr
     _one_line_each(done.stderr)
     assert len(done.stderr.splitlines()) == 1
+
+
+# -- watch's usage line; verify's messages ------------------------------------------------
+
+
+def test_watch_usage_line_is_watchs_own() -> None:
+    from click.testing import CliRunner
+
+    from snapverify.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        done = CliRunner().invoke(main, list(args), prog_name="snapverify")
+        return done.exit_code, done.stdout, done.stderr
+
+    usage = "Usage: snapverify watch [OPTIONS] [CHECK ARGUMENTS]..."
+    code, out, _err = run("watch", "--help")
+    assert code == 0 and out.splitlines()[0] == usage
+    for bad in (["--bogus"], ["--format", "nope"], ["--max-captures", "0"]):
+        code, out, err = run("watch", "--times", "1", *bad)
+        assert code == 2 and out == ""
+        assert err.splitlines()[0] == usage, err
+        assert "Try 'snapverify watch --help' for help." in err
+        assert "check [OPTIONS]" not in err and "'snapverify check --help'" in err
+
+
+def test_verify_prints_no_raw_bytes_and_each_path_once(tmp_path: Path) -> None:
+    import os
+
+    local = _archived_snapshot(tmp_path)
+    archive = local.parent / "archive"
+    odd = archive / os.fsdecode(b"\xff\xfe-odd.warc.gz")  # a name that is not UTF-8
+    odd.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    manifest = archive / os.fsdecode(b"x\xff.manifest-sha256.txt")
+    manifest.write_bytes(b"0" * 64 + b"  gone\x1b[2J.md\n")  # an escape sequence in a name
+    database = tmp_path / "snapshots" / ".snapverify" / "history.sqlite3"
+    database.write_bytes(b"not a database " * 100)
+    for fmt in ("terminal", "json"):
+        code, out, err = run_cli("verify", str(local.parent), "--format", fmt)
+        assert code == 5, err
+        for text in (out, err):
+            assert not any("\udc80" <= c <= "\udcff" or c == "\x1b" for c in text)
+            assert "b'" not in text
+        assert "\\xff\\xfe-odd.warc.gz" in err and "gone\\x1b[2J.md: missing" in err
+        lines = err.splitlines()
+        assert len(lines) == 3, err  # the WARC, the manifest's entry, the history
+        for line in lines:
+            assert line.startswith("snapverify: error: ")
+            assert line.count(str(tmp_path)) == 1, line  # each path said once
+        if fmt == "json":
+            problems = json.loads(out)["problems"]
+            assert {p["path"].rsplit("/", 1)[-1] for p in problems} >= {
+                "\\xff\\xfe-odd.warc.gz",
+                "history.sqlite3",
+            }

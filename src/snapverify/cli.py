@@ -1073,8 +1073,13 @@ def watch(ctx: click.Context, every: str, times: int | None, check_args: tuple[s
 
     seconds = parse_interval(every)
     args = list(check_args)
-    # Bad check options fail now, not at the first round.
-    check.make_context("check", list(args), parent=ctx).close()
+    # Bad check options fail now, not at the first round, with watch's usage line (click
+    # would spell the nested context as "watch [CHECK ARGUMENTS]... check [OPTIONS]").
+    try:
+        check.make_context("check", list(args), parent=ctx).close()
+    except click.UsageError as exc:
+        hint = "(a check argument: see 'snapverify check --help')"
+        raise click.UsageError(f"{exc.format_message()} {hint}", ctx=ctx) from exc
 
     def once() -> int:
         ctx.meta[_ARGV_KEY] = ["check", *args]
