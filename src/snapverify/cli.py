@@ -42,6 +42,7 @@ from snapverify.report.terminal import render_terminal
 if TYPE_CHECKING:
     from snapverify.fetch.http import Rate
     from snapverify.pipeline.check import CheckOptions
+    from snapverify.pipeline.progress import ProgressCounts
 
 __all__ = [
     "REPORT_FORMATS",
@@ -384,11 +385,18 @@ def _check_stamp(_ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 class _Progress:
-    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    """A progress bar on stderr when it is a terminal; nothing otherwise.
+
+    Two rows: snapshots, and captures (whose total grows as listings answer), so
+    that one snapshot with many captures shows progress too.
+    """
 
     def __init__(self) -> None:
+        from snapverify.pipeline.progress import CheckProgress
+
         self._bar: Any = None
-        self._task: Any = None
+        self._tasks: dict[str, Any] = {}
+        self.counts = CheckProgress(self._show)
 
     def __enter__(self) -> _Progress:
         try:
@@ -400,22 +408,27 @@ class _Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self._bar = Progress(
-                TextColumn("checking"),
+                TextColumn("checking {task.description:<9}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 console=Console(stderr=True),
                 transient=True,
             )
+            self._tasks = {
+                "snapshots": self._bar.add_task("snapshots", total=None),
+                "captures": self._bar.add_task("captures", total=None),
+            }
             self._bar.start()
         return self
 
-    def start(self, total: int) -> None:
-        if self._bar is not None:
-            self._task = self._bar.add_task("check", total=total)
-
-    def advance(self, _result: CheckResult) -> None:
-        if self._bar is not None and self._task is not None:
-            self._bar.advance(self._task)
+    def _show(self, counts: ProgressCounts) -> None:
+        if self._bar is None:
+            return
+        for name, total, done in (
+            ("snapshots", counts.snapshots, counts.snapshots_done),
+            ("captures", counts.captures, counts.captures_done),
+        ):
+            self._bar.update(self._tasks[name], total=total or None, completed=done)
 
     def __exit__(self, *_exc: object) -> None:
         if self._bar is not None:
@@ -667,8 +680,7 @@ def check(
             options,
             record=not no_history,
             command=_command(),
-            on_result=progress.advance,
-            on_start=progress.start,
+            progress=progress.counts,
         )
     for result in results:
         if result.error is not None:
