@@ -164,6 +164,7 @@ CASES: dict[int, tuple[str, ...]] = {
         "tests/test_warc.py::test_every_flipped_byte_of_the_body_is_caught",
         "tests/test_warc.py::test_truncated_and_missing_digest",
         "tests/test_archive_cmd.py::test_verify_fails_on_a_flipped_byte_with_the_manifest_as_written_and_rebuilt",
+        "tests/test_reliability_cases.py::test_a_warc_cut_anywhere_but_between_records_fails_verify",
     ),
     # D. Report safety
     28: (

@@ -441,6 +441,11 @@ def verify_warc(path: Path) -> tuple[int, list[WarcProblem]]:
                     pass
                 count += 1
                 kind = record.rec_type
+                declared = record.rec_headers.get_header("Content-Length") or ""
+                if not declared.strip().isdigit():  # every WARC record has one
+                    cut = f"{kind} record: truncated or damaged header: no Content-Length"
+                    problems.append(WarcProblem(path, offset, cut))
+                    continue
                 digest = record.rec_headers.get_header("WARC-Block-Digest")
                 if kind in _DIGESTED and kind != "revisit" and not digest:
                     problems.append(WarcProblem(path, offset, f"{kind} record has no digest"))
@@ -449,6 +454,11 @@ def verify_warc(path: Path) -> tuple[int, list[WarcProblem]]:
                 if checker.passed is False:
                     for problem in checker.problems:
                         problems.append(WarcProblem(path, offset, f"{kind} record: {problem}"))
+                elif getattr(record.raw_stream, "limit", 0) > 0:
+                    # The file ended before the record's Content-Length: no digest was
+                    # ever compared, which is no pass.
+                    cut = f"{kind} record: truncated: the file ends before its Content-Length"
+                    problems.append(WarcProblem(path, offset, cut))
             _check_tail(stream, path, problems)
     except OSError as exc:
         problems.append(WarcProblem(path, None, f"unreadable: {exc.strerror or exc}"))
