@@ -393,7 +393,8 @@ def _retell(path: Path, said: str) -> None:
         offset = re.search(r"Offset: (\d+)", warning)
         if "Content-Length" in warning and offset:
             logger.warning(
-                "%s: the record before offset %s runs past its Content-Length (damaged?)",
+                "%s: offset %s: a record is not followed by a blank line (its Content-Length "
+                "is wrong, or the file is damaged)",
                 path,
                 offset[1],
             )
