@@ -304,10 +304,13 @@ def test_the_progress_bar_shows_only_on_a_terminal(monkeypatch: pytest.MonkeyPat
     for tty in (False, True):
         monkeypatch.setattr(sys, "stderr", Stream(tty))
         with cli._Progress() as progress:
-            progress.start(3)
+            progress.counts.start(3)
             shown = progress._bar is not None
             if shown:
-                progress.advance(None)  # type: ignore[arg-type]
-                (task,) = progress._bar.tasks
-                assert (task.total, task.completed) == (3, 1)
+                progress.counts.advance(None)  # type: ignore[arg-type]
+                progress.counts.listed(5)
+                progress.counts.fetched()
+                snapshots, captures = progress._bar.tasks
+                assert (snapshots.total, snapshots.completed) == (3, 1)
+                assert (captures.total, captures.completed) == (5, 1)
         assert shown is tty

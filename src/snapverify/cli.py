@@ -42,6 +42,7 @@ from snapverify.report.terminal import render_terminal
 if TYPE_CHECKING:
     from snapverify.fetch.http import Rate
     from snapverify.pipeline.check import CheckOptions
+    from snapverify.pipeline.progress import ProgressCounts
 
 __all__ = [
     "REPORT_FORMATS",
@@ -57,6 +58,8 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 REPORT_FORMATS: Final = ("terminal", "json", "markdown", "html")
+# report.history.HISTORY_FORMATS, spelled out so that --help need not import the history.
+_HISTORY_FORMATS: Final = ("terminal", "json", "markdown")
 EXIT_INTERNAL_ERROR: Final = 70  # sysexits EX_SOFTWARE
 EXIT_INTERRUPTED: Final = 130  # 128 + SIGINT, as shells report it
 _VERBOSE_KEY: Final = "snapverify.verbose"
@@ -103,6 +106,20 @@ def format_option(f: F) -> F:
         help="Report format. json follows the snapverify/check-v1 schema "
         "(JSON Lines for several snapshots); html is one self-contained page.",
     )(f)
+
+
+def _format_of(*choices: str, help_text: str) -> Callable[[F], F]:
+    """``-f/--format`` offering only ``choices``: the formats the command renders
+    (``format_option`` is this with every report format)."""
+    return click.option(
+        "-f",
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=help_text,
+    )
 
 
 def output_option(f: F) -> F:
@@ -368,11 +385,18 @@ def _check_stamp(_ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 class _Progress:
-    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    """A progress bar on stderr when it is a terminal; nothing otherwise.
+
+    Two rows: snapshots, and captures (whose total grows as listings answer), so
+    that one snapshot with many captures shows progress too.
+    """
 
     def __init__(self) -> None:
+        from snapverify.pipeline.progress import CheckProgress
+
         self._bar: Any = None
-        self._task: Any = None
+        self._tasks: dict[str, Any] = {}
+        self.counts = CheckProgress(self._show)
 
     def __enter__(self) -> _Progress:
         try:
@@ -384,22 +408,27 @@ class _Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self._bar = Progress(
-                TextColumn("checking"),
+                TextColumn("checking {task.description:<9}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 console=Console(stderr=True),
                 transient=True,
             )
+            self._tasks = {
+                "snapshots": self._bar.add_task("snapshots", total=None),
+                "captures": self._bar.add_task("captures", total=None),
+            }
             self._bar.start()
         return self
 
-    def start(self, total: int) -> None:
-        if self._bar is not None:
-            self._task = self._bar.add_task("check", total=total)
-
-    def advance(self, _result: CheckResult) -> None:
-        if self._bar is not None and self._task is not None:
-            self._bar.advance(self._task)
+    def _show(self, counts: ProgressCounts) -> None:
+        if self._bar is None:
+            return
+        for name, total, done in (
+            ("snapshots", counts.snapshots, counts.snapshots_done),
+            ("captures", counts.captures, counts.captures_done),
+        ):
+            self._bar.update(self._tasks[name], total=total or None, completed=done)
 
     def __exit__(self, *_exc: object) -> None:
         if self._bar is not None:
@@ -651,8 +680,7 @@ def check(
             options,
             record=not no_history,
             command=_command(),
-            on_result=progress.advance,
-            on_start=progress.start,
+            progress=progress.counts,
         )
     for result in results:
         if result.error is not None:
@@ -805,7 +833,7 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> timed
 )
 @_url_option
 @network_options
-@format_option
+@_format_of("terminal", "json", help_text="Output format: one line per file, or JSON Lines.")
 @verbose_option
 def archive(
     snapshots: tuple[Path, ...],
@@ -885,7 +913,7 @@ def _archive_line(result: Any) -> str:
     help="For FILE.wacz: a PEM file of CA certificates the timestamp tokens must verify "
     "against; repeatable.",
 )
-@format_option
+@_format_of("terminal", "json", help_text="Output format: a summary line, or one JSON object.")
 @verbose_option
 def verify(paths: tuple[Path, ...], store: Path | None, tsa_ca: tuple[Path, ...], fmt: str) -> None:
     """Recompute every stored digest: WARC records, manifests and local copies.
@@ -1129,9 +1157,14 @@ def _notify(url: str, results: Sequence[CheckResult], options: CheckOptions) -> 
         allow_private=options.allow_private,
         allow_networks=options.allow_networks,
     )
-    for delivery in notify(url, results, policy=policy):
-        if not delivery.ok:
-            click.echo(f"snapverify: warning: notification to {url}: {delivery.error}", err=True)
+    deliveries = notify(url, results, policy=policy)
+    failed = [delivery for delivery in deliveries if not delivery.ok]
+    if failed:
+        # One line however many reports failed: a dead webhook is one problem.
+        count = f" ({len(failed)} of {len(deliveries)} reports)" if len(deliveries) > 1 else ""
+        click.echo(
+            f"snapverify: warning: notification to {url}: {failed[0].error}{count}", err=True
+        )
 
 
 @main.command(context_settings=_CONTEXT_SETTINGS)
@@ -1163,7 +1196,7 @@ def ack(fingerprint: str, note: str | None, store: Path | None) -> None:
 @main.command(context_settings=_CONTEXT_SETTINGS)
 @click.argument("snapshot", required=False, type=click.Path(path_type=Path))
 @_store_option("The store folder (default: the nearest .snapverify/ above the snapshot).")
-@format_option
+@_format_of(*_HISTORY_FORMATS, help_text="Output format (json: the snapverify/history-v1 schema).")
 @output_option
 @verbose_option
 def history(snapshot: Path | None, store: Path | None, fmt: str, output: Path | None) -> None:
@@ -1238,8 +1271,13 @@ def watch(ctx: click.Context, every: str, times: int | None, check_args: tuple[s
 
     seconds = parse_interval(every)
     args = list(check_args)
-    # Bad check options fail now, not at the first round.
-    check.make_context("check", list(args), parent=ctx).close()
+    # Bad check options fail now, not at the first round, with watch's usage line (click
+    # would spell the nested context as "watch [CHECK ARGUMENTS]... check [OPTIONS]").
+    try:
+        check.make_context("check", list(args), parent=ctx).close()
+    except click.UsageError as exc:
+        hint = "(a check argument: see 'snapverify check --help')"
+        raise click.UsageError(f"{exc.format_message()} {hint}", ctx=ctx) from exc
 
     def once() -> int:
         ctx.meta[_ARGV_KEY] = ["check", *args]
@@ -1290,7 +1328,21 @@ def _render(results: Sequence[CheckResult], fmt: str, *, to_terminal: bool) -> s
         from snapverify.report.html import render_html
 
         return render_html(results)
-    return render_terminal(results, color=to_terminal and _use_color())
+    width = _terminal_width() if to_terminal else None
+    return render_terminal(results, color=to_terminal and _use_color(), width=width)
+
+
+def _terminal_width() -> int | None:
+    """The terminal's width when stdout is one; None (never wrap) for a file, a pipe or
+    cron's mail, where a hard line break would cut a URL or a finding in two."""
+    import shutil
+
+    try:
+        if not sys.stdout.isatty():
+            return None
+    except ValueError:  # closed stream
+        return None
+    return shutil.get_terminal_size().columns
 
 
 def _use_color() -> bool:

@@ -8,8 +8,8 @@ prints) to ``URL``, with ``Content-Type: application/json`` and the header
 
 The request goes through the address policy of the check (a private or loopback
 webhook needs ``--allow-private-addresses`` or ``--allow-network``), follows no
-redirect, and is not retried. A failed notification is logged and reported to the
-caller; it never changes the check's exit code.
+redirect, and is not retried. A failed notification is reported to the caller (who
+tells the user, once) and logged at INFO; it never changes the check's exit code.
 """
 
 from __future__ import annotations
@@ -99,12 +99,12 @@ async def _send(
                 )
             except SnapverifyError as exc:  # the policy refused the webhook's address
                 error = exc.describe()
-                logger.warning("notification to %s refused: %s", url, error)
+                logger.info("notification to %s refused: %s", url, error)
                 deliveries.append(Delivery(snapshot, None, error))
                 continue
             except httpx.HTTPError as exc:
                 error = network_error(exc, url, in_body=False).message
-                logger.warning("notification to %s failed: %s", url, error)
+                logger.info("notification to %s failed: %s", url, error)
                 deliveries.append(Delivery(snapshot, None, error))
                 continue
             delivery = Delivery(snapshot, response.status_code)
@@ -112,6 +112,6 @@ async def _send(
                 delivery = Delivery(
                     snapshot, response.status_code, f"the webhook answered {response.status_code}"
                 )
-                logger.warning("notification to %s: answered %s", url, response.status_code)
+                logger.info("notification to %s: answered %s", url, response.status_code)
             deliveries.append(delivery)
     return deliveries

@@ -47,6 +47,7 @@ from snapverify.models import (
 from snapverify.pipeline.files import compile_ignore, failed_result, snapshot_info
 from snapverify.pipeline.linkstep import probe_soft_404, with_links
 from snapverify.pipeline.offline import check_offline
+from snapverify.pipeline.progress import CheckProgress
 from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
 from snapverify.snapshot import find_local_copies, find_store, read_local_copy
 from snapverify.store.cache import CachedCapture, CaptureCache
@@ -67,6 +68,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 _LATE = "the check's deadline passed before an answer"
 # The note of a snapshot for which nothing at all answered (the CLI says so in one line).
@@ -186,6 +188,7 @@ class Run:
         self.captures: dict[tuple[str, str], asyncio.Task[FetchedCapture]] = {}
         self.documents: dict[str, Document | str] = {}  # payload sha256 -> doc or error
         self.hosts: dict[str, asyncio.Semaphore] = {}  # "kind host" -> slots
+        self.progress: CheckProgress | None = None  # counts captures for a progress bar
         # Links: each distinct URL asked once per run; over the network only when the
         # live web is asked at all (not with --no-live or --no-links).
         self.links = LinkChecker(
@@ -345,7 +348,17 @@ async def _check_one(run: Run, path: Path) -> CheckResult:
     loop = asyncio.get_running_loop()
     until = loop.time() + options.check_deadline
     late = FetchedCapture.failed(_LATE)
-    results = await asyncio.gather(*(_within(job, until, late) for _c, job in jobs))
+    progress = run.progress
+    if progress is not None:
+        progress.listed(len(jobs))
+
+    async def settled(job: Awaitable[FetchedCapture]) -> FetchedCapture:
+        fetched = await _within(job, until, late)
+        if progress is not None:
+            progress.fetched()
+        return fetched
+
+    results = await asyncio.gather(*(settled(job) for _c, job in jobs))
     fetched_live = None
     if live_task is not None:
         late_live = LiveFetch(url, Outcome.UNREACHABLE, None, None, _LATE, "deadline")
@@ -495,6 +508,7 @@ async def check_snapshots(
     resolver: Resolver | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    progress: CheckProgress | None = None,
 ) -> list[CheckResult]:
     """Check every snapshot under ``paths`` (async).
 
@@ -505,6 +519,7 @@ async def check_snapshots(
         resolver: the name resolver of the address policy (tests pass a stub).
         on_result: called as each snapshot's check ends (progress).
         on_start: called with the number of snapshots found, before any is checked.
+        progress: counts snapshots and captures as they are checked and fetched.
 
     Returns:
         One result per local copy, in the order found. A snapshot that could not
@@ -514,6 +529,9 @@ async def check_snapshots(
         UsageError: no local copy under ``paths``, or a bad option.
     """
     options = options or CheckOptions()
+    if progress is not None:
+        on_start = _then(on_start, progress.start)
+        on_result = _then(on_result, progress.advance)
     copies = find_local_copies(list(paths))
     if options.url and len(copies) > 1:
         raise UsageError("--url names one article: give one snapshot with it")
@@ -541,6 +559,7 @@ async def check_snapshots(
             resolver=resolver,
         )
     run = Run(client, archives, cache, options)
+    run.progress = progress
     gate = asyncio.Semaphore(max(1, options.concurrency))
 
     async def one(path: Path) -> CheckResult:
@@ -555,6 +574,17 @@ async def check_snapshots(
     finally:
         if owned:
             await client.aclose()
+
+
+def _then(first: Callable[[A], None] | None, then: Callable[[A], None]) -> Callable[[A], None]:
+    """``first`` (when given), then ``then``: two listeners in one callback."""
+
+    def both(value: A) -> None:
+        if first is not None:
+            first(value)
+        then(value)
+
+    return both
 
 
 async def _offline(
@@ -593,6 +623,7 @@ def check(
     resolver: Resolver | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    progress: CheckProgress | None = None,
 ) -> list[CheckResult]:
     """Check snapshots against the live page and every archived capture.
 
@@ -603,5 +634,12 @@ def check(
         >>> results = check([Path("snapshots")], CheckOptions(max_captures=10))  # doctest: +SKIP
     """
     return asyncio.run(
-        check_snapshots(paths, options, resolver=resolver, on_result=on_result, on_start=on_start)
+        check_snapshots(
+            paths,
+            options,
+            resolver=resolver,
+            on_result=on_result,
+            on_start=on_start,
+            progress=progress,
+        )
     )

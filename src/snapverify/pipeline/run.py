@@ -15,6 +15,7 @@ from pathlib import Path
 from snapverify.fetch.policy import Resolver
 from snapverify.models import CheckResult
 from snapverify.pipeline.check import CheckOptions, check
+from snapverify.pipeline.progress import CheckProgress
 from snapverify.snapshot import find_local_copies, find_store
 from snapverify.store.history import History
 from snapverify.store.lock import hold_lock
@@ -31,6 +32,7 @@ def run_check(
     resolver: Resolver | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    progress: CheckProgress | None = None,
 ) -> list[CheckResult]:
     """Check snapshots under the store's lock and record the results in its history.
 
@@ -44,6 +46,7 @@ def run_check(
         resolver: the address policy's name resolver (tests pass a stub).
         on_result: called as each snapshot's check ends (progress).
         on_start: called with the number of snapshots found.
+        progress: counts snapshots and captures as they are checked and fetched.
 
     Returns:
         One result per local copy, annotated by the history when ``record``.
@@ -62,7 +65,12 @@ def run_check(
         options = dataclasses.replace(options, store=store)
     with hold_lock(store):
         results = check(
-            copies or paths, options, resolver=resolver, on_result=on_result, on_start=on_start
+            copies or paths,
+            options,
+            resolver=resolver,
+            on_result=on_result,
+            on_start=on_start,
+            progress=progress,
         )
         if command is not None:
             results = [dataclasses.replace(r, command=command) for r in results]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from snapverify.errors import InputError, SnapverifyError
+from snapverify.report import printable
 from snapverify.snapshot import (
     ARCHIVE_DIR,
     STORE_DIR,
@@ -136,7 +137,9 @@ class _Verifier:
                 history.close()
 
     def fail(self, path: Path, problem: str) -> None:
-        self.problems.append(VerifyProblem(str(path), problem))
+        # Printable (a file name's undecodable bytes as \xff), and the path said once.
+        shown = printable(str(path))
+        self.problems.append(VerifyProblem(shown, printable(problem.removeprefix(f"{path}: "))))
 
     def warc(self, path: Path) -> None:
         if not self._first(path):
@@ -159,7 +162,7 @@ class _Verifier:
             self.fail(path, f"unreadable: {exc.strerror or exc}")
             return
         except ValueError as exc:
-            self.problems.append(VerifyProblem(str(path), str(exc).removeprefix(f"{path}: ")))
+            self.fail(path, str(exc))
             return
         for entry in entries:
             target = path.parent / entry.path
@@ -191,7 +194,7 @@ class _Verifier:
             if path.name.startswith(".") or not path.is_file() or is_manifest(path):
                 continue
             if path.resolve() not in self.listed:
-                self.unlisted.append(str(path))
+                self.unlisted.append(printable(str(path)))
 
     def local_copy(self, path: Path) -> None:
         if not self._first(path):
@@ -204,7 +207,7 @@ class _Verifier:
         self.copies += 1
         recorded, where = self._recorded(path)
         if recorded is None:
-            self.not_recorded.append(str(path))
+            self.not_recorded.append(printable(str(path)))
         elif recorded != actual:
             self.fail(
                 path,

@@ -36,6 +36,7 @@ __all__ = [
     "findings_summary",
     "format_similarity",
     "format_time",
+    "printable",
     "safe_url",
     "source_outcome",
     "split_findings",
@@ -72,6 +73,24 @@ def clean_text(text: str) -> str:
         The text on one line, without control characters, stripped.
     """
     return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def printable(text: str) -> str:
+    """``text`` (a message, a file name) as one printable line that names what it shows.
+
+    Bytes a file name holds that are not UTF-8 (Python keeps them as lone surrogates,
+    which no UTF-8 stream can write) show as ``\\xff``; control characters (an escape
+    sequence in a name) as ``\\x1b``; whitespace runs become one space.
+
+    Args:
+        text: any text, such as ``str(path)`` or an error message.
+
+    Returns:
+        The text, safe to print on any terminal and encodable as UTF-8.
+    """
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = " ".join(text.split())
+    return _CONTROL.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -183,7 +202,7 @@ def describe_location(finding: Finding) -> str:
     (``title``), or the link's URL. Empty when the finding carries none of these.
     """
     if finding.kind.is_link and finding.url:
-        where = truncate(finding.url, 120)
+        where = clean_text(finding.url)  # whole: a URL cut short cannot be followed
         if finding.local_block is not None:
             where += f" (block {finding.local_block})"
         return where

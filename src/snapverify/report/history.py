@@ -16,9 +16,10 @@ from snapverify.report import clean_text, format_time, truncate
 from snapverify.report.markdown import escape
 from snapverify.store.history import CheckRecord, FindingSpan
 
-__all__ = ["HISTORY_SCHEMA", "SnapshotHistory", "render_history"]
+__all__ = ["HISTORY_FORMATS", "HISTORY_SCHEMA", "SnapshotHistory", "render_history"]
 
 HISTORY_SCHEMA: Final = "snapverify/history-v1"
+HISTORY_FORMATS: Final = ("terminal", "json", "markdown")
 _DETAIL_CHARS: Final = 90
 _RED, _GREEN, _YELLOW, _DIM, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[2m", "\x1b[0m"
 _VERDICT_COLOR: Final = {"changed": _RED, "unchanged": _GREEN, "unverifiable": _YELLOW}
@@ -45,12 +46,17 @@ def render_history(entries: Sequence[SnapshotHistory], fmt: str, *, color: bool 
 
     Args:
         entries: one per snapshot.
-        fmt: ``terminal``, ``json`` or ``markdown``.
+        fmt: ``terminal``, ``json`` or ``markdown`` (:data:`HISTORY_FORMATS`).
         color: ANSI colours (terminal format only).
 
     Returns:
         The report, ending with a newline.
+
+    Raises:
+        ValueError: ``fmt`` is not one of :data:`HISTORY_FORMATS`.
     """
+    if fmt not in HISTORY_FORMATS:
+        raise ValueError(f"history: no {fmt!r} format (only {', '.join(HISTORY_FORMATS)})")
     if fmt == "json":
         data = {"schema": HISTORY_SCHEMA, "snapshots": [e.as_dict() for e in entries]}
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -41,6 +41,10 @@ _DELETE_STYLE = "bold red"
 _INSERT_STYLE = "bold green"
 _INDENT = 5
 _MAX_LISTED_SOURCES = 4
+# The console width when nothing wraps: wider than any line a report holds (passages
+# are cut at PASSAGE_LIMIT), so rich never breaks one; rules are drawn narrower.
+_UNWRAPPED = 1 << 20
+_RULE_WIDTH = 80
 
 
 def render_terminal(
@@ -51,8 +55,9 @@ def render_terminal(
     Args:
         results: the outcomes of checking one or more snapshots.
         color: emit ANSI colours and styles; ``False`` gives plain text.
-        width: wrap lines at this many columns; ``None`` uses the terminal's
-            width (or 80 when there is no terminal).
+        width: wrap lines at this many columns (a terminal's width); ``None``
+            never wraps, so a file, a pipe or cron's mail gets each line whole
+            (a long URL stays one line that can be copied).
 
     Returns:
         The report, ending with a newline.
@@ -63,18 +68,18 @@ def render_terminal(
         force_terminal=color,
         no_color=not color,
         color_system="standard" if color else None,
-        width=width,
+        width=_UNWRAPPED if width is None else width,
         markup=False,
         emoji=False,
         highlight=False,
     )
     for index, result in enumerate(results):
         if index:
-            console.print(Rule(style="dim"))
+            console.print(Rule(style="dim"), width=min(console.width, _RULE_WIDTH))
         console.print(_snapshot(result))
     text = buffer.getvalue()
-    if not color:
-        # rich may pad lines to the width with spaces; plain text need not keep them.
+    if not color or width is None:
+        # rich pads lines to the width with spaces; nothing needs to keep them.
         text = "\n".join(line.rstrip() for line in text.split("\n"))
     return text
 
@@ -156,7 +161,7 @@ def _links(links: Sequence[LinkCheck]) -> Text:
             "" if link.status is None else str(link.status),
             str(link.outcome) + (" (cached)" if link.cached else ""),
             truncate(link.text, 40),
-            truncate(link.url or "(lost, not recovered)", 160),
+            clean_text(link.url or "(lost, not recovered)"),
         )
         for link in links
     ]
@@ -171,7 +176,7 @@ def _links(links: Sequence[LinkCheck]) -> Text:
         archived = links[index - 1].archive_url if index else None
         if archived:
             text.append("\n" + " " * indent)
-            text.append(f"archived: {truncate(archived, 160)}", style="dim")
+            text.append(f"archived: {clean_text(archived)}", style="dim")
     return text
 
 
@@ -196,8 +201,9 @@ def _timeline(sources: Sequence[Source], provenance: str | None) -> Text:
         )
         for source in ordered
     ]
+    # Each column as wide as its longest cell: an id is never cut, and the columns
+    # after it stay aligned however long it is.
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
-    widths[1] = min(widths[1], 48)
     text = Text()
     for index, (time, source_id, kind, outcome, similarity) in enumerate(rows):
         source = ordered[index - 1] if index else None
@@ -278,7 +284,9 @@ def _evidence(finding: Finding) -> list[Text]:
         if facts:
             lines.append(_passage("status", ", ".join(facts)))
         if finding.archive_url:
-            lines.append(_passage("archived copy", finding.archive_url))
+            line = Text("archived copy: ", style="dim")
+            line.append(clean_text(finding.archive_url))  # a URL cut short is no URL
+            lines.append(line)
     else:
         if finding.local_text:
             lines.append(_passage("local copy", finding.local_text))

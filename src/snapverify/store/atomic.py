@@ -16,7 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["KILL_ENV", "kill_point", "remove_stale_temporaries", "write_atomic", "write_new"]
+__all__ = [
+    "KILL_ENV",
+    "current_umask",
+    "kill_point",
+    "remove_stale_temporaries",
+    "write_atomic",
+    "write_new",
+]
 
 
 def write_atomic(
@@ -86,6 +93,21 @@ def kill_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows.
+
+    Linux shows it in ``/proc/self/status``; elsewhere it is set and set back (the only
+    portable way to read it), which is safe as long as no other thread creates files.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _temporary(folder: Path) -> tuple[int, str]:
     # The writer's pid is in the name, so a later run knows whether its writer is gone.
     return tempfile.mkstemp(dir=folder, prefix=f".tmp-{os.getpid()}-", suffix=".part")
@@ -97,6 +119,7 @@ def write_new(
     write: Callable[[BinaryIO], object],
     *,
     point: str = "write",
+    mode: int | None = None,
 ) -> Path:
     """Write a new file under a name no other file has, and never replace one.
 
@@ -113,6 +136,8 @@ def write_new(
         point: the prefix of this write's kill points (:func:`kill_point`):
             ``<point>:started``, ``<point>:written`` (before fsync), ``<point>:synced``,
             ``<point>:linked`` (final name present, temporary still there).
+        mode: permission bits of the file; by default those of any new file under the
+            umask (0o644 under 022), as ``open`` and SQLite give, not ``mkstemp``'s 0o600.
 
     Returns:
         The final path.
@@ -125,6 +150,7 @@ def write_new(
     handle, temporary = _temporary(folder)
     try:
         with os.fdopen(handle, "wb") as stream:
+            os.fchmod(stream.fileno(), 0o666 & ~current_umask() if mode is None else mode)
             kill_point(f"{point}:started")
             write(stream)
             stream.flush()

@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 import ssl
 import zlib
 from collections import Counter
@@ -395,8 +396,12 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
     pages: list[StoredPage] = []
     metadata: dict[str, dict[str, str]] = {}
     certificates: dict[str, str] = {}
+    said = io.StringIO()  # warcio writes multi-line warnings to stderr: one line each here
     try:
-        with io.BytesIO(data) if data is not None else path.open("rb") as stream:
+        with (
+            io.BytesIO(data) if data is not None else path.open("rb") as stream,
+            contextlib.redirect_stderr(said),
+        ):
             records = ArchiveIterator(stream)
             for record in records:
                 kind = record.rec_type
@@ -444,6 +449,8 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
                 )
     except (ArchiveLoadFailed, zlib.error, EOFError, ValueError) as exc:
         raise ValueError(f"{path}: not a readable WARC: {_say(exc)}") from exc
+    finally:
+        _retell(path, said.getvalue())
     out = []
     for page in pages:
         fields = metadata.get(page.record_id, {})
@@ -458,6 +465,23 @@ def _read_all(stream: Any) -> bytes:
     while chunk := stream.read(1 << 16):
         parts.append(chunk)
     return b"".join(parts)
+
+
+def _retell(path: Path, said: str) -> None:
+    """Log what warcio wrote to stderr during a read as one line per warning."""
+    for warning in re.split(r"\n(?=\s*WARNING)", said.strip()):
+        if not warning:
+            continue
+        offset = re.search(r"Offset: (\d+)", warning)
+        if "Content-Length" in warning and offset:
+            logger.warning(
+                "%s: offset %s: a record is not followed by a blank line (its Content-Length "
+                "is wrong, or the file is damaged)",
+                path,
+                offset[1],
+            )
+        else:
+            logger.warning("%s: %s", path, _say(warning.strip()))
 
 
 def _say(exc: BaseException | str) -> str:
@@ -500,6 +524,11 @@ def verify_warc(path: Path) -> tuple[int, list[WarcProblem]]:
                     pass
                 count += 1
                 kind = record.rec_type
+                declared = record.rec_headers.get_header("Content-Length") or ""
+                if not declared.strip().isdigit():  # every WARC record has one
+                    cut = f"{kind} record: truncated or damaged header: no Content-Length"
+                    problems.append(WarcProblem(path, offset, cut))
+                    continue
                 digest = record.rec_headers.get_header("WARC-Block-Digest")
                 if kind in _DIGESTED and kind != "revisit" and not digest:
                     problems.append(WarcProblem(path, offset, f"{kind} record has no digest"))
@@ -508,6 +537,11 @@ def verify_warc(path: Path) -> tuple[int, list[WarcProblem]]:
                 if checker.passed is False:
                     for problem in checker.problems:
                         problems.append(WarcProblem(path, offset, f"{kind} record: {problem}"))
+                elif getattr(record.raw_stream, "limit", 0) > 0:
+                    # The file ended before the record's Content-Length: no digest was
+                    # ever compared, which is no pass.
+                    cut = f"{kind} record: truncated: the file ends before its Content-Length"
+                    problems.append(WarcProblem(path, offset, cut))
             _check_tail(stream, path, problems)
     except OSError as exc:
         problems.append(WarcProblem(path, None, f"unreadable: {exc.strerror or exc}"))
