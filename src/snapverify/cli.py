@@ -1063,15 +1063,7 @@ def _verify_bundles(paths: Sequence[Path], tsa_ca: Sequence[Path], fmt: str) -> 
     help="Seconds to connect and between reads, per TSA.",
 )
 @_store_option("The store holding the check (default: the nearest .snapverify/ above it).")
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["terminal", "json"]),
-    default="terminal",
-    show_default=True,
-    help="How to say what was written.",
-)
+@_format_of("terminal", "json", help_text="How to say what was written.")
 @verbose_option
 def evidence(
     snapshot: Path,
