@@ -162,6 +162,7 @@ def result_from_dict(data: Mapping[str, Any]) -> CheckResult:
         checked_at=_time(data, "checked_at"),
         command=_opt(data, "command", str),
         version=_opt(data, "version", str),
+        store=_opt(data, "store", str),
     )
 
 
