@@ -230,7 +230,7 @@ def _guarded(
 ) -> Callable[Concatenate[History, _P], _R]:
     """Database errors and records that do not decode become one-line snapverify errors."""
 
-    def guarded(self: History, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+    def guarded(self: History, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return method(self, *args, **kwargs)
         except SnapverifyError:
