@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from snapverify.errors import InputError, SnapverifyError
+from snapverify.errors import InputError, SnapverifyError, UsageError
 from snapverify.snapshot import (
     ARCHIVE_DIR,
     STORE_DIR,
@@ -226,6 +226,8 @@ class _Verifier:
             return None
         try:
             history = History.open(store)
+        except UsageError:
+            raise  # a newer schema: exit 2, as for every command
         except SnapverifyError as exc:
             self.fail(database, exc.message)
             return None
