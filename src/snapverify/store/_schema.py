@@ -8,6 +8,7 @@ stored as zlib-compressed JSON (BLOBs): a check report is mostly repeated text.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,6 +109,8 @@ def migrate(db: sqlite3.Connection, path: Path, upto: int = SCHEMA_VERSION) -> N
             )
             db.execute(f"PRAGMA user_version = {number}")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # SQLite rolls back by itself after some errors (disk full)
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")

@@ -30,6 +30,7 @@ migrations, recorded in the database (``PRAGMA user_version`` and the
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -244,6 +245,14 @@ def _guarded(
     return guarded
 
 
+def _rollback(db: sqlite3.Connection) -> None:
+    """Roll back what is left of a failed transaction: SQLite has already rolled back
+    after some errors (a full disk), and a second ROLLBACK would hide the first error."""
+    if db.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+
+
 def _use_wal(connection: sqlite3.Connection) -> None:
     """Switch the database to WAL (it stays so): once, by whichever process comes first.
 
@@ -409,7 +418,7 @@ class History:
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            _rollback(self._db)
             raise
         self._db.execute("COMMIT")
 
