@@ -384,3 +384,32 @@ def test_a_full_disk_at_the_report_keeps_the_old_report(
     assert err.strip().splitlines()[-1] == f"snapverify: error: no space left on device: {report}"
     assert report.read_text("utf-8") == "the previous report\n"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")) == []
+
+
+def test_a_full_disk_under_the_capture_cache_reports_then_exits_5(
+    mt_site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real check of captures served by pywb, whose cache writes find the disk full: the
+    report comes out (and is recorded), then exit 5 naming the file; no temporary file."""
+    from snapverify.store import atomic
+
+    store = mt_site.local.parent.parent / ".snapverify"
+
+    def full(_descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    args = ("check", str(mt_site.local), *mt_site.args, "--no-live", "-f", "json")
+    code, out, err = run_cli(*args)
+    assert code == 5
+    report = json.loads(out)
+    assert report["exit_code"] == 1 and report["store"] == str(store)
+    line = err.strip().splitlines()[-1]
+    assert line.startswith(f"snapverify: error: no space left on device: {store / 'cache'}")
+    assert "internal error" not in err
+    assert [p for p in store.rglob("*") if p.name.startswith(".tmp-")] == []
+    assert not list((store / "cache").rglob("objects/*/*"))  # nothing half-kept
+    assert _rows(store) == 1  # the check itself was recorded
+    monkeypatch.undo()
+    code, _, err = run_cli(*args)
+    assert code == 1, err  # room again: the same check, as usual

@@ -684,7 +684,7 @@ def check(
         snapverify check snapshots/my-article --offline
     """
     from snapverify.pipeline import OFFLINE, CheckOptions
-    from snapverify.pipeline.run import NotRecorded, run_check
+    from snapverify.pipeline.run import NotKept, run_check
     from snapverify.pipeline.schedule import new_only_exit_code
 
     _check_range(start, end)
@@ -706,7 +706,7 @@ def check(
     if no_history and (new_only or notify_url):
         option = "--new-only" if new_only else "--notify"
         raise UsageError(f"{option} needs the history: drop --no-history")
-    not_recorded: NotRecorded | None = None
+    not_kept: NotKept | None = None
     with _Progress() as progress:
         try:
             results = run_check(
@@ -717,16 +717,16 @@ def check(
                 on_result=progress.advance,
                 on_start=progress.start,
             )
-        except NotRecorded as exc:
+        except NotKept as exc:
             # The check itself ran: its report is printed and written, then exit 5.
-            not_recorded, results = exc, exc.results
+            not_kept, results = exc, exc.results
     for result in results:
         if result.error is not None:
             click.echo(f"snapverify: error: {result.error}", err=True)
-    if not_recorded is not None:
+    if not_kept is not None:
         if shown := _shown(results, fmt):
             _emit(_render(shown, fmt, to_terminal=output is None), output)
-        _fail(f"snapverify: error: {not_recorded.describe()}", not_recorded.exit_code)
+        _fail(f"snapverify: error: {not_kept.describe()}", not_kept.exit_code)
     if notify_url is not None:
         _notify(notify_url, results, options)
     code = combined_exit_code([new_only_exit_code(r) if new_only else r.exit_code for r in results])

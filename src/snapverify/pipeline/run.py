@@ -18,16 +18,17 @@ from snapverify.fetch.policy import Resolver
 from snapverify.models import CheckResult
 from snapverify.pipeline.check import CheckOptions, check
 from snapverify.snapshot import find_local_copies, find_store
-from snapverify.store.access import read_only_message, store_writable
+from snapverify.store.access import NO_SPACE_NOTE, read_only_message, store_writable
 from snapverify.store.history import History
 from snapverify.store.lock import hold_lock
 
-__all__ = ["NotRecorded", "check_paths", "run_check"]
+__all__ = ["NotKept", "check_paths", "run_check"]
 
 
-class NotRecorded(IntegrityError):
-    """The check ran, but its results could not be recorded in the history (damaged,
-    full disk). ``results`` holds them, unannotated, so they can still be reported.
+class NotKept(IntegrityError):
+    """The check ran, but what it found could not all be kept: the history could not
+    record it (damaged, full disk), or a full disk kept captures out of the cache (exit 5).
+    ``results`` holds the results, so they can still be reported.
 
     Attributes:
         results: the check's results.
@@ -88,8 +89,9 @@ def run_check(
         UsageError: a path that does not exist, a folder without local copies, or a
             bad option (nothing was read or written).
         ReadOnlyStore: ``record`` asked of a store that cannot be written.
-        NotRecorded: the check ran but the history could not record it (damaged,
-            full disk); the results are in the error.
+        NotKept: the check ran but the history could not record it (damaged, full
+            disk), or a full disk kept captures out of the cache; the results are in
+            the error.
     """
     options = options or CheckOptions()
     # Found once: the check is given the local copies, not the folders to walk again.
@@ -109,10 +111,13 @@ def run_check(
         results = [
             dataclasses.replace(r, command=command or r.command, store=str(store)) for r in results
         ]
-        if not record:
-            return results
-        try:
-            with History.open(store) as history:
-                return [history.record_check(result) for result in results]
-        except IntegrityError as exc:
-            raise NotRecorded(f"{exc.describe()} (this check was not recorded)", results) from exc
+        if record:
+            try:
+                with History.open(store) as history:
+                    results = [history.record_check(result) for result in results]
+            except IntegrityError as exc:
+                raise NotKept(f"{exc.describe()} (this check was not recorded)", results) from exc
+    full = next((n for r in results for n in r.notes if n.startswith(NO_SPACE_NOTE)), None)
+    if full is not None:
+        raise NotKept(full.removeprefix(NO_SPACE_NOTE), results)
+    return results

@@ -14,9 +14,18 @@ from typing import Final
 
 from snapverify.errors import ReadOnlyStore, SnapverifyError, StorageError
 
-__all__ = ["describe_os_error", "read_only_message", "storage_error", "store_writable"]
+__all__ = [
+    "NO_SPACE",
+    "NO_SPACE_NOTE",
+    "describe_os_error",
+    "read_only_message",
+    "storage_error",
+    "store_writable",
+]
 
-_NO_SPACE: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
+NO_SPACE: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
+NO_SPACE_NOTE: Final = "not kept: "
+"""The start of a result's note saying what a full disk kept out of the store."""
 _READ_ONLY: Final = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
 
@@ -54,7 +63,7 @@ def read_only_message(store: Path) -> str:
 def describe_os_error(exc: OSError, path: Path | str | None = None) -> str:
     """One line for a failed write: ``no space left on device: FILE`` for a full disk."""
     where = path if path is not None else exc.filename
-    if exc.errno in _NO_SPACE:
+    if exc.errno in NO_SPACE:
         return f"no space left on device: {where}"
     reason = exc.strerror or str(exc)
     return f"{where}: {reason}" if where is not None else reason
