@@ -413,3 +413,24 @@ def test_a_full_disk_under_the_capture_cache_reports_then_exits_5(
     monkeypatch.undo()
     code, _, err = run_cli(*args)
     assert code == 1, err  # room again: the same check, as usual
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["archive", "nowhere"],
+        ["verify", "nowhere"],
+        ["history", "nowhere"],
+        ["report", "nowhere"],
+        ["fix-links", "nowhere"],
+        ["compare", "nowhere", "other.html"],
+    ],
+)
+def test_every_command_names_a_missing_path_in_one_line_and_creates_nothing(
+    tmp_path: Path, args: list[str]
+) -> None:
+    code, out, err = run_cli(*args)
+    assert code == 2 and out == ""
+    line = _one_line(err)
+    assert line.startswith("snapverify: error: nowhere: ")
+    assert _stores(tmp_path) == []

@@ -917,8 +917,10 @@ def archive(
     """
     from snapverify.pipeline.archive import ArchiveOptions
     from snapverify.pipeline.archive import archive as run_archive
+    from snapverify.pipeline.run import check_paths
 
     paths = _snapshot_paths(snapshots)
+    check_paths(paths)  # a missing path or an empty folder: one line, nothing written
     settings = network.settings(paths[0], max_captures=max_captures)
     options = ArchiveOptions(
         captures=captures, save=save, min_age=min_age, live=not no_live, url=url, **settings
@@ -1077,6 +1079,8 @@ def history(snapshot: Path | None, store: Path | None, fmt: str, output: Path | 
     from snapverify.report.history import SnapshotHistory, render_history
     from snapverify.store.history import HISTORY_FILE, History
 
+    if snapshot is not None and not snapshot.exists():
+        raise UsageError(f"{snapshot}: no such file or folder", url=str(snapshot))
     store_dir = _default_store(store, snapshot)
     if not (store_dir / HISTORY_FILE).is_file():
         raise UsageError(f"{store_dir / HISTORY_FILE}: no history yet: run a check first")
