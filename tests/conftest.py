@@ -77,6 +77,10 @@ def _hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
         folder = tmp_path / ".xdg" / name.removeprefix("XDG_").removesuffix("_HOME").lower()
         monkeypatch.setenv(name, str(folder))
+    # The user's own settings never change a result (SNAPVERIFY_SHARED only says where
+    # the real data lies).
+    for name in ("SNAPVERIFY_ALLOW_PRIVATE", "SNAPVERIFY_TEST_KILL_AT"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
 

@@ -434,3 +434,17 @@ def test_every_command_names_a_missing_path_in_one_line_and_creates_nothing(
     line = _one_line(err)
     assert line.startswith("snapverify: error: nowhere: ")
     assert _stores(tmp_path) == []
+
+
+def test_archive_refuses_a_newer_history_schema_before_writing(
+    mt_site: Any, tmp_path: Path
+) -> None:
+    store = mt_site.local.parent.parent / ".snapverify"
+    assert run_cli("check", str(mt_site.local), *OFFLINE)[0] == 4
+    with sqlite3.connect(store / HISTORY_FILE) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    code, out, err = run_cli("archive", str(mt_site.local), *mt_site.args)
+    assert code == 2 and out == ""
+    assert "newer than this snapverify" in _one_line(err)
+    assert not (mt_site.local.parent / "archive").exists()
+    assert mt_site.origin.requests() == []  # nothing was even fetched

@@ -918,10 +918,13 @@ def archive(
     from snapverify.pipeline.archive import ArchiveOptions
     from snapverify.pipeline.archive import archive as run_archive
     from snapverify.pipeline.run import check_paths
+    from snapverify.store.history import check_schema
 
     paths = _snapshot_paths(snapshots)
     check_paths(paths)  # a missing path or an empty folder: one line, nothing written
     settings = network.settings(paths[0], max_captures=max_captures)
+    # A history this version cannot write is refused before anything is archived.
+    check_schema(settings["store"])
     options = ArchiveOptions(
         captures=captures, save=save, min_age=min_age, live=not no_live, url=url, **settings
     )

@@ -67,6 +67,7 @@ __all__ = [
     "CheckRecord",
     "FindingSpan",
     "History",
+    "check_schema",
     "snapshot_key",
 ]
 
@@ -104,6 +105,27 @@ def snapshot_key(path: Path, store: Path | None = None) -> str:
         return target.resolve().relative_to(store.parent).as_posix()
     except ValueError:
         return target.as_posix()
+
+
+def check_schema(store_dir: Path) -> None:
+    """Refuse a history made by a newer snapverify before a command writes anything.
+
+    Raises:
+        UsageError: the database's schema is newer than this version knows (exit 2).
+    """
+    path = Path(store_dir) / HISTORY_FILE
+    if not path.is_file():
+        return
+    try:
+        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return  # opening it for real says what is wrong
+    try:
+        check_version(connection, path)
+    except sqlite3.Error:
+        pass
+    finally:
+        connection.close()
 
 
 def _now() -> datetime:
