@@ -129,3 +129,25 @@ def test_a_check_that_must_record_says_the_store_is_read_only(
     code, _, err = _reader("check", str(local), "--offline", "--store", str(other))
     assert code == 4, err
     assert (other / "history.sqlite3").is_file()
+
+
+def test_a_write_protected_history_file_alone(tmp_path: Path) -> None:
+    """The folder writable, the database not: reading works, writing says read-only."""
+    local = seed_snapshot(tmp_path)
+    assert run_cli("check", str(local), "--offline")[0] == 4
+    store = tmp_path / "snapshots" / ".snapverify"
+    database = store / "history.sqlite3"
+    expected = run_cli("history", str(local), "--format", "json")
+    database.chmod(0o444)
+    try:
+        code, out, err = _reader("history", str(local), "--format", "json")
+        assert (code, out) == expected[:2], err
+        code, out, err = _reader("check", str(local), "--offline")
+        assert code == 2 and out == ""
+        (line,) = err.strip().splitlines()
+        assert "read-only" in line and "--no-history" in line and "--store DIR" in line
+        code, out, err = _reader("ack", "0123456789abcdef", "--store", str(store))
+        assert code == 2 and "internal error" not in err
+        assert _reader("check", str(local), "--offline", "--no-history")[0] == 4
+    finally:
+        database.chmod(0o644)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from snapverify.models import CheckResult
 from snapverify.pipeline.check import CheckOptions, check
 from snapverify.snapshot import find_local_copies, find_store
 from snapverify.store.access import NO_SPACE_NOTE, read_only_message, store_writable
-from snapverify.store.history import History
+from snapverify.store.history import HISTORY_FILE, History
 from snapverify.store.lock import hold_lock
 
 __all__ = ["NotKept", "check_paths", "run_check"]
@@ -101,7 +102,8 @@ def run_check(
         store = find_store(copies[0] if copies else Path(paths[0] if paths else "."))
         options = dataclasses.replace(options, store=store)
     writable = store_writable(store)
-    if record and not writable:
+    database = store / HISTORY_FILE
+    if record and not (writable and (not database.exists() or os.access(database, os.W_OK))):
         raise ReadOnlyStore(read_only_message(store))
     # A store nobody may write needs no lock: this run writes nothing to it.
     with hold_lock(store) if writable else contextlib.nullcontext(store / "lock"):
@@ -115,6 +117,8 @@ def run_check(
             try:
                 with History.open(store) as history:
                     results = [history.record_check(result) for result in results]
+            except ReadOnlyStore as exc:
+                raise ReadOnlyStore(read_only_message(store)) from exc
             except IntegrityError as exc:
                 raise NotKept(f"{exc.describe()} (this check was not recorded)", results) from exc
     full = next((n for r in results for n in r.notes if n.startswith(NO_SPACE_NOTE)), None)

@@ -52,8 +52,11 @@ def store_writable(store: Path) -> bool:
         return True
 
 
-def read_only_message(store: Path) -> str:
-    """The one line that says a check cannot record in ``store``."""
+def read_only_message(store: Path, *, check: bool = True) -> str:
+    """The one line that says a check (``check``), or another command, cannot write in
+    ``store``."""
+    if not check:
+        return f"{store}: the store is read-only: use --store DIR for a writable store"
     return (
         f"{store}: the store is read-only, so this check cannot be recorded: "
         "use --no-history, or --store DIR for a writable store"
@@ -84,5 +87,5 @@ def storage_error(
         :class:`StorageError` (exit 5): ``no space left on device: FILE`` for a full disk.
     """
     if store is not None and exc.errno in _READ_ONLY:
-        return ReadOnlyStore(read_only_message(store))
+        return ReadOnlyStore(read_only_message(store, check=False))
     return StorageError(describe_os_error(exc, path))

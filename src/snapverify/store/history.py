@@ -226,7 +226,7 @@ def database_failure(exc: sqlite3.Error, path: Path, store: Path) -> SnapverifyE
     if code == _SQLITE_FULL:
         return StorageError(f"no space left on device: {path}")
     if code == _SQLITE_READONLY:
-        return ReadOnlyStore(read_only_message(store))
+        return ReadOnlyStore(read_only_message(store, check=False))
     if code == _SQLITE_BUSY:
         return TryLater(f"{path}: the history is busy ({detail}): try later")
     if code == _SQLITE_IOERR:
