@@ -151,3 +151,17 @@ def test_a_write_protected_history_file_alone(tmp_path: Path) -> None:
         assert _reader("check", str(local), "--offline", "--no-history")[0] == 4
     finally:
         database.chmod(0o644)
+
+
+def test_an_unreadable_local_copy_is_one_line_exit_2_even_for_root(tmp_path: Path) -> None:
+    """test_snapshot.py skips this as root (root reads any file); here the process is bound
+    by permissions whoever runs the suite."""
+    local = seed_snapshot(tmp_path)
+    local.chmod(0)
+    try:
+        code, out, err = _reader("check", str(local), "--offline", "--no-history")
+    finally:
+        local.chmod(0o644)
+    assert code == 2 and out == ""
+    (line,) = err.strip().splitlines()
+    assert line == f"snapverify: error: {local}: permission denied"

@@ -582,7 +582,8 @@ def compare(
 
 
 @main.command(context_settings=_CONTEXT_SETTINGS)
-@click.argument("snapshots", nargs=-1, type=click.Path(path_type=Path))
+# readable=False: an unreadable local copy is the check's one error line, not click's usage.
+@click.argument("snapshots", nargs=-1, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--from",
     "start",
