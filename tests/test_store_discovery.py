@@ -185,3 +185,18 @@ def test_every_report_names_the_store_it_used(tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["store"] == str(store)
     code, out, _ = run_cli("report", str(local), "-f", "json")
     assert code == 0 and json.loads(out)["store"] == str(store)
+
+
+def test_home_is_a_ceiling_through_a_symbolic_link_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HOME=/home/u where /home links to /var/home: a snapshot reached by the real path
+    still stops below home."""
+    real = tmp_path / "var" / "home" / "u"
+    (real / ".snapverify").mkdir(parents=True)
+    (tmp_path / "home").symlink_to(tmp_path / "var" / "home")
+    monkeypatch.setenv("HOME", str(tmp_path / "home" / "u"))
+    copy = _touch(real / "articles" / "a" / "copy.md")
+    assert find_store(copy) == copy.parent / ".snapverify"
+    via_link = tmp_path / "home" / "u" / "articles" / "a" / "copy.md"
+    assert find_store(via_link) == via_link.parent / ".snapverify"

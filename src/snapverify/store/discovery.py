@@ -32,11 +32,12 @@ def _device(path: Path) -> int | None:
         return None
 
 
-def _home() -> Path | None:
+def _homes() -> frozenset[str]:
+    """The home folder as written and as resolved (``/home`` may be a symbolic link)."""
     home = os.environ.get("HOME")
     if not home:
-        return None
-    return Path(os.path.abspath(home))
+        return frozenset()
+    return frozenset({os.path.abspath(home), os.path.realpath(home)})
 
 
 def find_store(start: Path) -> Path:
@@ -53,10 +54,12 @@ def find_store(start: Path) -> Path:
     folder = start if start.is_dir() else start.parent
     if (folder / STORE_DIR).is_dir():
         return folder / STORE_DIR
-    home = _home()
+    homes = _homes()
     device = _device(folder)
     for candidate in folder.parents:
-        if candidate == home or candidate.parent == candidate:
+        if candidate.parent == candidate or (
+            homes and (str(candidate) in homes or os.path.realpath(candidate) in homes)
+        ):
             break  # home and the root folder are ceilings: their store is not shared
         if device is not None and _device(candidate) != device:
             break  # another file system
