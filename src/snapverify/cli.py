@@ -8,8 +8,9 @@ the same way.
 Errors: a :class:`~snapverify.errors.SnapverifyError` becomes one line
 ``snapverify: error: ...`` on stderr and its ``exit_code``; click usage errors
 exit 2; anything unexpected is ``snapverify: internal error: ...`` and exit 70
-(with the traceback under ``-v``). Reports go to stdout (or ``--output``);
-logs go to stderr.
+(with the traceback under ``-v``); Ctrl-C and SIGTERM are ``snapverify: interrupted``,
+exit 130 and 143; a full disk is ``no space left on device: FILE``, exit 5. Reports go
+to stdout (or ``--output``); logs go to stderr.
 """
 
 from __future__ import annotations
