@@ -29,7 +29,8 @@ if os.geteuid() == 0:
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
         if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+            sys.stderr.write(f"cannot drop capability {capability}: errno {ctypes.get_errno()}")
+            sys.exit(77)
 os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
 """
 
@@ -66,6 +67,9 @@ def protected(tmp_path: Path) -> Iterator[Path]:
     snapshots = tmp_path / "snapshots"
     _protect(snapshots, writable=False)
     probe = _bound("-c", f"open({str(snapshots / 'probe')!r}, 'w')")
+    if probe.returncode == 77:
+        _protect(snapshots, writable=True)
+        pytest.skip(f"root here cannot give up CAP_DAC_OVERRIDE: {probe.stderr.strip()}")
     if probe.returncode == 0:
         _protect(snapshots, writable=True)
         pytest.fail("the reader process could still write into a write-protected folder")
@@ -162,6 +166,8 @@ def test_an_unreadable_local_copy_is_one_line_exit_2_even_for_root(tmp_path: Pat
         code, out, err = _reader("check", str(local), "--offline", "--no-history")
     finally:
         local.chmod(0o644)
+    if code == 77:
+        pytest.skip(f"root here cannot give up CAP_DAC_OVERRIDE: {err.strip()}")
     assert code == 2 and out == ""
     (line,) = err.strip().splitlines()
     assert line == f"snapverify: error: {local}: permission denied"
