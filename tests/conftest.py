@@ -22,7 +22,7 @@ from captures import (
     realdata_set,
 )
 from servers import OriginServer, PywbServer
-from support import FIXTURES, seed_snapshot
+from support import FIXTURES, ROOT, seed_snapshot
 
 # Names the suite may look up: everything else would send a DNS query off this machine.
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -66,6 +66,40 @@ def _dns_guard_again(_no_dns_lookups: None) -> None:
     test that called disable_socket) puts back the getaddrinfo it saw at import, the
     system's, which left every later test without the guard."""
     socket.getaddrinfo = _loopback_only_getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def _hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with a temporary HOME, XDG folders and working folder, so nothing
+    it does reads or writes the user's files or the repository (the store's upward search
+    stops at HOME, which is the test's own temporary folder)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        folder = tmp_path / ".xdg" / name.removeprefix("XDG_").removesuffix("_HOME").lower()
+        monkeypatch.setenv(name, str(folder))
+    # The user's own settings never change a result (SNAPVERIFY_SHARED only says where
+    # the real data lies).
+    for name in ("SNAPVERIFY_ALLOW_PRIVATE", "SNAPVERIFY_TEST_KILL_AT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _repository_store_untouched() -> Iterator[None]:
+    """No test writes into the repository's own ``snapshots/.snapverify/``: the session
+    fails at its end when a file there was added, removed or changed."""
+    before = _listing(ROOT / "snapshots" / ".snapverify")
+    yield
+    after = _listing(ROOT / "snapshots" / ".snapverify")
+    assert after == before, "a test wrote into the repository's snapshots/.snapverify/"
+
+
+def _listing(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(path.relative_to(folder)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 @pytest.fixture(scope="session")

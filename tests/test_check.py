@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -137,11 +138,13 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_main_job_offline_says_so_in_one_line_and_exits_4(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """README's first command, `snapverify check`, on the bundled snapshots/."""
     _offline(monkeypatch)
-    monkeypatch.chdir(ROOT)
+    # A copy of the bundled snapshots/ (its store included): the repository stays untouched.
+    shutil.copytree(ROOT / "snapshots", tmp_path / "snapshots")
+    monkeypatch.chdir(tmp_path)
     readme = (ROOT / "README.md").read_text("utf-8")
     first = readme.split("```sh\n", 1)[1].split("\n")[1]
     assert first.endswith("&& snapverify check")

@@ -362,10 +362,8 @@ def test_output_is_not_half_written(
 
     monkeypatch.setattr(os, "replace", broken_replace)
     result = runner.invoke(main, ["compare", "a.md", "b.html", "-f", "json", "-o", str(target)])
-    assert result.exit_code == 2
-    assert _stderr_lines(result) == [
-        f"snapverify: error: cannot write {target}: No space left on device"
-    ]
+    assert result.exit_code == 5  # a full disk is a storage failure, not bad input
+    assert _stderr_lines(result) == [f"snapverify: error: no space left on device: {target}"]
     assert target.read_text(encoding="utf-8") == "old"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["report.json"]
 

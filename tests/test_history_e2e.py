@@ -147,6 +147,7 @@ def test_new_ongoing_resolved_new_only_and_ack(site: Site) -> None:
     assert all(any(key in line for line in lines) for key in fingerprints)
     code, by_folder, _ = _run("history", str(site.local.parent), "--format", "json")
     assert code == 0 and json.loads(by_folder) == json.loads(out)
+    (site.local.parent.parent / "other").mkdir()  # there, but never checked
     code, _, err = _run("history", str(site.local.parent.parent / "other"))
     assert code == 2 and "no recorded check" in err
     code, markdown, _ = site.history("--format", "markdown")

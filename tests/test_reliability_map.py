@@ -32,6 +32,11 @@ EXIT_CODES: dict[int, tuple[str, ...]] = {
         "tests/test_cli.py::test_bad_local_copy",
         "tests/test_check.py::test_bad_network_options_are_one_line_exit_2",
         "tests/test_output.py::test_a_format_a_command_cannot_render_is_refused_as_usage",
+        "tests/test_exits.py::test_a_folder_without_local_copies_is_exit_2_no_snapshots_found",
+        "tests/test_exits.py::test_a_path_that_does_not_exist_is_one_line_and_writes_nothing",
+        "tests/test_exits.py::test_bad_timestamps_are_refused_with_exit_2",
+        "tests/test_exits.py::test_a_newer_history_schema_is_exit_2_for_every_command",
+        "tests/test_readonly_store.py::test_a_check_that_must_record_says_the_store_is_read_only",
     ),
     3: ("tests/test_check_e2e.py::test_a_private_url_is_refused_without_a_connection",),
     4: (
@@ -42,13 +47,21 @@ EXIT_CODES: dict[int, tuple[str, ...]] = {
         "tests/test_archive_cmd.py::test_verify_fails_on_a_truncated_file_a_missing_file_and_an_edited_local_copy",
         "tests/test_verify.py::test_a_damaged_history_database_fails_verify",
         "tests/test_output.py::test_verify_prints_no_raw_bytes_and_each_path_once",
+        "tests/test_exits.py::test_a_record_that_does_not_decode_still_reports_then_exits_5",
+        "tests/test_exits.py::test_a_full_disk_under_the_history_reports_then_exits_5",
     ),
     70: ("tests/test_cli.py::test_unexpected_error_is_an_internal_error",),
     75: (
         "tests/test_history_e2e.py::test_an_overlapping_run_exits_75_at_once_and_changes_nothing",
         "tests/test_check.py::test_an_archive_answering_429_is_not_asked_again_and_the_exit_is_75",
     ),
-    130: ("tests/test_watch.py::test_a_second_signal_interrupts_a_check_in_progress",),
+    130: (
+        "tests/test_watch.py::test_a_second_signal_interrupts_a_check_in_progress",
+        "tests/test_signals.py::test_a_signal_during_a_check_exits_128_plus_it_and_leaves_the_store_whole",
+    ),
+    143: (
+        "tests/test_signals.py::test_a_signal_during_a_check_exits_128_plus_it_and_leaves_the_store_whole",
+    ),
 }  # fmt: skip
 
 # RELIABILITY.md, cases 1-30: case -> tests.

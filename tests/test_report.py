@@ -51,7 +51,7 @@ WIDE = 400  # wide enough that nothing wraps in the assertions below
 
 # Keys added since (the contract allows additions); listed so any further change
 # to the report is a deliberate one.
-RESULT_EXTRA = {"notes", "error", "links", "resolved", "checked_at", "command", "version"}
+RESULT_EXTRA = {"notes", "error", "links", "resolved", "checked_at", "command", "version", "store"}
 FINDING_EXTRA = ["fingerprint", "change", "acknowledged", "ack_note"]
 SOURCE_EXTRA = {"extraction", "note"}
 

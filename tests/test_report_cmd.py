@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,13 @@ def test_report_says_what_the_check_said(saved: dict[str, Any], fmt: str, tmp_pa
     store = ["--store", str(tmp_path / "store")]
     code, direct, _ = _run("check", str(saved["local"]), *saved["base"], *store, "--format", fmt)
     assert code == 1
-    assert again == direct and "16" in again
+    # Each report names the store its check used (the two differ), and says the same else.
+    stores = [line for line in again.splitlines() if re.match(r"(- \*\*)?store", line, re.I)]
+    assert len(stores) == 1 and "snapverify" in stores[0]
+    assert again.replace(stores[0] + "\n", "") == re.sub(
+        r"(?im)^(- \*\*)?store.*\n", "", direct, count=1
+    )
+    assert "16" in again
 
 
 def test_report_as_json_gives_the_saved_report_back(saved: dict[str, Any]) -> None:
@@ -182,6 +189,7 @@ def _full_result() -> CheckResult:
         ),
         checked_at=when,
         command="snapverify check a/b.md",
+        store="/srv/snapshots/.snapverify",
         version="9.9.9",
     )
 

@@ -224,12 +224,13 @@ def test_find_local_copies_of_the_project_snapshots() -> None:
 
 
 def test_find_store_nearest_ancestor(tmp_path: Path) -> None:
-    (tmp_path / ".snapverify").mkdir()
-    copy = _touch(tmp_path / "group" / "snap" / "copy.md")
-    assert find_store(copy) == tmp_path / ".snapverify"
-    (tmp_path / "group" / ".snapverify").mkdir()
-    assert find_store(copy) == tmp_path / "group" / ".snapverify"
-    assert find_store(copy.parent) == tmp_path / "group" / ".snapverify"
+    root = tmp_path / "work"  # below HOME (the test's tmp_path), whose store is not shared
+    (root / ".snapverify").mkdir(parents=True)
+    copy = _touch(root / "group" / "snap" / "copy.md")
+    assert find_store(copy) == root / ".snapverify"
+    (root / "group" / ".snapverify").mkdir()
+    assert find_store(copy) == root / "group" / ".snapverify"
+    assert find_store(copy.parent) == root / "group" / ".snapverify"
 
 
 def test_find_store_default_is_the_snapshot_folder(tmp_path: Path) -> None:

@@ -8,12 +8,14 @@ the same way.
 Errors: a :class:`~snapverify.errors.SnapverifyError` becomes one line
 ``snapverify: error: ...`` on stderr and its ``exit_code``; click usage errors
 exit 2; anything unexpected is ``snapverify: internal error: ...`` and exit 70
-(with the traceback under ``-v``). Reports go to stdout (or ``--output``);
-logs go to stderr.
+(with the traceback under ``-v``); Ctrl-C and SIGTERM are ``snapverify: interrupted``,
+exit 130 and 143; a full disk is ``no space left on device: FILE``, exit 5. Reports go
+to stdout (or ``--output``); logs go to stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import functools
@@ -22,9 +24,10 @@ import logging
 import os
 import re
 import shlex
+import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar, cast
@@ -33,7 +36,7 @@ from urllib.parse import urlsplit
 import click
 
 from snapverify._version import __version__
-from snapverify.errors import SnapverifyError, UsageError
+from snapverify.errors import SnapverifyError, StorageError, UsageError
 from snapverify.models import CheckResult
 from snapverify.report.json import render_json, render_json_lines
 from snapverify.report.markdown import render_markdown
@@ -378,10 +381,31 @@ def combined_exit_code(codes: Sequence[int]) -> int:
 
 
 def _check_stamp(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not re.fullmatch(r"\d{1,14}", value):
-        option = param.opts[0] if param.opts else str(param.name)
-        raise UsageError(f"{option}: {value!r} is not a timestamp of 1-14 digits (UTC)")
+    if value is None:
+        return None
+    option = param.opts[0] if param.opts else str(param.name)
+    if not re.fullmatch(r"\d{1,14}", value):
+        raise UsageError(f"{option}: bad timestamp {value!r}: give 1-14 digits, UTC (20120527)")
+    if len(value) >= 4:
+        from snapverify.timestamps import parse_timestamp
+
+        try:
+            # The fields given must make a date: the ones left out take their first value.
+            parse_timestamp(value + "0101000000"[len(value) - 4 :] if len(value) < 14 else value)
+        except ValueError:
+            raise UsageError(
+                f"{option}: bad timestamp {value!r}: not a date and time (YYYYMMDDhhmmss, UTC)"
+            ) from None
     return value
+
+
+def _check_range(start: str | None, end: str | None) -> None:
+    """``--from`` later than ``--to`` selects nothing: refused (compared on the digits
+    both give, so ``--from 201205 --to 2012`` is the year 2012's May)."""
+    if start is not None and end is not None:
+        common = min(len(start), len(end))
+        if start[:common] > end[:common]:
+            raise UsageError(f"bad timestamp range: --from {start} is later than --to {end}")
 
 
 class _Progress:
@@ -448,20 +472,57 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _terminate_as_interrupt():
+                return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except KeyboardInterrupt as exc:
+            # Ctrl-C or SIGTERM: never exit 1 ("changed"). Whatever was being written is
+            # left out whole (temporary files, transactions rolled back), the lock freed.
+            number = exc.signal_number if isinstance(exc, _Terminated) else signal.SIGINT
+            _fail("snapverify: interrupted", 128 + number)
         except SnapverifyError as exc:
             _fail(f"snapverify: error: {exc.describe()}", exc.exit_code)
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 raise  # the reader went away (`| head`): click exits quietly
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                from snapverify.store.access import describe_os_error
+
+                _fail(f"snapverify: error: {describe_os_error(exc)}", StorageError.exit_code)
             if exc.filename is None:
                 _internal_error(ctx, exc)
             # A file that is missing, unreadable or unwritable: not a bug; exit as bad input.
             _fail(f"snapverify: error: {exc.filename}: {exc.strerror or exc}", UsageError.exit_code)
         except Exception as exc:
             _internal_error(ctx, exc)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, delivered as Ctrl-C is: unwinding, so ``finally`` blocks run."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises :class:`_Terminated` for the ``with`` block (main thread only)."""
+
+    def terminate(number: int, _frame: object) -> None:
+        signal.signal(number, signal.SIG_IGN)  # once: the unwinding is not interrupted
+        raise _Terminated(number)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _internal_error(ctx: click.Context, exc: Exception) -> NoReturn:
@@ -502,10 +563,10 @@ def main() -> None:
         2   bad usage, unreadable local copy or source
         3   the snapshot's URL was refused by the address policy
         4   unverifiable: no source could be compared
-        5   stored data failed its integrity check
+        5   stored data failed its integrity check, or cannot be written (disk full)
         70  internal error (a bug: please report it, with -v output)
         75  another run holds the lock, or rate-limited: try later
-        130 watch interrupted during a check (a second signal)
+        130 interrupted (Ctrl-C, SIGINT); 143: terminated (SIGTERM)
     """
 
 
@@ -551,7 +612,8 @@ def compare(
 
 
 @main.command(context_settings=_CONTEXT_SETTINGS)
-@click.argument("snapshots", nargs=-1, type=click.Path(path_type=Path))
+# readable=False: an unreadable local copy is the check's one error line, not click's usage.
+@click.argument("snapshots", nargs=-1, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--from",
     "start",
@@ -653,9 +715,10 @@ def check(
         snapverify check snapshots/my-article --offline
     """
     from snapverify.pipeline import OFFLINE, CheckOptions
-    from snapverify.pipeline.run import run_check
+    from snapverify.pipeline.run import NotKept, run_check
     from snapverify.pipeline.schedule import new_only_exit_code
 
+    _check_range(start, end)
     paths = _snapshot_paths(snapshots)
     settings = network.settings(paths[0], max_captures=max_captures, link_cache_ttl=link_cache_ttl)
     options = CheckOptions(
@@ -674,17 +737,26 @@ def check(
     if no_history and (new_only or notify_url):
         option = "--new-only" if new_only else "--notify"
         raise UsageError(f"{option} needs the history: drop --no-history")
+    not_kept: NotKept | None = None
     with _Progress() as progress:
-        results = run_check(
-            paths,
-            options,
-            record=not no_history,
-            command=_command(),
-            progress=progress.counts,
-        )
+        try:
+            results = run_check(
+                paths,
+                options,
+                record=not no_history,
+                command=_command(),
+                progress=progress.counts,
+            )
+        except NotKept as exc:
+            # The check itself ran: its report is printed and written, then exit 5.
+            not_kept, results = exc, exc.results
     for result in results:
         if result.error is not None:
             click.echo(f"snapverify: error: {result.error}", err=True)
+    if not_kept is not None:
+        if shown := _shown(results, fmt):
+            _emit(_render(shown, fmt, to_terminal=output is None), output)
+        _fail(f"snapverify: error: {not_kept.describe()}", not_kept.exit_code)
     if notify_url is not None:
         _notify(notify_url, results, options)
     code = combined_exit_code([new_only_exit_code(r) if new_only else r.exit_code for r in results])
@@ -697,8 +769,19 @@ def check(
         if fmt != "terminal" or output is not None:
             _emit(_render(results, fmt, to_terminal=False), output)
         _fail(line, 4)
-    _emit(_render(results, fmt, to_terminal=output is None), output)
+    shown = _shown(results, fmt)
+    if shown:
+        _emit(_render(shown, fmt, to_terminal=output is None), output)
     raise click.exceptions.Exit(code)
+
+
+def _shown(results: Sequence[CheckResult], fmt: str) -> list[CheckResult]:
+    """The results a report shows: in JSON every one (one object per snapshot); in the
+    formats people read, not those of snapshots that could not be read at all (bad
+    input, exit 2), whose one error line on stderr says everything."""
+    if fmt == "json":
+        return list(results)
+    return [r for r in results if not (r.error is not None and r.exit_code == 2)]
 
 
 @main.command("fix-links", context_settings=_CONTEXT_SETTINGS)
@@ -864,9 +947,14 @@ def archive(
     """
     from snapverify.pipeline.archive import ArchiveOptions
     from snapverify.pipeline.archive import archive as run_archive
+    from snapverify.pipeline.run import check_paths
+    from snapverify.store.history import check_schema
 
     paths = _snapshot_paths(snapshots)
+    check_paths(paths)  # a missing path or an empty folder: one line, nothing written
     settings = network.settings(paths[0], max_captures=max_captures)
+    # A history this version cannot write is refused before anything is archived.
+    check_schema(settings["store"])
     options = ArchiveOptions(
         captures=captures, save=save, min_age=min_age, live=not no_live, url=url, **settings
     )
@@ -1207,6 +1295,8 @@ def history(snapshot: Path | None, store: Path | None, fmt: str, output: Path | 
     from snapverify.report.history import SnapshotHistory, render_history
     from snapverify.store.history import HISTORY_FILE, History
 
+    if snapshot is not None and not snapshot.exists():
+        raise UsageError(f"{snapshot}: no such file or folder", url=str(snapshot))
     store_dir = _default_store(store, snapshot)
     if not (store_dir / HISTORY_FILE).is_file():
         raise UsageError(f"{store_dir / HISTORY_FILE}: no history yet: run a check first")
@@ -1368,6 +1458,8 @@ def _write_atomic(path: Path, text: str) -> None:
             mode = 0o666 & ~_umask()
         write_atomic(path, text.encode("utf-8"), mode=mode)
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageError(f"no space left on device: {path}") from exc
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 

@@ -4,11 +4,13 @@ Hierarchy::
 
     SnapverifyError (exit 2)
     ├── UsageError (2)             bad options or arguments
+    │   └── ReadOnlyStore (2)      a check must record, but the store cannot be written
     ├── InputError (2)             a local copy or source file that is not a document
     ├── AddressRefused (3)         a URL refused by the address policy
     ├── Unverifiable (4)           no source could be compared (includes being offline)
     │   └── FetchError (4)         a request failed (carries ``outcome`` and ``reason``)
-    ├── IntegrityError (5)         stored data failed its integrity check
+    ├── IntegrityError (5)         stored data failed its integrity check (or is damaged)
+    │   └── StorageError (5)       the store could not be written: no space left, I/O error
     └── TryLater (75)              another run holds the lock, or rate-limited
         └── RateLimited (75)       an archive answered 429; it is not used again this run
 
@@ -23,7 +25,9 @@ __all__ = [
     "InputError",
     "IntegrityError",
     "RateLimited",
+    "ReadOnlyStore",
     "SnapverifyError",
+    "StorageError",
     "TryLater",
     "Unverifiable",
     "UsageError",
@@ -87,6 +91,15 @@ class Unverifiable(SnapverifyError):
 
 class IntegrityError(SnapverifyError):
     exit_code = 5
+
+
+class ReadOnlyStore(UsageError):
+    """A command that must write to the store (a check that records) found it read-only."""
+
+
+class StorageError(IntegrityError):
+    """Writing to the store failed (no space left, an I/O error); nothing half-written
+    remains: what was written before is untouched and temporary files are removed."""
 
 
 class TryLater(SnapverifyError):

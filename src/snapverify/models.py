@@ -333,6 +333,7 @@ class CheckResult:
     checked_at: datetime | None = None
     command: str | None = None  # the command line that reproduces the check
     version: str | None = None  # the snapverify that made it (None: this one)
+    store: str | None = None  # the store (.snapverify/ folder) the check used, if any
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -350,4 +351,5 @@ class CheckResult:
             "checked_at": format_timestamp(self.checked_at) if self.checked_at else None,
             "command": self.command,
             "version": self.version or __version__,
+            "store": self.store,
         }

@@ -255,7 +255,8 @@ def find_store(start: Path) -> Path:
     """Find the store: the ``.snapverify/`` folder of the nearest ancestor holding one.
 
     Like git finding ``.git``, the search starts at ``start`` (a snapshot's file or
-    folder) and walks up to the root. Nothing is created.
+    folder) and walks up, stopping below the home folder, at a file system boundary and
+    before the root (:mod:`snapverify.store.discovery`). Nothing is created.
 
     Args:
         start: a local copy or a snapshot folder.
@@ -264,9 +265,6 @@ def find_store(start: Path) -> Path:
         The nearest existing ``.snapverify`` folder, else ``.snapverify`` in the
         folder of ``start`` (to be created by whoever writes to it).
     """
-    start = start.absolute()
-    folder = start if start.is_dir() else start.parent
-    for candidate in (folder, *folder.parents):
-        if (candidate / STORE_DIR).is_dir():
-            return candidate / STORE_DIR
-    return folder / STORE_DIR
+    from snapverify.store.discovery import find_store as discover
+
+    return discover(start)

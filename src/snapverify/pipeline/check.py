@@ -50,6 +50,7 @@ from snapverify.pipeline.offline import check_offline
 from snapverify.pipeline.progress import CheckProgress
 from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
 from snapverify.snapshot import find_local_copies, find_store, read_local_copy
+from snapverify.store.access import NO_SPACE_NOTE
 from snapverify.store.cache import CachedCapture, CaptureCache
 from snapverify.text.extract import prepare_reference
 
@@ -570,10 +571,14 @@ async def check_snapshots(
         return result
 
     try:
-        return list(await asyncio.gather(*(one(path) for path in copies)))
+        results = list(await asyncio.gather(*(one(path) for path in copies)))
     finally:
         if owned:
             await client.aclose()
+    if cache.no_space is not None:  # a full disk: said on every result (the run exits 5)
+        note = f"{NO_SPACE_NOTE}{cache.no_space}"
+        results = [dataclasses.replace(r, notes=(*r.notes, note)) for r in results]
+    return results
 
 
 def _then(first: Callable[[A], None] | None, then: Callable[[A], None]) -> Callable[[A], None]:

@@ -29,6 +29,7 @@ __all__ = ["compare_files", "compile_ignore", "failed_result", "parse_source_spe
 logger = logging.getLogger(__name__)
 
 _SPEC = re.compile(r"^(?P<path>.+)@(?P<ts>\d{4,14})$")
+_LOOKS_LIKE_TIME = re.compile(r"\d[\d\-:.TZtz ]*")
 
 
 def parse_source_spec(spec: str) -> tuple[Path, str | None]:
@@ -40,6 +41,10 @@ def parse_source_spec(spec: str) -> tuple[Path, str | None]:
     match = _SPEC.match(spec)
     if match and not Path(spec).exists():
         return Path(match["path"]), match["ts"]
+    head, at, stamp = spec.rpartition("@")
+    if at and head and not Path(spec).exists() and _LOOKS_LIKE_TIME.fullmatch(stamp):
+        # FILE@2012-05-27: a timestamp meant, but not 4-14 digits; not a missing file.
+        raise UsageError(f"{spec}: bad timestamp {stamp!r}: give 4-14 digits, UTC (YYYYMMDDhhmmss)")
     return Path(spec), None
 
 
@@ -138,8 +143,10 @@ def compare_files(
         path, stamp = parse_source_spec(spec)
         try:
             timestamp = parse_timestamp(stamp) if stamp else None
-        except ValueError as exc:
-            raise UsageError(f"{spec}: {exc}") from exc
+        except ValueError:
+            raise UsageError(
+                f"{spec}: bad timestamp {stamp!r}: not a date and time (YYYYMMDDhhmmss, UTC)"
+            ) from None
         if path.name.lower().endswith(WARC_SUFFIXES):
             from snapverify.pipeline.offline import warc_sources  # a WARC: each page a source
 

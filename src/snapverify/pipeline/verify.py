@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from snapverify.errors import InputError, SnapverifyError
+from snapverify.errors import InputError, SnapverifyError, UsageError
 from snapverify.report import printable
 from snapverify.snapshot import (
     ARCHIVE_DIR,
@@ -229,6 +229,8 @@ class _Verifier:
             return None
         try:
             history = History.open(store)
+        except UsageError:
+            raise  # a newer schema: exit 2, as for every command
         except SnapverifyError as exc:
             self.fail(database, exc.message)
             return None

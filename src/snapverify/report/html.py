@@ -165,6 +165,7 @@ class _Report:
     counts: list[tuple[str, int, int]]
     checked_at: _Time | None
     command: str | None
+    store: str | None  # the .snapverify/ folder the check used
     version: str  # the snapverify that checked
     notes: list[str]
     error: str | None
@@ -227,6 +228,7 @@ def _report(result: CheckResult, number: int) -> _Report:
         counts=_counts(result.findings),
         checked_at=_time(result.checked_at),
         command=clean_text(result.command) if result.command else None,
+        store=clean_text(result.store) if result.store else None,
         version=clean_text(result.version or __version__),
         notes=[clean_text(note) for note in result.notes],
         error=clean_text(result.error) if result.error else None,

@@ -46,6 +46,35 @@ class _Invalid(ValueError):
     """A report that does not follow the contract (the message says where)."""
 
 
+_MAX_INT_DIGITS = 19
+"""A report's integers (exit codes, statuses, offsets, block numbers) fit in 64 bits."""
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise _Invalid(f"an integer of {len(text)} digits is too large")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _Invalid(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise _Invalid(f"{name} is not a JSON number")
+
+
+def _loads(text: str) -> Any:
+    """``json.loads``, refusing what is not strict JSON or cannot be a report's number:
+    ``NaN`` and ``Infinity``, numbers that overflow, integers of thousands of digits."""
+    return json.loads(
+        text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_no_constant
+    )
+
+
 def load_reports(path: Path) -> list[CheckResult]:
     """Read the check results a saved JSON report holds.
 
@@ -90,7 +119,9 @@ def parse_reports(text: str, *, origin: str = "<report>") -> list[CheckResult]:
     if not text.strip():
         raise InputError(f"{origin}: empty file, not a JSON report", url=origin)
     try:
-        whole: Any = json.loads(text)
+        whole: Any = _loads(text)
+    except _Invalid as exc:
+        raise InputError(f"{origin}: not a {SCHEMA} report: {exc}", url=origin) from exc
     except (json.JSONDecodeError, RecursionError):
         whole = None
     else:
@@ -104,7 +135,9 @@ def parse_reports(text: str, *, origin: str = "<report>") -> list[CheckResult]:
             continue
         where = f"{origin}, line {number}"
         try:
-            data = json.loads(line)
+            data = _loads(line)
+        except _Invalid as exc:
+            raise InputError(f"{where}: not a {SCHEMA} report: {exc}", url=origin) from exc
         except (json.JSONDecodeError, RecursionError) as exc:
             message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
             raise InputError(f"{where}: not JSON ({message})", url=origin) from exc
@@ -162,6 +195,7 @@ def result_from_dict(data: Mapping[str, Any]) -> CheckResult:
         checked_at=_time(data, "checked_at"),
         command=_opt(data, "command", str),
         version=_opt(data, "version", str),
+        store=_opt(data, "store", str),
     )
 
 

@@ -91,6 +91,8 @@ def _snapshot(result: CheckResult) -> list[str]:
     lines.append(f"- **Verdict:** {result.verdict} ({summary}; exit {result.exit_code})")
     lines.append(f"- **Snapshot:** {escape(snapshot.path)} (sha256 {escape(snapshot.sha256)})")
     lines.append(f"- **URL:** {link(snapshot.url)}")
+    if result.store:
+        lines.append(f"- **Store:** {escape(result.store)}")
     if result.provenance is None:
         lines.append("- **Closest source:** none")
     else:

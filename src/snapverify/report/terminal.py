@@ -100,6 +100,8 @@ def _snapshot(result: CheckResult) -> RenderableType:
     parts.append(_field("url", snapshot.url))
     if snapshot.title is not None:
         parts.append(_field("title", snapshot.title))
+    if result.store:
+        parts.append(_field("store", result.store))
     if result.provenance is None:
         parts.append(_field("closest source", "none"))
     else:

@@ -8,6 +8,7 @@ stored as zlib-compressed JSON (BLOBs): a check report is mostly repeated text.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Final
 
 from snapverify.errors import UsageError
 
-__all__ = ["SCHEMA_VERSION", "migrate"]
+__all__ = ["SCHEMA_VERSION", "check_version", "migrate"]
 
 # Each step takes the database from version N-1 to N; never edit a released step,
 # add one.
@@ -78,16 +79,26 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
 
 
+def check_version(db: sqlite3.Connection, path: Path) -> int:
+    """The database's schema version.
+
+    Raises:
+        UsageError: the database was made by a newer snapverify (exit 2, every command).
+    """
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise UsageError(
+            f"{path}: history schema {version} is newer than this snapverify knows "
+            f"({SCHEMA_VERSION}): upgrade snapverify"
+        )
+    return version
+
+
 def migrate(db: sqlite3.Connection, path: Path, upto: int = SCHEMA_VERSION) -> None:
     """Apply the migrations the database lacks, each in its own transaction."""
     db.execute("BEGIN IMMEDIATE")
     try:
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise UsageError(
-                f"{path}: history schema {version} is newer than this snapverify knows "
-                f"({SCHEMA_VERSION}): upgrade snapverify"
-            )
+        version = check_version(db, path)
         for number in range(version + 1, upto + 1):
             for statement in _MIGRATIONS[number - 1].split(";"):
                 if statement.strip():
@@ -98,6 +109,8 @@ def migrate(db: sqlite3.Connection, path: Path, upto: int = SCHEMA_VERSION) -> N
             )
             db.execute(f"PRAGMA user_version = {number}")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # SQLite rolls back by itself after some errors (disk full)
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")

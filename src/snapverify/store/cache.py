@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from snapverify.store.access import NO_SPACE, describe_os_error
 from snapverify.store.atomic import remove_stale_temporaries, write_atomic
 
 __all__ = ["CachedCapture", "CaptureCache"]
@@ -81,9 +82,17 @@ class CaptureCache:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._temporaries = self.root / "tmp"
+        self.no_space: str | None = None  # the first full-disk failure, as one line
 
     def _write(self, path: Path, data: bytes) -> None:
-        write_atomic(path, data, temporaries=self._temporaries, parents=True)
+        try:
+            write_atomic(path, data, temporaries=self._temporaries, parents=True)
+        except OSError as exc:
+            # The temporary file is gone already; the run goes on without this entry,
+            # but a full disk must not pass unseen (the check exits 5).
+            if exc.errno in NO_SPACE and self.no_space is None:
+                self.no_space = describe_os_error(exc, path)
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
     # -- payloads --------------------------------------------------------------
 

@@ -30,25 +30,35 @@ migrations, recorded in the database (``PRAGMA user_version`` and the
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import json
 import os
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Concatenate, Final, ParamSpec, TypeVar
 
-from snapverify.errors import IntegrityError, UsageError
+from snapverify.errors import (
+    IntegrityError,
+    ReadOnlyStore,
+    SnapverifyError,
+    StorageError,
+    TryLater,
+    UsageError,
+)
 from snapverify.models import CheckResult, Finding
 from snapverify.snapshot import find_store
 from snapverify.store._changes import annotate, finding_from_dict, stored
-from snapverify.store._schema import SCHEMA_VERSION, migrate
+from snapverify.store._schema import SCHEMA_VERSION, check_version, migrate
+from snapverify.store.access import read_only_message, storage_error, store_writable
 
 __all__ = [
     "HISTORY_FILE",
@@ -57,10 +67,21 @@ __all__ = [
     "CheckRecord",
     "FindingSpan",
     "History",
+    "check_schema",
     "snapshot_key",
 ]
 
 HISTORY_FILE: Final = "history.sqlite3"
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+# SQLite's primary result codes (the low byte of an extended code).
+_SQLITE_BUSY: Final = 5
+_SQLITE_READONLY: Final = 8
+_SQLITE_IOERR: Final = 10
+_SQLITE_CORRUPT: Final = 11
+_SQLITE_FULL: Final = 13
+_SQLITE_NOTADB: Final = 26
+_NO_HISTORY_HINT: Final = "check with --no-history, or move the file away"
 _BUSY_TIMEOUT_MS: Final = 30_000
 # A source read: its text was compared (the same as in _changes).
 _READ: Final = frozenset({"ok", "redirected"})
@@ -84,6 +105,27 @@ def snapshot_key(path: Path, store: Path | None = None) -> str:
         return target.resolve().relative_to(store.parent).as_posix()
     except ValueError:
         return target.as_posix()
+
+
+def check_schema(store_dir: Path) -> None:
+    """Refuse a history made by a newer snapverify before a command writes anything.
+
+    Raises:
+        UsageError: the database's schema is newer than this version knows (exit 2).
+    """
+    path = Path(store_dir) / HISTORY_FILE
+    if not path.is_file():
+        return
+    try:
+        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return  # opening it for real says what is wrong
+    try:
+        check_version(connection, path)
+    except sqlite3.Error:
+        pass
+    finally:
+        connection.close()
 
 
 def _now() -> datetime:
@@ -172,6 +214,67 @@ class ArchiveRecord:
     files: tuple[tuple[str, str], ...]  # (path, sha256)
 
 
+def database_failure(exc: sqlite3.Error, path: Path, store: Path) -> SnapverifyError:
+    """What a SQLite error on the history database means, as one line naming the file.
+
+    A full disk is a storage failure (exit 5), a read-only file or folder says so
+    (exit 2), a damaged file (exit 5) suggests ``--no-history``; only a file that is
+    not a database at all is "not a usable history database".
+    """
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    detail = " ".join(str(exc).split())
+    if code == _SQLITE_FULL:
+        return StorageError(f"no space left on device: {path}")
+    if code == _SQLITE_READONLY:
+        return ReadOnlyStore(read_only_message(store, check=False))
+    if code == _SQLITE_BUSY:
+        return TryLater(f"{path}: the history is busy ({detail}): try later")
+    if code == _SQLITE_IOERR:
+        return StorageError(f"{path}: I/O error ({detail})")
+    if code == _SQLITE_NOTADB:
+        return IntegrityError(
+            f"{path}: not a usable history database ({detail}): {_NO_HISTORY_HINT}"
+        )
+    if code == _SQLITE_CORRUPT:
+        return IntegrityError(f"{path}: the history is damaged ({detail}): {_NO_HISTORY_HINT}")
+    return IntegrityError(f"{path}: history database error ({detail}): {_NO_HISTORY_HINT}")
+
+
+def _damaged_record(path: Path, exc: Exception, which: str = "a record") -> IntegrityError:
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    return IntegrityError(
+        f"{path}: the history is damaged: {which} does not decode "
+        f"({type(exc).__name__}: {detail[:120]}): {_NO_HISTORY_HINT}"
+    )
+
+
+def _guarded(
+    method: Callable[Concatenate[History, _P], _R],
+) -> Callable[Concatenate[History, _P], _R]:
+    """Database errors and records that do not decode become one-line snapverify errors."""
+
+    def guarded(self: History, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        except SnapverifyError:
+            raise
+        except sqlite3.Error as exc:
+            raise database_failure(exc, self.path, self.store) from exc
+        except (zlib.error, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise _damaged_record(self.path, exc) from exc
+
+    functools.update_wrapper(guarded, method)
+    return guarded
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    """Roll back what is left of a failed transaction: SQLite has already rolled back
+    after some errors (a full disk), and a second ROLLBACK would hide the first error."""
+    if db.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+
+
 def _use_wal(connection: sqlite3.Connection) -> None:
     """Switch the database to WAL (it stays so): once, by whichever process comes first.
 
@@ -212,19 +315,29 @@ class History:
     def open(cls, store_dir: Path) -> History:
         """Open (creating, or upgrading) ``<store_dir>/history.sqlite3``.
 
+        A store this process cannot write (a write-protected folder or file, a
+        read-only mount) is opened read-only: reading works, writing raises
+        :class:`~snapverify.errors.ReadOnlyStore`.
+
         Args:
-            store_dir: the store folder; created when missing.
+            store_dir: the store folder; created when missing (and writable).
 
         Returns:
             The open history (use it as a context manager to close it).
 
         Raises:
             IntegrityError: the file is not a SQLite database, or is damaged.
+            StorageError: no space left on the device (or an I/O error).
             UsageError: the database was made by a newer snapverify.
         """
         store_dir = Path(store_dir)
-        store_dir.mkdir(parents=True, exist_ok=True)
         path = store_dir / HISTORY_FILE
+        if not store_writable(store_dir) or (path.exists() and not os.access(path, os.W_OK)):
+            return cls._open_read_only(path, store_dir)
+        try:
+            store_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise storage_error(exc, store_dir, store=store_dir) from exc
         connection = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             connection.row_factory = sqlite3.Row
@@ -233,13 +346,40 @@ class History:
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA synchronous = FULL")
             migrate(connection, path)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             connection.close()
-            raise IntegrityError(f"{path}: not a usable history database: {exc}") from exc
+            raise database_failure(exc, path, store_dir) from exc
         except BaseException:
             connection.close()
             raise
         return cls(connection, path, store_dir)
+
+    @classmethod
+    def _open_read_only(cls, path: Path, store_dir: Path) -> History:
+        # A WAL database needs its -shm file; in a folder nobody may write, SQLite reads
+        # it as immutable instead (no writer can be there to change it meanwhile).
+        last: sqlite3.Error | None = None
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            uri = f"{path.absolute().as_uri()}?{query}"
+            try:
+                connection = sqlite3.connect(uri, uri=True, isolation_level=None)
+            except sqlite3.Error as exc:
+                last = exc
+                continue
+            try:
+                connection.row_factory = sqlite3.Row
+                check_version(connection, path)
+                connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error as exc:
+                connection.close()
+                last = exc
+                continue
+            except BaseException:
+                connection.close()
+                raise
+            return cls(connection, path, store_dir)
+        assert last is not None
+        raise database_failure(last, path, store_dir) from last
 
     def close(self) -> None:
         self._db.close()
@@ -261,7 +401,8 @@ class History:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def integrity_check(self) -> None:
-        """Run SQLite's ``integrity_check`` and the foreign key check.
+        """Run SQLite's ``integrity_check`` and the foreign key check, then decode every
+        record (a row can be damaged inside while SQLite finds the file sound).
 
         Raises:
             IntegrityError: naming the database file and the first problem found.
@@ -269,12 +410,28 @@ class History:
         try:
             problems = [row[0] for row in self._db.execute("PRAGMA integrity_check")]
             orphans = self._db.execute("PRAGMA foreign_key_check").fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise IntegrityError(f"{self.path}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise database_failure(exc, self.path, self.store) from exc
         if problems != ["ok"]:
             raise IntegrityError(f"{self.path}: integrity check failed: {problems[0]}")
         if orphans:
             raise IntegrityError(f"{self.path}: {len(orphans)} row(s) point at missing rows")
+        self._decode_every_record()
+
+    @_guarded
+    def _decode_every_record(self) -> None:
+        for row in self._db.execute("SELECT id, checked_at, sources, report FROM checks"):
+            try:
+                datetime.fromisoformat(row["checked_at"])
+                json.loads(row["sources"])
+                _unpack(row["report"])
+            except (zlib.error, ValueError, TypeError) as exc:
+                raise _damaged_record(self.path, exc, f"check {row['id']}") from exc
+        for row in self._db.execute("SELECT rowid, data FROM findings"):
+            try:
+                finding_from_dict(_unpack(row["data"]))
+            except (zlib.error, ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise _damaged_record(self.path, exc, f"finding {row['rowid']}") from exc
 
     @contextmanager
     def _immediate(self) -> Iterator[sqlite3.Connection]:
@@ -283,7 +440,7 @@ class History:
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            _rollback(self._db)
             raise
         self._db.execute("COMMIT")
 
@@ -293,6 +450,7 @@ class History:
         """The history key of the snapshot at ``path`` in this store."""
         return snapshot_key(Path(path), self.store)
 
+    @_guarded
     def record_check(self, result: CheckResult) -> CheckResult:
         """Record a check and return it annotated against the previous one.
 
@@ -350,6 +508,7 @@ class History:
             )
         return annotated
 
+    @_guarded
     def acknowledge(self, fingerprint: str, note: str | None) -> int:
         """Acknowledge a finding by its fingerprint (or a unique prefix of 6+ digits).
 
@@ -395,6 +554,7 @@ class History:
             ).fetchone()
         return int(row[0])
 
+    @_guarded
     def first_sha256(self, snapshot: str) -> str | None:
         """The local copy's SHA-256 at the snapshot's first recorded check, if any."""
         row = self._db.execute(
@@ -404,6 +564,7 @@ class History:
         ).fetchone()
         return None if row is None else str(row[0])
 
+    @_guarded
     def last_report(self, snapshot: str) -> dict[str, Any] | None:
         """The JSON report (as a dict) of the snapshot's last recorded check, if any."""
         row = self._db.execute(
@@ -414,6 +575,7 @@ class History:
         report: dict[str, Any] = _unpack(row[0])
         return report
 
+    @_guarded
     def check_report(
         self, snapshot: str, check_id: int | None = None
     ) -> tuple[int, dict[str, Any]] | None:
@@ -428,6 +590,7 @@ class History:
             return None
         return int(row[0]), _unpack(row[1])
 
+    @_guarded
     def snapshots(self, under: Path | str | None = None) -> list[str]:
         """The keys of every snapshot with a recorded check, sorted; with ``under`` (a
         local copy, or a folder: the snapshots inside it), only those."""
@@ -438,6 +601,7 @@ class History:
         key = self.key(under)
         return [k for k in keys if k == key or k.startswith(key.rstrip("/") + "/")]
 
+    @_guarded
     def checks(self, snapshot: str | None = None) -> list[CheckRecord]:
         """The recorded checks, oldest first (of one snapshot, or of all)."""
         query = (
@@ -474,6 +638,7 @@ class History:
             )
         return records
 
+    @_guarded
     def findings(self, snapshot: str) -> list[FindingSpan]:
         """Every finding a snapshot's checks showed, with the first and last check that
         showed it (a check that only carried it, its source unreachable, does not count)."""
@@ -515,6 +680,7 @@ class History:
 
     # -- archives --------------------------------------------------------------
 
+    @_guarded
     def record_archive(
         self, snapshot: str, files: Sequence[tuple[str, str]], manifest: str, created: datetime
     ) -> None:
@@ -536,6 +702,7 @@ class History:
                 [(cursor.lastrowid, path, sha256) for path, sha256 in files],
             )
 
+    @_guarded
     def archives(self, snapshot: str) -> list[ArchiveRecord]:
         """What :meth:`record_archive` stored for ``snapshot``, oldest first."""
         records = []

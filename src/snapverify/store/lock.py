@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Final
 
 from snapverify.errors import TryLater
+from snapverify.store.access import storage_error
 
 __all__ = ["LOCK_FILE", "hold_lock"]
 
@@ -44,10 +45,15 @@ def hold_lock(store_dir: Path) -> Iterator[Path]:
     Raises:
         TryLater: another process holds the lock (exit 75); the message names the
             lock file and the holder's process id when it is known.
+        ReadOnlyStore: the store cannot be written (exit 2).
+        StorageError: the lock file could not be written: no space left (exit 5).
     """
     store_dir = Path(store_dir)
-    store_dir.mkdir(parents=True, exist_ok=True)
     path = store_dir / LOCK_FILE
+    try:
+        store_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc, store_dir, store=store_dir) from exc
     key = os.path.realpath(path)
     with _HELD_GUARD:
         if key in _HELD:
@@ -62,7 +68,10 @@ def hold_lock(store_dir: Path) -> Iterator[Path]:
             with _HELD_GUARD:
                 _HELD[key] -= 1
         return
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise storage_error(exc, path, store=store_dir) from exc
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -72,8 +81,12 @@ def hold_lock(store_dir: Path) -> Iterator[Path]:
             raise TryLater(
                 f"{path}: another snapverify run holds the lock{by}; nothing was done: try later"
             ) from None
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        except OSError as exc:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+            raise storage_error(exc, path, store=store_dir) from exc
         with _HELD_GUARD:
             _HELD[key] = 1
         try:
