@@ -24,6 +24,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import httpx
+
 from snapverify.errors import AddressRefused, FetchError, RateLimited
 from snapverify.fetch.archives import Archive, closest_capture
 from snapverify.fetch.http import HttpClient, Response
@@ -161,7 +163,9 @@ def _not_web(url: str, now: datetime) -> LinkStatus | None:
     """The ``skipped`` status of a URL that is not an HTTP(S) link; None for one that is."""
     try:
         scheme = urlsplit(url).scheme.lower()
-    except ValueError as exc:
+        if scheme in ("http", "https"):
+            httpx.URL(url).host  # noqa: B018 (decoding the host checks its IDNA: "xn--")
+    except (ValueError, httpx.InvalidURL) as exc:
         return LinkStatus(url, Outcome.SKIPPED, detail=f"not a valid URL: {exc}", checked_at=now)
     if scheme not in ("http", "https"):
         why = f"not an HTTP link ({scheme or 'no scheme'}:): not checked"
