@@ -378,6 +378,7 @@ async def _check_one(run: Run, path: Path) -> CheckResult:
         checker=run.links,
         archives=run.archives,
         offline=offline,
+        until=until,
     )
     notes = list(local.notes)
     if verdict is Verdict.UNVERIFIABLE:
@@ -544,6 +545,7 @@ async def check_snapshots(
     try:
         return list(await asyncio.gather(*(one(path) for path in copies)))
     finally:
+        await run.links.aclose()  # link checks every check gave up on (the deadline)
         if owned:
             await client.aclose()
 
