@@ -207,7 +207,9 @@ class _CdxArchive:
         unreadable = 0  # lines or rows that could not be read
         keys: set[str] = set()
         for page in range(MAX_CDX_PAGES):
-            response = await client.get(f"{self._cdx_url}?{urlencode(params)}", endpoint="cdx")
+            response = await client.get(
+                f"{self._cdx_url}?{urlencode(params)}", endpoint="cdx", scope=self.name
+            )
             outcome, detail = classify_listing(response)
             if outcome != Outcome.OK:
                 if page == 0:
@@ -266,7 +268,9 @@ class _CdxArchive:
             "sort": "closest",
             "limit": str(CLOSEST_LIMIT),
         }
-        response = await client.get(f"{self._cdx_url}?{urlencode(params)}", endpoint="cdx")
+        response = await client.get(
+            f"{self._cdx_url}?{urlencode(params)}", endpoint="cdx", scope=self.name
+        )
         outcome, _detail = classify_listing(response)
         if outcome != Outcome.OK:
             return None
@@ -377,7 +381,7 @@ class MementoArchive:
         _check_bound(start, "start")
         _check_bound(end, "end")
         timemap = f"{self.base}{url}"
-        response = await client.get(timemap, endpoint="cdx")
+        response = await client.get(timemap, endpoint="cdx", scope=self.name)
         outcome, detail = classify_listing(response)
         if outcome != Outcome.OK:
             return Listing(self.name, outcome, (), detail)

@@ -141,7 +141,9 @@ async def fetch_capture(capture: CaptureRef, *, client: HttpClient) -> Fetched:
     archived_redirects = 0
     for hop in range(MAX_REDIRECTS + 1):
         try:
-            response = await client.get(url, endpoint="playback", follow_redirects=False)
+            response = await client.get(
+                url, endpoint="playback", follow_redirects=False, scope=capture.archive
+            )
         except FetchError as exc:
             return _error(capture, timestamp, f"{exc.reason}: {exc.message}")
         except AddressRefused as exc:
