@@ -175,9 +175,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     # Read by tests/test_fuzz.py when it is imported (after this hook).
-    os.environ["SV_FUZZ_PROFILE"] = (
-        "fuzz-long" if config.getoption("--fuzz-long") else "fuzz"
-    )
+    os.environ["SV_FUZZ_PROFILE"] = "fuzz-long" if config.getoption("--fuzz-long") else "fuzz"
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
