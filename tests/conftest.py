@@ -151,14 +151,14 @@ def make_pywb(tmp_path: Path) -> Iterator[Callable[..., PywbServer]]:
 # minutes of fresh random examples, run by hand. Both give each example 2 s at most.
 settings.register_profile(
     "fuzz",
-    max_examples=40,
+    max_examples=100,
     deadline=2000,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
     "fuzz-long",
-    max_examples=4000,
+    max_examples=10000,
     deadline=2000,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

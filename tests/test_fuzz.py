@@ -351,15 +351,20 @@ def test_warc_local_copies_raise_only_snapverify_errors(data: bytes) -> None:
 
 # -- saved reports and URLs --------------------------------------------------------------
 
+
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    )
+
+
 _JSON = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-(10**6), 10**6)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=10),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
+    _containers,
     max_leaves=12,
 )
 REPORT_KEYS = [
