@@ -180,7 +180,12 @@ def test_a_hostile_timemap_is_one_error_and_the_other_archive_is_reported(
     origin.route(f"/tm/{MT_URL}", BAD_TIMEMAP, content_type="application/link-format")
     local = seed_snapshot(tmp_path)
     code, (report,), err = _check(
-        str(local), "--archive", f"memento:{origin.url('/tm/')}", "--archive", pywb_mt.base
+        str(local),
+        "--archive",
+        f"memento:{origin.url('/tm/')}",
+        "--archive",
+        pywb_mt.base,
+        "--no-live",
     )
     assert code == 1, err
     sources = _by_id(report)
