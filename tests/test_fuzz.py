@@ -37,6 +37,7 @@ from snapverify.report.load import parse_reports
 from snapverify.snapshot import read_local_copy
 from snapverify.store.warc import verify_warc
 from snapverify.text.extract import extract
+from snapverify.text.markdown import read_markdown
 
 FUZZ = settings.get_profile(os.environ.get("SV_FUZZ_PROFILE", "fuzz"))
 
@@ -241,6 +242,11 @@ WARC_TOKENS = [
     "status: " + "9" * 5000 + "\r\n",
 ]
 
+REFERENCE = read_markdown(
+    "# Title\n\nBy Robert Jones\n\nSome words of the article. Words of the page.\n\n"
+    "[Video footage](#) and a [link](https://example.org/b).\n",
+    url="https://example.org/a",
+)
 _TEMP = tempfile.TemporaryDirectory(prefix="snapverify-fuzz-")
 
 
@@ -312,6 +318,7 @@ def test_timemaps_never_raise(text: str, base: str | None) -> None:
 @example(CONTROL_AFTER_BR)
 def test_the_html_extractor_never_raises(page: str | bytes) -> None:
     extract(page, url="https://example.org/a")
+    extract(page, url="https://example.org/a", reference=REFERENCE)  # the guided path
     data = page.encode("utf-8", "surrogatepass") if isinstance(page, str) else page
     extract(data, url="https://example.org/a", charset="utf-8")
 
