@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from captures import (
     Capture,
@@ -177,6 +178,38 @@ def make_pywb(tmp_path: Path) -> Iterator[Callable[..., PywbServer]]:
     finally:
         for server in started:
             server.stop()
+
+
+# -- the fuzz suite's budget (tests/test_fuzz.py) ---------------------------------------
+# "fuzz": what CI runs, the whole file within a minute; "fuzz-long" (pytest --fuzz-long):
+# minutes of fresh random examples, run by hand. Both give each example 2 s at most.
+settings.register_profile(
+    "fuzz",
+    max_examples=100,
+    deadline=2000,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "fuzz-long",
+    max_examples=10000,
+    deadline=2000,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-long",
+        action="store_true",
+        help="Run tests/test_fuzz.py with the fuzz-long hypothesis profile (minutes).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Read by tests/test_fuzz.py when it is imported (after this hook).
+    os.environ["SV_FUZZ_PROFILE"] = "fuzz-long" if config.getoption("--fuzz-long") else "fuzz"
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -649,6 +649,14 @@ def compare(
     metavar="SECONDS",
     help="Reuse a link check this long before asking again [default: 86400, one day].",
 )
+@click.option(
+    "--check-deadline",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Seconds allowed for one snapshot's check in all: captures, live page and "
+    "outbound links not answered by then are reported unreachable [default: 1800].",
+)
 @_url_option
 @click.option(
     "--offline",
@@ -677,6 +685,7 @@ def check(
     no_live: bool,
     no_links: bool,
     link_cache_ttl: float | None,
+    check_deadline: float | None,
     url: str | None,
     offline_only: bool,
     snapshot_changes: bool,
@@ -720,7 +729,12 @@ def check(
 
     _check_range(start, end)
     paths = _snapshot_paths(snapshots)
-    settings = network.settings(paths[0], max_captures=max_captures, link_cache_ttl=link_cache_ttl)
+    settings = network.settings(
+        paths[0],
+        max_captures=max_captures,
+        link_cache_ttl=link_cache_ttl,
+        check_deadline=check_deadline,
+    )
     options = CheckOptions(
         start=start,
         end=end,
@@ -816,7 +830,7 @@ def fix_links(
 
     if output is not None and output.resolve() == snapshot.resolve():
         raise UsageError(f"--output {output} is the local copy: fix-links never writes in place")
-    settings = network.settings(snapshot, link_cache_ttl=None)
+    settings = network.settings(snapshot, link_cache_ttl=None, check_deadline=None)
     options = CheckOptions(url=url, **settings)
     fixed = run_fix_links(snapshot, options)
     for line in fixed.notes:

@@ -2,8 +2,9 @@
 
 Each key mirrors the command-line option of the same name (``archive``,
 ``timeout``, ``rate_limit``, ``allow_private_addresses``, ``allow_network``,
-``max_captures``, ``link_cache_ttl``); an option given on the command line wins, then the
-environment (``SNAPVERIFY_ALLOW_PRIVATE``), then the file, then the defaults.
+``max_captures``, ``link_cache_ttl``, ``check_deadline``); an option given on the
+command line wins, then the environment (``SNAPVERIFY_ALLOW_PRIVATE``), then the file,
+then the defaults.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Settings:
     allow_network: tuple[str, ...] = ()
     max_captures: int | None = None
     link_cache_ttl: float | None = None
+    check_deadline: float | None = None
 
 
 # The keys a config.toml may hold: the fields of Settings.
@@ -90,6 +92,13 @@ def load_settings(store: Path) -> Settings:
     ttl = data.get("link_cache_ttl")
     if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 0):
         raise UsageError(f"{path}: link_cache_ttl must be a number of seconds (0 or more)")
+    check_deadline = data.get("check_deadline")
+    if check_deadline is not None and (
+        isinstance(check_deadline, bool)
+        or not isinstance(check_deadline, int | float)
+        or not 0 < check_deadline < float("inf")
+    ):
+        raise UsageError(f"{path}: check_deadline must be a positive number of seconds")
     return Settings(
         archive=_strings(path, "archive", data.get("archive", [])),
         timeout=None if timeout is None else float(timeout),
@@ -98,4 +107,5 @@ def load_settings(store: Path) -> Settings:
         allow_network=_networks(path, data.get("allow_network", [])),
         max_captures=limit,
         link_cache_ttl=None if ttl is None else float(ttl),
+        check_deadline=None if check_deadline is None else float(check_deadline),
     )

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from snapverify.errors import InputError
 from snapverify.models import Document, Link
@@ -143,6 +144,7 @@ def read_local_copy(path: Path, *, url: str | None = None) -> LocalCopy:
     sha256 = hashlib.sha256(data).hexdigest()
     metadata = _read_metadata(path.parent)
     url = url or metadata.url
+    _check_url(path, url)
     if path.name.lower().endswith(WARC_SUFFIXES):
         document = _read_warc_copy(path, data, url)
     else:
@@ -156,8 +158,22 @@ def read_local_copy(path: Path, *, url: str | None = None) -> LocalCopy:
             changes["title_variants"] = (document.title, *document.title_variants)
     if changes:
         document = dataclasses.replace(document, **changes)
+    _check_url(path, document.url)
     logger.debug("read %s: %d blocks, url %s", path, len(document.blocks), document.url)
     return LocalCopy(path=path, document=document, sha256=sha256, ignore=metadata.ignore)
+
+
+def _check_url(path: Path, url: str | None) -> None:
+    """Refuse an original URL that is no URL at all (``http://[``): bad input, exit 2."""
+    if not url:
+        return
+    try:
+        urlsplit(url)
+    except ValueError as exc:
+        raise InputError(
+            f"{path}: the original URL {_one_line(url)!r} is not a URL: {_one_line(exc)}",
+            url=str(path),
+        ) from exc
 
 
 def _read_text_copy(path: Path, data: bytes, url: str | None) -> Document:

@@ -282,4 +282,5 @@ def _content_length(answer: httpx.Response) -> int | None:
     if answer.status_code in (204, 304) or answer.status_code < 200:
         return None
     value = answer.headers.get("content-length", "").split(",")[0].strip()
-    return int(value) if value.isdigit() else None
+    # ASCII and at most 18 digits: "²" is a digit to isdigit(), and int() refuses 4,301.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None

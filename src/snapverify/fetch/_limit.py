@@ -63,7 +63,8 @@ class Rate:
 
 
 class Limiter:
-    """Spacing per (endpoint, host) and pauses per host, shared by concurrent tasks."""
+    """Spacing per (endpoint, host) and pauses per scope (an archive, else a host),
+    shared by concurrent tasks."""
 
     def __init__(
         self,
@@ -75,24 +76,29 @@ class Limiter:
         self._clock = clock
         self._sleep = sleep
         self._next: dict[tuple[str, str], float] = {}
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
         self._paused: dict[str, float] = {}
 
-    def pause(self, host: str, until: float) -> None:
-        """Hold every request to ``host`` back until the clock reads ``until``."""
-        self._paused[host] = max(until, self._paused.get(host, until))
+    def pause(self, scope: str, until: float) -> None:
+        """Hold every request of ``scope`` (an archive, or a host) back until the clock
+        reads ``until``."""
+        self._paused[scope] = max(until, self._paused.get(scope, until))
 
-    async def wait(self, endpoint: str, host: str) -> None:
-        """Return when a request to ``host`` through ``endpoint`` may start."""
+    async def wait(self, endpoint: str, host: str, scope: str | None = None) -> None:
+        """Return when a request to ``host`` through ``endpoint`` may start (``scope``:
+        whose pause holds it back; the host's by default)."""
         # An endpoint without its own rate (e.g. "links") goes to origin sites like "live".
         rate = self._rates.get(endpoint, self._rates.get("live"))
         key = (endpoint, host)
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        scope = host if scope is None else scope
+        # A lock per scope too: one archive's pause never queues another archive's
+        # requests. Spacing stays exact: ``_next`` is read and set with no await between.
+        lock = self._locks.setdefault((endpoint, host, scope), asyncio.Lock())
         # Holding the lock while sleeping queues the waiters: starts stay evenly spaced.
         async with lock:
             while True:
                 now = self._clock()
-                ready = max(self._next.get(key, now), self._paused.get(host, now))
+                ready = max(self._next.get(key, now), self._paused.get(scope, now))
                 if ready <= now:
                     break
                 await self._sleep(ready - now)
@@ -101,7 +107,11 @@ class Limiter:
 
 
 def retry_after(value: str | None, default: float) -> float:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date).
+
+    ``0``, a negative number or a date already past gives ``default``: a 429 is never
+    followed by an immediate retry (RELIABILITY B14).
+    """
     if value is None or not value.strip():
         return default
     try:
@@ -114,6 +124,6 @@ def retry_after(value: str | None, default: float) -> float:
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         seconds = (when - datetime.now(UTC)).total_seconds()
-    if math.isnan(seconds):
+    if not math.isfinite(seconds) or seconds <= 0:  # "nan", "inf": no wait said
         return default
-    return max(0.0, seconds)
+    return seconds

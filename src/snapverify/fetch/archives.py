@@ -146,6 +146,12 @@ def classify_listing(response: Response) -> tuple[str, str | None]:
     return Outcome.ERROR, f"listing answered HTTP {status}"
 
 
+def _unreadable(warnings: list[str]) -> str:
+    """The one-line detail of a listing none of whose rows could be read."""
+    more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
+    return f"the listing could not be read: {warnings[0]}{more}"
+
+
 def _in_range(timestamp: str, start: str | None, end: str | None) -> bool:
     """Whether a 14-digit timestamp lies within 1-14 digit bounds (both inclusive)."""
     return (start or "").ljust(14, "0") <= timestamp <= (end or "").ljust(14, "9")
@@ -198,9 +204,12 @@ class _CdxArchive:
         params |= {key: value for key, value in (("from", start), ("to", end)) if value}
         rows: list[dict[str, str]] = []
         warnings: list[str] = []
+        unreadable = 0  # lines or rows that could not be read
         keys: set[str] = set()
         for page in range(MAX_CDX_PAGES):
-            response = await client.get(f"{self._cdx_url}?{urlencode(params)}", endpoint="cdx")
+            response = await client.get(
+                f"{self._cdx_url}?{urlencode(params)}", endpoint="cdx", scope=self.name
+            )
             outcome, detail = classify_listing(response)
             if outcome != Outcome.OK:
                 if page == 0:
@@ -210,6 +219,7 @@ class _CdxArchive:
             found, key, problems = parse_cdx(response.content.decode("utf-8", "replace"))
             rows.extend(found)
             warnings.extend(problems)
+            unreadable += len(problems)
             if not key or not self._paged:
                 break
             if key in keys:
@@ -223,6 +233,9 @@ class _CdxArchive:
         warnings.extend(problems)
         for warning in warnings:
             logger.warning("%s: %s: %s", self.name, url, warning)
+        if not entries and (unreadable or problems):
+            # Nothing readable is not "no captures": the archive's answer is broken.
+            return Listing(self.name, Outcome.ERROR, (), _unreadable(warnings), tuple(warnings))
         # The server was given from/to; kept here too, since not every server honours them.
         captures = tuple(
             self._capture(entry) for entry in entries if _in_range(entry.timestamp, start, end)
@@ -255,7 +268,9 @@ class _CdxArchive:
             "sort": "closest",
             "limit": str(CLOSEST_LIMIT),
         }
-        response = await client.get(f"{self._cdx_url}?{urlencode(params)}", endpoint="cdx")
+        response = await client.get(
+            f"{self._cdx_url}?{urlencode(params)}", endpoint="cdx", scope=self.name
+        )
         outcome, _detail = classify_listing(response)
         if outcome != Outcome.OK:
             return None
@@ -366,13 +381,17 @@ class MementoArchive:
         _check_bound(start, "start")
         _check_bound(end, "end")
         timemap = f"{self.base}{url}"
-        response = await client.get(timemap, endpoint="cdx")
+        response = await client.get(timemap, endpoint="cdx", scope=self.name)
         outcome, detail = classify_listing(response)
         if outcome != Outcome.OK:
             return Listing(self.name, outcome, (), detail)
         text = response.content.decode("utf-8", "replace")
         warnings: list[str] = []
         mementos = parse_timemap_link(text, base=response.url, warnings=warnings)
+        if not mementos and (warnings or (text.strip() and "rel" not in text.lower())):
+            # Nothing readable is not "no captures": the archive's answer is broken.
+            detail = _unreadable(warnings or ["not a TimeMap in link format"])
+            return Listing(self.name, Outcome.ERROR, (), detail, tuple(warnings))
         original = timemap_original(text) or url
         captures = tuple(
             CaptureRef(

@@ -96,6 +96,24 @@ def _clip(text: str) -> str:
     return text if len(text) <= _SAMPLE else text[:_SAMPLE] + "..."
 
 
+def _show(value: Any) -> str:
+    """A parsed value for a warning, clipped; nesting too deep to print is said so."""
+    try:
+        return _clip(str(value))
+    except (RecursionError, ValueError):
+        return "(nested too deep to show)"
+
+
+def _text(value: Any) -> str | None:
+    """A field's value as text (JSON for non-strings); None when too deep to write."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value)
+    except (RecursionError, ValueError):
+        return None
+
+
 def _normalise(row: dict[str, Any]) -> Row:
     out: Row = {}
     for key, value in row.items():
@@ -103,7 +121,9 @@ def _normalise(row: dict[str, Any]) -> Row:
         # IA names win over pywb aliases when both appear.
         if name in out and name != key:
             continue
-        out[name] = value if isinstance(value, str) else json.dumps(value)
+        text = _text(value)
+        if text is not None:
+            out[name] = text
     return out
 
 
@@ -129,7 +149,7 @@ def parse_cdx_json(text: str) -> Parsed:
     if stripped.startswith("["):
         try:
             data = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep to be rows
             return _parse_json_array_lines(stripped)
         if not isinstance(data, list):
             return [], None, ["CDX JSON is not an array"]
@@ -143,7 +163,7 @@ def _rows_from_array(data: list[Any], warnings: list[str]) -> Parsed:
         return rows, None, warnings
     header = data[0]
     if not (isinstance(header, list) and header and all(isinstance(h, str) for h in header)):
-        return rows, None, [*warnings, f"CDX JSON has no header row: {_clip(str(header))}"]
+        return rows, None, [*warnings, f"CDX JSON has no header row: {_show(header)}"]
     resume_key: str | None = None
     for index, item in enumerate(data[1:], start=2):
         if item == []:
@@ -154,11 +174,11 @@ def _rows_from_array(data: list[Any], warnings: list[str]) -> Parsed:
             break
         if not isinstance(item, list) or len(item) != len(header):
             warnings.append(
-                f"CDX row {index}: expected {len(header)} fields, skipped: {_clip(str(item))}"
+                f"CDX row {index}: expected {len(header)} fields, skipped: {_show(item)}"
             )
             continue
         if not all(isinstance(value, str | int) for value in item):
-            warnings.append(f"CDX row {index}: non-text field, skipped: {_clip(str(item))}")
+            warnings.append(f"CDX row {index}: non-text field, skipped: {_show(item)}")
             continue
         rows.append(dict(zip(header, (str(value) for value in item), strict=True)))
     return rows, resume_key, warnings
@@ -178,7 +198,7 @@ def _parse_json_array_lines(text: str) -> Parsed:
             continue
         try:
             items.append(json.loads(chunk))
-        except ValueError:
+        except (ValueError, RecursionError):
             warnings.append(f"CDX line {number}: not JSON, skipped: {_clip(line)}")
     return _rows_from_array(items, warnings)
 
@@ -191,7 +211,7 @@ def _parse_ndjson(text: str) -> Parsed:
             continue
         try:
             item = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             warnings.append(f"CDX line {number}: not JSON, skipped: {_clip(line)}")
             continue
         if not isinstance(item, dict):
@@ -237,11 +257,25 @@ def parse_cdx_text(text: str) -> Parsed:
 
 
 def parse_cdx(text: str) -> Parsed:
-    """Parse a CDX answer in whichever format it came: JSON array, NDJSON or text."""
+    """Parse a CDX answer in whichever format it came: JSON array, NDJSON or text.
+
+    The format is the first line's; when that reading finds no row (a first line of
+    garbage: an error message, a proxy's banner), the rest of the answer is read again
+    from its first line that opens a JSON array or object, so its valid rows still count.
+    """
     head = text.lstrip()[:1]
-    if head in ("[", "{"):
-        return parse_cdx_json(text)
-    return parse_cdx_text(text)
+    parsed = parse_cdx_json(text) if head in ("[", "{") else parse_cdx_text(text)
+    if parsed[0]:
+        return parsed
+    lines = text.splitlines()
+    for number, line in enumerate(lines[1:], start=2):
+        if line.lstrip()[:1] in ("[", "{"):
+            rows, key, warnings = parse_cdx_json("\n".join(lines[number - 1 :]))
+            if rows:
+                skipped = f"CDX lines 1-{number - 1}: not part of the listing, skipped"
+                return rows, key, [skipped, *warnings]
+            break
+    return parsed
 
 
 def _digest(value: str | None) -> str | None:
@@ -257,7 +291,8 @@ def _digest(value: str | None) -> str | None:
 
 
 def _optional_int(value: str | None) -> int | None:
-    if value is None or not value.isascii() or not value.isdigit():
+    # 18 digits at most: int() refuses more than 4,300, and no status or length has 19.
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 18:
         return None
     return int(value)
 
@@ -270,7 +305,10 @@ def _entry(row: Row) -> CdxEntry | str:
     except ValueError:
         return f"bad timestamp {raw_ts!r}"
     original = row.get("original", "")
-    parts = urlsplit(original)
+    try:
+        parts = urlsplit(original)
+    except ValueError as exc:  # "http://[::1/x": not a URL at all
+        return f"original is not a URL ({exc}): {_clip(original)!r}"
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return f"original is not an http(s) URL: {_clip(original)!r}"
     raw_status = row.get("statuscode", "-")

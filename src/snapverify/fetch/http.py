@@ -186,8 +186,11 @@ class HttpClient:
         self._clock = clock
         self._sleep = sleep
         self._limiter = Limiter(DEFAULT_RATES if rates is None else rates, clock, sleep)
+        # 429s are counted per scope: an archive (``get(scope=...)``), else a host. A
+        # stopped scope also stops the host for requests of no scope (links into it).
         self._had_429: set[str] = set()
         self._stopped: dict[str, float] = {}
+        self._stopped_hosts: dict[str, float] = {}
         # With an injected transport no connection goes through PolicyBackend, so the
         # policy resolves each hop itself before sending.
         self._resolve_first = transport is not None
@@ -215,9 +218,12 @@ class HttpClient:
         """Close the connections (and the transport)."""
         await self._client.aclose()
 
-    def stopped(self, host: str) -> bool:
-        """Whether ``host`` was stopped for this client's life after answering 429."""
-        return host.lower().rstrip(".") in self._stopped
+    def stopped(self, host: str, scope: str | None = None) -> bool:
+        """Whether ``host`` (or, given, the archive ``scope``) was stopped for this
+        client's life after answering 429."""
+        if scope is not None:
+            return scope in self._stopped
+        return host.lower().rstrip(".") in self._stopped_hosts
 
     async def get(
         self,
@@ -229,6 +235,7 @@ class HttpClient:
         method: str = "GET",
         headers: Mapping[str, str] | None = None,
         keep: int | None = None,
+        scope: str | None = None,
     ) -> Response:
         """Fetch a URL and read its body whole (or its first ``keep`` bytes).
 
@@ -242,6 +249,9 @@ class HttpClient:
             keep: read at most this many bytes of the body, then stop reading and close
                 the connection (the response is then ``partial``): for a peek at a page
                 whose server may ignore ``Range``.
+            scope: for ``cdx`` and ``playback``, the archive asked (its name): a 429
+                pauses and then stops that archive, not every archive on its host
+                (default: the host).
 
         Returns:
             The final response, with the redirects followed in ``history``. Statuses are not
@@ -258,7 +268,7 @@ class HttpClient:
         seen = {url}
         current = url
         while True:
-            response = await self._hop(current, endpoint, method, headers, budget, keep)
+            response = await self._hop(current, endpoint, method, headers, budget, keep, scope)
             location = response.location
             if not follow_redirects or response.status not in _REDIRECTS or location is None:
                 return replace(response, history=tuple(history))
@@ -301,16 +311,19 @@ class HttpClient:
         headers: Mapping[str, str] | None,
         budget: _Budget,
         keep: int | None = None,
+        scope: str | None = None,
     ) -> Response:
         """One request (one redirect hop), with its retries and its 429 pause."""
         self.policy.check_url(url)
         parts = httpx.URL(url)
         host = parts.host.rstrip(".")
+        archive = endpoint in _ARCHIVE_ENDPOINTS
+        key = (scope or host) if archive else None  # what a 429 pauses and stops
         attempt = 0
         while True:
-            self._refuse_if_stopped(host, url)
-            await self._limiter.wait(endpoint, host)
-            self._refuse_if_stopped(host, url)  # another task may have stopped it meanwhile
+            self._refuse_if_stopped(host, key, url)
+            await self._limiter.wait(endpoint, host, key)
+            self._refuse_if_stopped(host, key, url)  # another task may have stopped it
             try:
                 if self._resolve_first:
                     await self.policy.resolve(parts.host, parts.port or _default_port(parts))
@@ -330,8 +343,8 @@ class HttpClient:
             archived = response.header("memento-datetime") is not None
             if response.status == 429 and not archived:
                 self.stats.rate_limited += 1
-                if endpoint in _ARCHIVE_ENDPOINTS:
-                    self._pause_or_stop(host, url, response)
+                if key is not None:
+                    self._pause_or_stop(host, key, url, response)
                     self.stats.retries += 1
                     continue
             if response.status in _RETRY_STATUSES and not archived and attempt + 1 < self._retries:
@@ -346,25 +359,30 @@ class HttpClient:
         self.stats.retries += 1
         await self._sleep(delay)
 
-    def _refuse_if_stopped(self, host: str, url: str) -> None:
-        if host in self._stopped:
+    def _refuse_if_stopped(self, host: str, key: str | None, url: str) -> None:
+        """Raise for a stopped archive (``key``), or, for a request of no archive, for a
+        host some archive was stopped on."""
+        wait = self._stopped.get(key) if key is not None else self._stopped_hosts.get(host)
+        if wait is not None:
+            who = host if key in (None, host) else f"{key} ({host})"
             raise RateLimited(
-                f"{host} answered 429 Too Many Requests and is not asked again this run",
+                f"{who} answered 429 Too Many Requests and is not asked again this run",
                 url=url,
                 status=429,
-                retry_after=self._stopped[host],
+                retry_after=wait,
             )
 
-    def _pause_or_stop(self, host: str, url: str, response: Response) -> None:
-        """After a 429: pause every request to the host, or stop the host (raises)."""
+    def _pause_or_stop(self, host: str, key: str, url: str, response: Response) -> None:
+        """After a 429: pause the archive ``key``, or stop it (raises)."""
         wait = retry_after(response.header("retry-after"), self._retry_after_default)
-        if host in self._had_429 or wait > self._retry_after_cap:
-            self._stopped[host] = wait
-            logger.warning("%s answered 429 again or asked for %.0f s: stopped", host, wait)
-            self._refuse_if_stopped(host, url)
-        self._had_429.add(host)
-        logger.warning("%s answered 429: pausing it for %.0f s", host, wait)
-        self._limiter.pause(host, self._clock() + wait)
+        if key in self._had_429 or wait > self._retry_after_cap:
+            self._stopped[key] = wait
+            self._stopped_hosts[host] = max(wait, self._stopped_hosts.get(host, wait))
+            logger.warning("%s answered 429 again or asked for %.0f s: stopped", key, wait)
+            self._refuse_if_stopped(host, key, url)
+        self._had_429.add(key)
+        logger.warning("%s answered 429: pausing it for %.0f s", key, wait)
+        self._limiter.pause(key, self._clock() + wait)
 
     async def _attempt(
         self,

@@ -88,7 +88,10 @@ def _describe(first: str, second: str) -> str:
 
 def _same_prefix(first: str, second: str) -> bool:
     # http/https and host case do not make another archive.
-    a, b = urlsplit(first), urlsplit(second)
+    try:
+        a, b = urlsplit(first), urlsplit(second)
+    except ValueError:
+        return False
     return (a.netloc.lower(), a.path) == (b.netloc.lower(), b.path)
 
 
@@ -138,7 +141,9 @@ async def fetch_capture(capture: CaptureRef, *, client: HttpClient) -> Fetched:
     archived_redirects = 0
     for hop in range(MAX_REDIRECTS + 1):
         try:
-            response = await client.get(url, endpoint="playback", follow_redirects=False)
+            response = await client.get(
+                url, endpoint="playback", follow_redirects=False, scope=capture.archive
+            )
         except FetchError as exc:
             return _error(capture, timestamp, f"{exc.reason}: {exc.message}")
         except AddressRefused as exc:
@@ -161,8 +166,12 @@ async def fetch_capture(capture: CaptureRef, *, client: HttpClient) -> Fetched:
         if parts is None and served is not None and raw_location:
             # An archived redirect whose Location was kept as archived (pywb's id_ rewrites
             # no header): the target is an original URL, read at the redirect's own time.
-            target = urljoin(here[3], raw_location.strip())
-            if urlsplit(target).scheme not in ("http", "https"):
+            try:
+                target = urljoin(here[3], raw_location.strip())
+                scheme = urlsplit(target).scheme
+            except ValueError:  # "http://[": no URL to follow
+                scheme = ""
+            if scheme not in ("http", "https"):
                 return _error(capture, timestamp, f"redirect to {raw_location} is not HTTP", status)
             parts = (here[0], timestamp, "id_", target)
         if parts is None or not _same_prefix(parts[0], here[0]):

@@ -187,19 +187,20 @@ class AddressPolicy:
             split = urllib.parse.urlsplit(url)
             parsed = httpx.URL(url)
             split_port = split.port
-        except (ValueError, httpx.InvalidURL) as exc:
+            parsed_host = parsed.host  # decodes IDNA: "xn--orhcp" (from "①②⑦") raises
+        except (ValueError, httpx.InvalidURL) as exc:  # idna's errors are ValueErrors
             raise AddressRefused(f"unparseable URL {url!r}: {exc}", url=url) from exc
         host = split.hostname or ""
-        if not host or not parsed.host:
+        if not host or not parsed_host:
             raise AddressRefused(f"URL without a host: {url!r}", url=url)
         if "%" in host:
             raise AddressRefused(f"percent sign in host refused: {url!r}", url=url)
         default = 443 if split.scheme.lower() == "https" else 80
         ours = (split.username or "", split.password or "", host, split_port or default)
-        theirs = (parsed.username, parsed.password, parsed.host, parsed.port or default)
+        theirs = (parsed.username, parsed.password, parsed_host, parsed.port or default)
         if ours != theirs:
             raise AddressRefused(
-                f"URL parsers disagree on {url!r}: host {host!r} vs {parsed.host!r}", url=url
+                f"URL parsers disagree on {url!r}: host {host!r} vs {parsed_host!r}", url=url
             )
 
     def is_allowed(self, host: str, address: str) -> bool:
@@ -259,7 +260,7 @@ class AddressPolicy:
             if not addresses:
                 try:
                     addresses = await self._resolver(host, port)
-                except OSError as exc:
+                except (OSError, UnicodeError) as exc:  # UnicodeError: a name IDNA refuses
                     raise FetchError(
                         f"cannot resolve {host}: {exc}", outcome="unreachable", reason="dns"
                     ) from exc

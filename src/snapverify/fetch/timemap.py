@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from snapverify.timestamps import format_timestamp
 
@@ -45,11 +45,12 @@ def parse_http_datetime(value: str) -> str | None:
     """
     try:
         moment = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        return None  # RFC 850/asctime without zone: HTTP dates are GMT, but be strict
-    return format_timestamp(moment)
+        if moment.tzinfo is None:
+            return None  # RFC 850/asctime without zone: HTTP dates are GMT, but be strict
+        timestamp = format_timestamp(moment)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None  # OverflowError: a year past 9999, or one that leaves it in UTC
+    return timestamp if len(timestamp) == 14 else None
 
 
 def _link_values(text: str) -> list[tuple[str, dict[str, str]]]:
@@ -91,7 +92,13 @@ def parse_timemap_link(
     for target, params in _link_values(text):
         if "memento" not in params.get("rel", "").lower().split():
             continue
-        uri = urljoin(base, target) if base else target
+        try:
+            uri = urljoin(base, target) if base else target
+            urlsplit(uri)  # "http://[::1/x": not a URL, nothing to fetch
+        except ValueError as exc:
+            if warnings is not None:
+                warnings.append(f"memento {_clip(target)!r} is not a URL ({exc}); skipped")
+            continue
         timestamp = parse_http_datetime(params.get("datetime", ""))
         if timestamp is None:
             if warnings is not None:
@@ -108,6 +115,10 @@ def timemap_original(text: str) -> str | None:
     """The ``rel="original"`` URL a TimeMap names, if any."""
     for target, params in _link_values(text):
         if "original" in params.get("rel", "").lower().split():
+            try:
+                urlsplit(target)
+            except ValueError:
+                return None  # not a URL: the caller's own URL stands
             return target
     return None
 

@@ -158,6 +158,7 @@ async def audit_links(
     archives: Sequence[Archive],
     published: datetime,
     ask: bool = True,
+    until: float | None = None,
 ) -> LinkAudit:
     """Check the local copy's links and recover its lost targets.
 
@@ -168,6 +169,8 @@ async def audit_links(
         archives: where to look for archived versions.
         published: the article's date: archived versions are looked for near it.
         ask: False: ask nothing over the network (the cache's last answers only).
+        until: the check's deadline (event loop time): a link not answered by then is
+            ``unreachable`` (transient) in this check.
 
     Returns:
         One row per link (lost ones with the recovered target) and the findings.
@@ -182,13 +185,13 @@ async def audit_links(
         hit = recovered.get(id(link))
         targets.append((link, link.url if hit is None else hit.url, hit))
     urls = sorted({url for _l, url, _f in targets if url})
-    answers = await asyncio.gather(*(checker.status(u, ask=ask) for u in urls))
+    answers = await asyncio.gather(*(checker.status(u, ask=ask, until=until) for u in urls))
     statuses = dict(zip(urls, answers, strict=True))
     wanted = sorted(
         {url for _l, url, f in targets if url and (f is not None or is_dead(statuses[url].outcome))}
     )
     found_archives = await asyncio.gather(
-        *(checker.archived(list(archives), url, published, ask=ask) for url in wanted)
+        *(checker.archived(list(archives), url, published, ask=ask, until=until) for url in wanted)
     )
     archived: dict[str, Archived | None] = dict(zip(wanted, found_archives, strict=True))
 

@@ -22,7 +22,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpx
 
 from snapverify.errors import AddressRefused, FetchError, RateLimited
 from snapverify.fetch.archives import Archive, closest_capture
@@ -161,7 +164,9 @@ def _not_web(url: str, now: datetime) -> LinkStatus | None:
     """The ``skipped`` status of a URL that is not an HTTP(S) link; None for one that is."""
     try:
         scheme = urlsplit(url).scheme.lower()
-    except ValueError as exc:
+        if scheme in ("http", "https"):
+            httpx.URL(url).host  # noqa: B018 (decoding the host checks its IDNA: "xn--")
+    except (ValueError, httpx.InvalidURL) as exc:
         return LinkStatus(url, Outcome.SKIPPED, detail=f"not a valid URL: {exc}", checked_at=now)
     if scheme not in ("http", "https"):
         why = f"not an HTTP link ({scheme or 'no scheme'}:): not checked"
@@ -223,6 +228,18 @@ def _from_entry(entry: StatusEntry) -> LinkStatus:
     )
 
 
+LATE = "not answered within the check's deadline (--check-deadline)"
+
+
+async def _done_by(task: asyncio.Task[Any], until: float) -> bool:
+    """Wait for ``task`` until ``until`` (event loop time), without cancelling it: other
+    checks of the run may still wait for the same answer."""
+    left = until - asyncio.get_running_loop().time()
+    if left > 0:
+        await asyncio.wait({task}, timeout=left)
+    return task.done()
+
+
 class LinkChecker:
     """Link checks of one run: each distinct URL asked once, results kept in the cache.
 
@@ -269,12 +286,15 @@ class LinkChecker:
             ttl = min(ttl, CONFIRM_AFTER)
         return timedelta(0) <= age < ttl
 
-    async def status(self, url: str, *, ask: bool = True) -> LinkStatus:
+    async def status(self, url: str, *, ask: bool = True, until: float | None = None) -> LinkStatus:
         """What ``url`` answers: asked once per run, or read from a fresh cache entry.
 
         Args:
             url: the link's target.
             ask: False: never ask over the network (the last known answer, if any).
+            until: the check's deadline (event loop time): a link not answered by then
+                is ``unreachable`` for this check (transient, never recorded); the
+                request goes on for other checks of the run.
         """
         network = self.network and ask
         key = url if network else f"cached {url}"
@@ -282,7 +302,20 @@ class LinkChecker:
         if task is None:
             task = asyncio.ensure_future(self._status(url, network))
             self._checks[key] = task
-        return await task
+        if until is None:
+            return await task
+        if not await _done_by(task, until):
+            return LinkStatus(url, Outcome.UNREACHABLE, detail=LATE, checked_at=self._now())
+        return task.result()
+
+    async def aclose(self) -> None:
+        """Stop the checks still running (those whose every check's deadline passed)."""
+        pending = [
+            task for task in (*self._checks.values(), *self._archived.values()) if not task.done()
+        ]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def _status(self, url: str, network: bool) -> LinkStatus:
         now = self._now()
@@ -333,11 +366,18 @@ class LinkChecker:
         return found
 
     async def archived(
-        self, archives: list[Archive], url: str, near: datetime, *, ask: bool = True
+        self,
+        archives: list[Archive],
+        url: str,
+        near: datetime,
+        *,
+        ask: bool = True,
+        until: float | None = None,
     ) -> Archived | None:
         """The archived version of ``url`` nearest ``near``: the first archive that has one.
 
-        ``ask`` False: only what the cache knows.
+        ``ask`` False: only what the cache knows. ``until``: the check's deadline (event
+        loop time); none is found after it.
         """
         timestamp = format_timestamp(near)
         network = self.network and ask
@@ -347,7 +387,12 @@ class LinkChecker:
             if task is None:
                 task = asyncio.ensure_future(self._lookup(archive, url, timestamp, network))
                 self._archived[key] = task
-            found = await task
+            if until is None:
+                found = await task
+            elif await _done_by(task, until):
+                found = task.result()
+            else:
+                return None
             if found is not None:
                 return found
         return None

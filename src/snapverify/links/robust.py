@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from snapverify.text.anchors import LOST_ANCHOR, anchor_words
+from snapverify.text.anchors import anchor_words, sub_lost_anchors
 from snapverify.text.normalise import word_keys
 
 __all__ = ["Repair", "repair_html", "repair_markdown"]
@@ -101,4 +101,4 @@ def repair_html(text: str, repairs: Sequence[Repair]) -> tuple[str, int]:
             attrs += f' data-versiondate="{repair.archive_date.date().isoformat()}"'
         return f"<a{match.group('attrs')}{attrs}{match.group('rest')}>{match.group('text')}</a>"
 
-    return LOST_ANCHOR.sub(one, text), count
+    return sub_lost_anchors(one, text), count

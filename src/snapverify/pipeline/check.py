@@ -400,6 +400,7 @@ async def _check_one(run: Run, path: Path) -> CheckResult:
         checker=run.links,
         archives=run.archives,
         offline=offline,
+        until=until,
     )
     findings = (*findings, *disagreements)  # never substantive: the verdict stands
     notes = list(local.notes)
@@ -573,6 +574,7 @@ async def check_snapshots(
     try:
         results = list(await asyncio.gather(*(one(path) for path in copies)))
     finally:
+        await run.links.aclose()  # link checks every check gave up on (the deadline)
         if owned:
             await client.aclose()
     if cache.no_space is not None:  # a full disk: said on every result (the run exits 5)

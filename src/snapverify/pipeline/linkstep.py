@@ -74,6 +74,7 @@ async def with_links(
     checker: LinkChecker,
     archives: Sequence[Archive],
     offline: bool = False,
+    until: float | None = None,
 ) -> tuple[Verdict, int, tuple[Finding, ...], tuple[LinkCheck, ...]]:
     """Add the link findings (``link_rot``, ``lost_link_target``, ``dead_link``) and the
     link table to a comparison; a substantive link finding makes an unchanged check
@@ -90,6 +91,8 @@ async def with_links(
         archives: where archived versions are looked for.
         offline: nothing answered at all: no link is asked and no failure recorded,
             so an outage never confirms rot.
+        until: the check's deadline (event loop time): links not answered by then are
+            ``unreachable`` in this check.
 
     Returns:
         ``(verdict, exit_code, findings, link rows)``.
@@ -113,6 +116,7 @@ async def with_links(
         archives=archives,
         published=published_at(local, provenance),
         ask=not offline,
+        until=until,
     )
     findings.extend(audit.findings)
     verdict, exit_code = comparison.verdict, comparison.exit_code

@@ -18,7 +18,13 @@ from pathlib import Path
 
 from snapverify.compare import compare_documents
 from snapverify.compare.corroborate import corroborate
-from snapverify.errors import InputError, SnapverifyError, Unverifiable, UsageError
+from snapverify.errors import (
+    InputError,
+    IntegrityError,
+    SnapverifyError,
+    Unverifiable,
+    UsageError,
+)
 from snapverify.fetch.archives import Archive, CaptureRef
 from snapverify.fetch.replay import live_fetch, source_id, stored_pages
 from snapverify.links import LinkChecker
@@ -186,6 +192,9 @@ async def check_offline(
     base = path.parent
     pages = stored_pages([base / ARCHIVE_DIR], local.url)
     notes = [*local.notes, OFFLINE_NOTE, *pages.problems]
+    if pages.problems and not pages.live and not pages.captures:
+        # A stored WARC that cannot be read is damaged stored data (exit 5), not "nothing".
+        return failed_result(path, IntegrityError(pages.problems[0], url=str(path)), copy)
     if not pages.live and not pages.captures:
         error = Unverifiable(
             f"{path}: nothing stored to check offline in {base / ARCHIVE_DIR} "
@@ -222,6 +231,8 @@ async def check_offline(
             archives=archives,
             offline=True,  # nothing is asked, and no failure is recorded
         )
+    if pages.problems:
+        exit_code = IntegrityError.exit_code  # the other WARCs were compared; one is damaged
     return CheckResult(
         snapshot=snapshot_info(copy),
         verdict=verdict,

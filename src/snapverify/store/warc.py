@@ -426,7 +426,7 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
                     if http is None:
                         continue  # a response record that is not HTTP (dns:, ...)
                     code = http.get_statuscode()
-                    status = int(code) if code and code.isdigit() else None
+                    status = int(code) if _is_status(code) else None
                     content_type = http.get_header("Content-Type")
                 payload = _read_all(record.content_stream())
                 offset = records.get_record_offset()  # reads the record to its end
@@ -447,17 +447,27 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
                         ip_address=headers.get_header("WARC-IP-Address"),
                     )
                 )
-    except (ArchiveLoadFailed, zlib.error, EOFError, ValueError) as exc:
+    except _DAMAGED as exc:
         raise ValueError(f"{path}: not a readable WARC: {_say(exc)}") from exc
     finally:
         _retell(path, said.getvalue())
     out = []
     for page in pages:
         fields = metadata.get(page.record_id, {})
-        if page.kind == "resource" and page.status is None and fields.get("status", "").isdigit():
-            page = replace(page, status=int(fields["status"]))
+        if page.kind == "resource" and page.status is None and _is_status(fields.get("status")):
+            page = replace(page, status=int(fields["status"]))  # checked by _is_status
         out.append(replace(page, fields=fields, certificates_pem=certificates.get(page.record_id)))
     return out
+
+
+# What warcio raises on a damaged file: besides its own error and zlib's, a malformed
+# record header (no Content-Length, say) surfaces as AttributeError or TypeError.
+_DAMAGED = (ArchiveLoadFailed, zlib.error, EOFError, ValueError, AttributeError, TypeError)
+
+
+def _is_status(value: str | None) -> bool:
+    """Three ASCII digits (``isdigit`` alone takes "²" and 5,000-digit numbers)."""
+    return value is not None and len(value) == 3 and value.isascii() and value.isdigit()
 
 
 def _read_all(stream: Any) -> bytes:
@@ -545,7 +555,7 @@ def verify_warc(path: Path) -> tuple[int, list[WarcProblem]]:
             _check_tail(stream, path, problems)
     except OSError as exc:
         problems.append(WarcProblem(path, None, f"unreadable: {exc.strerror or exc}"))
-    except (ArchiveLoadFailed, zlib.error, EOFError, ValueError) as exc:
+    except _DAMAGED as exc:
         problems.append(WarcProblem(path, None, f"damaged or truncated: {_say(exc)}"))
     for line in said.getvalue().splitlines():
         if "WARNING" in line:
@@ -627,6 +637,6 @@ def read_warcinfo(path: Path) -> dict[str, str]:
                 if record.rec_type == "warcinfo":
                     return _parse_fields(_read_all(record.content_stream()))
                 return {}
-    except (OSError, ArchiveLoadFailed, zlib.error, EOFError, ValueError):
+    except (OSError, *_DAMAGED):
         return {}
     return {}

@@ -305,12 +305,20 @@ def is_boilerplate_element(element: HtmlElement) -> bool:
     return False
 
 
+# Characters lxml keeps from a parsed page but refuses in text it is given.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _prepare(root: HtmlElement) -> None:
     etree.strip_elements(root, *_JUNK_TAGS, with_tail=False)
     # One pass (an XPath over every attribute costs several times more).
     for element in root.iter("br", "td", "th"):
         # A line break ends a line; table cells are words of their row, kept apart.
-        element.tail = ("\n" if element.tag == "br" else " ") + (element.tail or "")
+        sep = "\n" if element.tag == "br" else " "
+        try:
+            element.tail = sep + (element.tail or "")
+        except ValueError:  # a control character lxml parsed but will not set back
+            element.tail = sep + _NOT_XML.sub("", element.tail or "")
     hint = _HIDDEN_HINT.search
     hidden = []
     for element in root.iter():

@@ -375,7 +375,10 @@ def _web_url(value: str | None) -> str | None:
     if not value:
         return None
     value = value.strip().strip("<>")
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "http://[": meant as a web URL; the reader says it is not one
+        return value if value[:8].lower().startswith(("http://", "https://")) else None
     return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 

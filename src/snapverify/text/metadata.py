@@ -55,7 +55,7 @@ def _json_ld_objects(scripts: list[HtmlElement]) -> list[dict[str, Any]]:
             continue
         try:
             data = json.loads(script.text or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested ~1,000 deep
             continue
         pending: list[Any] = [data]
         while pending:
@@ -76,14 +76,20 @@ def _type_matches(item: dict[str, Any]) -> bool:
 
 
 def _names(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        name = value.get("name")
-        return [name] if isinstance(name, str) else []
-    if isinstance(value, list):
-        return [name for item in value for name in _names(item)]
-    return []
+    # A loop, not recursion: JSON-LD lists may nest hundreds deep.
+    names: list[str] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            names.append(item)
+        elif isinstance(item, dict):
+            name = item.get("name")
+            if isinstance(name, str):
+                names.append(name)
+        elif isinstance(item, list):
+            pending.extend(reversed(item))
+    return names
 
 
 def _meta(metas: list[HtmlElement]) -> dict[str, str]:
