@@ -103,6 +103,7 @@ CASES: dict[int, tuple[str, ...]] = {
         "tests/test_check.py::test_a_live_page_slower_than_the_checks_deadline_is_still_a_source",
     ),
     9: (
+        "tests/test_anchors.py::test_a_hostile_html_local_copy_is_read_and_repaired_fast",
         "tests/test_extract.py::test_deep_nesting_returns_promptly",
         "tests/test_extract.py::test_unclosed_anchors",
         "tests/test_extract.py::test_huge_text_node",
@@ -121,6 +122,8 @@ CASES: dict[int, tuple[str, ...]] = {
     ),
     # B. Network faults
     14: (
+        "tests/test_rate_limits.py::test_a_429_stops_that_archive_not_its_neighbour_on_the_same_host",
+        "tests/test_rate_limits.py::test_a_retry_after_of_no_wait_waits_the_default_pause",
         "tests/test_http.py::test_429_pauses_the_host_then_tries_once_more",
         "tests/test_http.py::test_second_429_stops_the_host_for_good",
         "tests/test_http.py::test_retry_after_above_the_cap_stops_at_once",
@@ -147,6 +150,9 @@ CASES: dict[int, tuple[str, ...]] = {
         "tests/test_archives.py::test_redirect_loop_ends",
     ),
     21: (
+        "tests/test_hostile.py::test_a_hostile_cdx_answer_reads_as_no_entries_with_warnings",
+        "tests/test_hostile.py::test_a_listing_whose_first_line_is_garbage_still_reads_its_rows",
+        "tests/test_hostile.py::test_a_hostile_cdx_archive_is_one_error_and_the_other_archive_is_reported",
         "tests/test_cdx.py::test_malformed_rows_are_skipped",
         "tests/test_cdx.py::test_empty_listing",
         "tests/test_cdx.py::test_duplicates_are_dropped_and_other_digests_of_the_same_second_kept",
