@@ -149,6 +149,18 @@ def test_every_report_format_shows_it_and_the_history_follows_it(
         assert shown in out, fmt
         assert "1 archive disagreement" in out, fmt  # the summary names it, not as cosmetic
         assert "ia / altered" in out, fmt
+    # The passages themselves, not only that there is a disagreement: the word diff of
+    # the first archive's passage against the second's, compactly, in every format.
+    shown_diff = {
+        "terminal": ("ia → altered: ", "[-15-]", "{+16+}"),
+        "markdown": ("ia → altered: ", "~~15~~", "**16**"),
+        "html": ("15", "16"),
+    }
+    for fmt, pieces in shown_diff.items():
+        code, out, _err = run_cli("report", str(saved), "--format", fmt)
+        for piece in pieces:
+            assert piece in out, (fmt, piece)
+        assert "people were killed" in out, fmt  # the words around the change
 
 
 def test_stored_copies_of_two_archives_disagree_offline_as_they_did_online(
