@@ -43,6 +43,7 @@ MAX_BUNDLE_BYTES: Final = 4 << 30
 """A bundle whose members unpack to more than this is refused before reading them."""
 
 _CONTENT: Final = frozenset({"edited", "missing", "added", "moved", "metadata"})
+_DISAGREEMENT: Final = "archive_disagreement"
 _UNLISTED: Final = frozenset({wacz.DATAPACKAGE, wacz.DIGEST_FILE})
 
 
@@ -315,6 +316,7 @@ def _key(finding: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _rerun(members: Mapping[str, bytes]) -> Part:
     from snapverify.compare import compare_documents
+    from snapverify.compare.corroborate import corroborate
     from snapverify.compare.fingerprint import fingerprint
     from snapverify.errors import SnapverifyError
     from snapverify.models import Document
@@ -390,16 +392,36 @@ def _rerun(members: Mapping[str, bytes]) -> Part:
             source, document = stored_source(stored, base, local, memo)
             pairs.append((dataclasses.replace(source, id=str(line.get("source"))), document))
         comparison = compare_documents(local, pairs, ignore=patterns)
+        # The archives' copies against each other, as the check did: each capture's
+        # archive as the custody log names it.
+        archives = {
+            str(line.get("source")): str(line.get("archive"))
+            for line in fetches
+            if line.get("role") == "capture" and line.get("archive")
+        }
+        disagreements = corroborate(pairs, ignore=patterns, archives=archives)
     bundled = {str(line.get("source")) for line in fetches}
+    # A disagreement one of whose captures is not bundled cannot be re-derived whole:
+    # left out on both sides (the custody log names what was not stored).
+    partial = {
+        finding.get("fingerprint")
+        for finding in report.get("findings") or []
+        if finding.get("kind") == _DISAGREEMENT and not set(finding.get("sources") or ()) <= bundled
+    }
     expected: Counter[tuple[Any, ...]] = Counter()
     for finding in report.get("findings") or []:
         seen = set(finding.get("sources") or ()) & bundled
-        if finding.get("kind") in _CONTENT and seen:
+        kind = finding.get("kind")
+        if (kind in _CONTENT and seen) or (
+            kind == _DISAGREEMENT and finding.get("fingerprint") not in partial
+        ):
             expected[(*_key(finding), finding.get("fingerprint"), frozenset(seen))] += 1
     found: Counter[tuple[Any, ...]] = Counter()
-    for finding in comparison.findings:
-        if str(finding.kind) in _CONTENT:
-            found[(*_key(finding.as_dict()), fingerprint(finding), frozenset(finding.sources))] += 1
+    for finding in (*comparison.findings, *disagreements):
+        kind = str(finding.kind)
+        printed = fingerprint(finding)
+        if kind in _CONTENT or (kind == _DISAGREEMENT and printed not in partial):
+            found[(*_key(finding.as_dict()), printed, frozenset(finding.sources))] += 1
     if expected != found:
         missing = expected - found
         extra = found - expected
@@ -426,5 +448,5 @@ def _rerun(members: Mapping[str, bytes]) -> Part:
         "findings",
         True,
         f"re-run from the bundle: {len(pairs)} stored page(s) give the report's {count} "
-        "content finding(s)",
+        "content and archive-disagreement finding(s)",
     )
