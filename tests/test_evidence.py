@@ -191,7 +191,10 @@ def test_custody_log_names_each_fetch_the_check_compared(scene: SimpleNamespace)
         assert line["payload_sha256"] == source["sha256"]
         assert line["payload_digest"].startswith("sha1:")
         assert line["snapverify_version"] and line["time"]
-        assert "ip_address" in line  # null: these WARCs predate WARC-IP-Address
+        # Who fetched it and from where: the address that answered, the command line.
+        assert line["ip_address"] == "127.0.0.1"
+        assert line["command"].startswith("snapverify archive --captures ")
+        assert isinstance(line["http_status"], int)
     live = next(line for line in fetches if line["role"] == "live")
     assert live["url"] == scene.url and live["http_status"] == 200 and live["archive"] is None
     assert live["payload_sha256"] == hashlib.sha256(scene.body).hexdigest()

@@ -28,7 +28,7 @@ from captures import Capture
 from servers import HOST, OriginServer, PywbServer
 from snapverify.store.cache import CachedCapture, CaptureCache
 from snapverify.store.history import History
-from snapverify.store.warc import PEM_CONTENT_TYPE, read_records
+from snapverify.store.warc import PEM_CONTENT_TYPE, read_records, read_warcinfo
 from support import FIXTURES, run_cli, seed_snapshot
 
 ARTICLE = (FIXTURES / "capture-original.html").read_bytes()
@@ -81,6 +81,7 @@ def test_the_live_page_and_every_capture_carry_the_address_that_served_them(
     assert {p.ip_address for p in pages} == {"127.0.0.1"}
     assert all(p.certificates_pem is None for p in pages)
     assert _warcio_check(warc) == 0
+    assert read_warcinfo(warc)["command"].startswith("snapverify archive ")
     code, out, err = run_cli("verify", str(mt_site.local.parent.parent))
     assert code == 0, out + err
 
@@ -94,6 +95,9 @@ def test_check_snapshot_changes_records_the_address_too(mt_site: Any) -> None:
     (warc,) = sorted((mt_site.local.parent / "archive").glob("*.warc.gz"))
     response = next(h for kind, h, _c in _records(warc) if kind == "response")
     assert response["WARC-IP-Address"] == "127.0.0.1", out + err
+    # The command that fetched what was stored, for the chain of custody.
+    command = read_warcinfo(warc)["command"]
+    assert command.startswith("snapverify check ") and "--snapshot-changes" in command
 
 
 def test_an_answer_from_no_network_has_no_address_and_no_certificate() -> None:

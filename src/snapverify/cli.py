@@ -868,7 +868,13 @@ def archive(
     paths = _snapshot_paths(snapshots)
     settings = network.settings(paths[0], max_captures=max_captures)
     options = ArchiveOptions(
-        captures=captures, save=save, min_age=min_age, live=not no_live, url=url, **settings
+        captures=captures,
+        save=save,
+        min_age=min_age,
+        live=not no_live,
+        url=url,
+        command=_command(),
+        **settings,
     )
     results = run_archive(paths, options)
     for result in results:

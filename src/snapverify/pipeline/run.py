@@ -63,6 +63,9 @@ def run_check(
     if store is None:
         store = find_store(copies[0] if copies else Path(paths[0] if paths else "."))
         options = dataclasses.replace(options, store=store)
+    if command is not None:
+        # What --snapshot-changes stores names the command that fetched it.
+        options = dataclasses.replace(options, command=command)
     with hold_lock(store):
         results = check(
             copies or paths,
