@@ -15,7 +15,9 @@ import json
 import shutil
 import subprocess
 import zipfile
+from collections import Counter
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,6 +29,8 @@ import yaml
 from captures import moscow_times_captures
 from servers import FIXTURES, OriginServer, PywbServer, _script
 from snapverify.compare.fingerprint import fingerprint
+from snapverify.evidence import verify_bundle, wacz
+from snapverify.report.html import render_html
 from snapverify.report.load import result_from_dict
 from snapverify.store.warc import read_records
 from support import run_cli, seed_snapshot
@@ -103,7 +107,8 @@ def _rebuild(
 ) -> Path:
     """A copy of a bundle with members replaced (None: removed). With ``refresh``, the
     data package lists the new hashes and sizes and the digest file its new hash, as a
-    forger would write them; the signature and tokens are dropped unless kept."""
+    forger would write them; the signature and tokens are dropped unless kept. The ZIP
+    is written as ``evidence`` writes it (a careful forger: the layout holds)."""
     members = _members(source)
     for name, data in changes.items():
         if data is None:
@@ -114,6 +119,8 @@ def _rebuild(
         members = {k: v for k, v in members.items() if not k.startswith("timestamps/")}
     if refresh:
         package = json.loads(members["datapackage.json"])
+        if not keep_tokens:
+            package.get("snapverify", {}).pop("timestamps", None)
         for resource in package["resources"]:
             data = members.get(resource["path"])
             if data is not None:
@@ -125,9 +132,13 @@ def _rebuild(
         if not keep_signature:
             digest.pop("signedData", None)
         members["datapackage-digest.json"] = json.dumps(digest).encode("utf-8")
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+    try:
+        created = json.loads(members["datapackage.json"])["created"]
+        when = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except (KeyError, ValueError):
+        when = datetime.now(UTC)
+    resources = [wacz.Resource(name, data) for name, data in members.items()]
+    target.write_bytes(wacz.write_zip(resources, when))
     return target
 
 
@@ -278,6 +289,63 @@ def test_a_flipped_byte_anywhere_fails(scene: SimpleNamespace, where: str, tmp_p
     code, out, err = _verify(copy)
     assert code == 5
     assert f"{name}: damaged" in err and "FAILED" in out
+
+
+def test_a_flipped_byte_in_any_header_or_anywhere_in_the_data_fails(
+    scene: SimpleNamespace, tmp_path: Path
+) -> None:
+    # Every byte outside the members' data (local headers, central directory, end
+    # record): no hash covers most of them, the layout does. In the data, every 97th byte.
+    data = scene.bundle.read_bytes()
+    with zipfile.ZipFile(scene.bundle) as archive:
+        infos, start_dir = archive.infolist(), archive.start_dir
+    headers = [
+        p
+        for i in infos
+        for p in range(i.header_offset, i.header_offset + 30 + len(i.filename) + len(i.extra))
+    ]
+    headers += range(start_dir, len(data))
+    taken = set(headers)
+    positions = headers + [p for p in range(0, start_dir, 97) if p not in taken]
+    copy = tmp_path / "flipped.wacz"
+    failed: Counter[str] = Counter()
+    for position in positions:
+        flipped = bytearray(data)
+        flipped[position] ^= 0x01
+        copy.write_bytes(bytes(flipped))
+        result = verify_bundle(copy)  # never raises: a damaged bundle is exit 5
+        assert result.exit_code == 5 and result.failed is not None, position
+        failed[result.failed.name] += 1
+    assert failed["layout"] > 100  # caught by nothing else: dates, attributes, versions
+    assert failed["zip"] > len(positions) // 3
+
+
+def test_a_removed_timestamp_fails(scene: SimpleNamespace, tmp_path: Path) -> None:
+    # A token cannot be listed in the package it covers, but its name is given there.
+    name = f"timestamps/127.0.0.1-{scene.tsa.port}.tsr"
+    assert json.loads(_members(scene.bundle)["datapackage.json"])["snapverify"]["timestamps"] == [
+        name
+    ]
+    copy = _rebuild(scene.bundle, tmp_path / "untimed.wacz", {name: None}, refresh=False)
+    code, out, err = _verify(copy)
+    assert code == 5 and "ok     layout:" in out
+    assert f"timestamps: {name}: named in datapackage.json but missing" in err
+
+
+def test_a_report_whose_verdict_was_edited_fails(scene: SimpleNamespace, tmp_path: Path) -> None:
+    members = _members(scene.bundle)
+    report = json.loads(members[REPORT])
+    report["verdict"], report["exit_code"] = "unchanged", 0
+    custody = [json.loads(line) for line in members["custody/custody.jsonl"].splitlines()]
+    custody[0]["verdict"] = "unchanged"
+    changes = {
+        REPORT: json.dumps(report, indent=2).encode("utf-8"),
+        "reports/check.html": render_html([result_from_dict(report)]).encode("utf-8"),
+        "custody/custody.jsonl": "".join(json.dumps(c) + "\n" for c in custody).encode("utf-8"),
+    }
+    code, out, err = _verify(_rebuild(scene.bundle, tmp_path / "verdict.wacz", changes))
+    assert code == 5 and "ok     resources:" in out
+    assert "findings: the report's verdict unchanged (exit 0) is not what its findings give" in err
 
 
 def test_a_removed_file_fails(scene: SimpleNamespace, tmp_path: Path) -> None:

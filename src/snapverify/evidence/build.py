@@ -254,6 +254,9 @@ def build(
     resources.append(wacz.Resource(CUSTODY, lines.encode("utf-8")))
 
     live = next((line for line in fetches if line["role"] == "live"), fetches[0])
+    # The tokens to come are named in the package they will cover, so a token removed
+    # later is missed (a file the package cannot list, being made after it).
+    token_paths = [f"timestamps/{name}" for name in _token_names(options.tsa)]
     package = wacz.datapackage(
         resources,
         created=created,
@@ -264,7 +267,13 @@ def build(
         ),
         main_page_url=live["url"],
         main_page_date=pages[fetches.index(live)].get("ts"),
-        extra={"snapverify": {"check_id": check_id, "snapshot": report.get("snapshot")}},
+        extra={
+            "snapverify": {
+                "check_id": check_id,
+                "snapshot": report.get("snapshot"),
+                "timestamps": token_paths,
+            }
+        },
     )
     digest = wacz.sha256_tag(package)
     signed = None
@@ -296,12 +305,22 @@ def build(
     )
 
 
+def _token_names(urls: Sequence[str]) -> list[str]:
+    """``NAME.tsr`` for each TSA URL, unique, in order."""
+    from snapverify.evidence.tsa import token_name
+
+    names: list[str] = []
+    for url in urls:
+        names.append(token_name(url, names))
+    return names
+
+
 def _timestamps(
     package: bytes, options: EvidenceOptions, roots: Sequence[Any]
 ) -> list[wacz.Resource]:
     if not options.tsa:
         return []
-    from snapverify.evidence.tsa import request_token, token_name
+    from snapverify.evidence.tsa import request_token
     from snapverify.pipeline.check import make_policy
 
     policy = make_policy(
@@ -310,10 +329,7 @@ def _timestamps(
 
     async def ask() -> list[wacz.Resource]:
         out: list[wacz.Resource] = []
-        taken: list[str] = []
-        for url in options.tsa:
-            name = token_name(url, taken)
-            taken.append(name)
+        for url, name in zip(options.tsa, _token_names(options.tsa), strict=True):
             reply = await request_token(
                 url, package, policy=policy, timeout=options.timeout, roots=roots
             )
