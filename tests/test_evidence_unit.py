@@ -111,6 +111,45 @@ def test_a_signature_verifies_and_fails_when_anything_moves(tmp_path: Path) -> N
     assert problem == "the signature does not verify with its public key"
 
 
+_WEBCRYPTO_VERIFY = """async ([signed, curve]) => {
+  const bytes = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  const key = await crypto.subtle.importKey(
+    "spki", bytes(signed.publicKey), {name: "ECDSA", namedCurve: curve}, false, ["verify"]);
+  const check = (hash) => crypto.subtle.verify(
+    {name: "ECDSA", hash: "SHA-256"}, key, bytes(signed.signature),
+    new TextEncoder().encode(hash));
+  return [await check(signed.hash), await check(signed.hash.replace(/.$/, "0"))];
+}"""
+
+
+@pytest.mark.slow
+def test_a_signature_verifies_in_a_browser_as_wacz_auth_tools_check_it(tmp_path: Path) -> None:
+    # ArchiveWeb.page and ReplayWeb.page sign and verify with WebCrypto: the SPKI public
+    # key, ECDSA with SHA-256 over the ``hash`` string, the raw r || s signature.
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip(f"{chromium} not found: install Debian's chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    write_key(tmp_path / "key.pem")
+    digest = wacz.sha256_tag(b'{"resources": []}')
+    signed = sign_digest(load_signing_key(tmp_path / "key.pem"), digest, "2026-12-01T10:00:00Z")
+    page_file = tmp_path / "blank.html"  # a file: page is a secure context (WebCrypto)
+    page_file.write_text("<!doctype html><title>verify</title>", "utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium),
+            args=["--no-sandbox", "--disable-gpu"],
+            proxy={"server": "http://127.0.0.1:9"},  # a closed port: no way out
+        )
+        try:
+            page = browser.new_page()
+            page.goto(page_file.as_uri())
+            assert page.evaluate(_WEBCRYPTO_VERIFY, [signed, "P-256"]) == [True, False]
+        finally:
+            browser.close()
+
+
 def test_only_a_p256_key_signs(tmp_path: Path) -> None:
     write_key(tmp_path / "p384.pem", ec.SECP384R1())
     with pytest.raises(UsageError, match="not an ECDSA P-256 key"):
