@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import io
 import json
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -17,8 +19,8 @@ from snapverify.errors import UsageError
 from snapverify.evidence import wacz
 from snapverify.evidence.records import custody_line, select_records
 from snapverify.evidence.sign import load_signing_key, sign_digest, verify_signed_data
-from snapverify.evidence.tsa import check_token, token_name
-from tsa import write_key
+from snapverify.evidence.tsa import check_token, load_certificates, token_name
+from tsa import TsaServer, make_pki, write_key
 
 URL = "https://news.example/2012/05/27/story"
 BODY = b"<html><body><p>The story.</p></body></html>"
@@ -200,3 +202,31 @@ def test_a_bundle_that_unpacks_too_large_is_refused_unread(
     assert result.failed.name == "zip" and "more than a bundle may hold" in result.failed.detail
     path.write_bytes(b"PK\x03\x04 not a zip at all")
     assert check.verify_bundle(path).failed.name == "zip"  # type: ignore[union-attr]
+
+
+def _token(tsa: TsaServer, data: bytes) -> bytes:
+    from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
+
+    query = TimestampRequestBuilder().data(data).hash_algorithm(HashAlgorithm.SHA256)
+    return tsa.reply(query.cert_request(cert_request=True).build().as_bytes())
+
+
+@pytest.mark.slow
+def test_a_token_is_judged_as_of_its_own_time(tmp_path: Path) -> None:
+    data = b'{"resources": []}'
+    # The TSA's certificate expires two seconds after the token: the token still holds.
+    expiring = make_pki(tmp_path / "expiring", tsa_until=timedelta(seconds=2))
+    token = _token(TsaServer(expiring), data)
+    roots = load_certificates([expiring.ca])
+    time.sleep(3)
+    assert (
+        datetime.now(UTC)
+        > x509.load_pem_x509_certificate(expiring.tsa_cert.read_bytes()).not_valid_after_utc
+    )
+    held = check_token(token, data, roots=roots)
+    assert held.problem is None and held.chain_checked
+    # A certificate valid only from tomorrow: a token made today does not hold.
+    early = make_pki(tmp_path / "early", tsa_from=timedelta(days=1))
+    token = _token(TsaServer(early), data)
+    early_check = check_token(token, data, roots=load_certificates([early.ca]))
+    assert early_check.problem is not None and "not yet valid" in early_check.problem
