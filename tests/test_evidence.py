@@ -589,3 +589,24 @@ def test_verify_says_each_part_as_json(scene: SimpleNamespace, tmp_path: Path) -
     copy = _rebuild(scene.bundle, tmp_path / "removed.wacz", {REPORT: None}, refresh=False)
     code, out, _err = _verify(copy, "--format", "json")
     assert code == 5 and json.loads(out)["failed"] == "resources"
+
+
+def test_an_offline_check_of_what_was_stored_packages_every_page_it_compared(
+    scene: SimpleNamespace, tmp_path: Path
+) -> None:
+    # A live page that differs on every load is only in a bundle when the check compared
+    # the stored fetch: archive, then check --offline, then evidence.
+    local = _copy_work(scene, tmp_path / "work", archive=True)
+    code, out, err = run_cli("check", str(local), "--offline", "--format", "json")
+    assert code == 1, err
+    compared = [s["id"] for s in json.loads(out)["sources"] if s["sha256"]]
+    bundle = tmp_path / "offline.wacz"
+    code, _out, err = run_cli("evidence", str(local), "-o", str(bundle))
+    assert code == 0, err
+    lines = _custody(_members(bundle))
+    assert lines[0]["not_stored"] == []
+    fetched = [line["source"] for line in lines if line["event"] == "fetch"]
+    assert fetched == compared and all(s.startswith("warc:archive/") for s in fetched)
+    assert "live" in {line["role"] for line in lines if line["event"] == "fetch"}
+    code, out, err = _verify(bundle)
+    assert code == 0, out + err
