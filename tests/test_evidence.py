@@ -182,6 +182,8 @@ def test_bundle_holds_the_wacz_layout_and_every_file_listed(scene: SimpleNamespa
     signed = digest["signedData"]
     assert signed["hash"] == digest["hash"] and signed["created"] == package["created"]
     assert signed["publicKey"] and signed["signature"]
+    # WACZ Auth: an anonymous signature holds these properties and no other.
+    assert set(signed) == {"hash", "created", "software", "version", "signature", "publicKey"}
 
     report = json.loads(members[REPORT])
     assert report["schema"] == "snapverify/check-v1" and report["verdict"] == "changed"
@@ -220,7 +222,8 @@ def test_custody_log_names_each_fetch_the_check_compared(scene: SimpleNamespace)
 def test_verify_holds_for_the_bundle_as_made(scene: SimpleNamespace) -> None:
     code, out, err = _verify(scene.bundle, "--tsa-ca", str(scene.pki.ca))
     assert code == 0, out + err
-    for part in ("zip", "digest", "resources", "warc", "manifests", "signature", "findings"):
+    parts = ("zip", "datapackage", "digest", "resources", "layout", "warc", "manifests")
+    for part in (*parts, "signature", "timestamps", "findings"):
         assert f"ok     {part}:" in out
     assert "signature and chain verified" in out
     assert "give the report's" in out and "OK:" in out
