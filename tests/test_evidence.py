@@ -150,7 +150,7 @@ def test_bundle_holds_the_wacz_layout_and_every_file_listed(scene: SimpleNamespa
     names = set(members)
     seed = scene.local.name
     for name in (
-        "datapackage.json", "datapackage-digest.json", "indexes/index.cdx.gz",
+        "datapackage.json", "datapackage-digest.json", "indexes/index.cdx.gz", "indexes/index.cdxj",
         "pages/pages.jsonl", REPORT, "reports/check.html", f"source/{seed}",
         "source/snapshot.toml", "custody/custody.jsonl",
     ):  # fmt: skip
@@ -167,6 +167,12 @@ def test_bundle_holds_the_wacz_layout_and_every_file_listed(scene: SimpleNamespa
     tokens = [n for n in names if n.startswith("timestamps/")]
     assert tokens == [f"timestamps/127.0.0.1-{scene.tsa.port}.tsr"]
     assert all(n.count("/") <= 1 for n in names)
+    # The same index twice: gzipped for pywb, plain for ReplayWeb.page (which reads only
+    # .cdx, .cdxj and .idx); pywb's --unpack-wacz reads only *.cdx(.gz).
+    plain = members["indexes/index.cdxj"]
+    fetches = [line for line in _custody(members) if line["event"] == "fetch"]
+    assert plain == gzip.decompress(members["indexes/index.cdx.gz"])
+    assert plain.count(b"\n") == len(fetches)
 
     package = json.loads(members["datapackage.json"])
     assert package["wacz_version"] == "1.1.1" and package["profile"] == "data-package"

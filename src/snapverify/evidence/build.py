@@ -238,6 +238,7 @@ def build(
     ]
     resources += [
         wacz.Resource("indexes/index.cdx.gz", wacz.index_gz(cdx)),
+        wacz.Resource("indexes/index.cdxj", wacz.index_cdxj(cdx)),
         wacz.Resource("pages/pages.jsonl", wacz.pages_jsonl(pages)),
         wacz.Resource(
             REPORT_JSON, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
