@@ -133,9 +133,12 @@ def test_a_signature_verifies_in_a_browser_as_wacz_auth_tools_check_it(tmp_path:
         pytest.skip(f"{chromium} not found: install Debian's chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
 
-    write_key(tmp_path / "key.pem")
     digest = wacz.sha256_tag(b'{"resources": []}')
-    signed = sign_digest(load_signing_key(tmp_path / "key.pem"), digest, "2026-12-01T10:00:00Z")
+    signatures = []
+    for curve, name in ((ec.SECP256R1(), "P-256"), (ec.SECP384R1(), "P-384")):
+        write_key(tmp_path / f"{name}.pem", curve)
+        key = load_signing_key(tmp_path / f"{name}.pem")
+        signatures.append((sign_digest(key, digest, "2026-12-01T10:00:00Z"), name))
     page_file = tmp_path / "blank.html"  # a file: page is a secure context (WebCrypto)
     page_file.write_text("<!doctype html><title>verify</title>", "utf-8")
     with sync_playwright() as playwright:
@@ -147,15 +150,21 @@ def test_a_signature_verifies_in_a_browser_as_wacz_auth_tools_check_it(tmp_path:
         try:
             page = browser.new_page()
             page.goto(page_file.as_uri())
-            assert page.evaluate(_WEBCRYPTO_VERIFY, [signed, "P-256"]) == [True, False]
+            for signed, name in signatures:  # P-384: as ReplayWeb.page imports the key
+                assert page.evaluate(_WEBCRYPTO_VERIFY, [signed, name]) == [True, False], name
         finally:
             browser.close()
 
 
-def test_only_a_p256_key_signs(tmp_path: Path) -> None:
+def test_only_a_p256_or_p384_key_signs(tmp_path: Path) -> None:
     write_key(tmp_path / "p384.pem", ec.SECP384R1())
-    with pytest.raises(UsageError, match="not an ECDSA P-256 key"):
-        load_signing_key(tmp_path / "p384.pem")
+    key = load_signing_key(tmp_path / "p384.pem")
+    signed = sign_digest(key, "sha256:00", "2026-12-01T10:00:00Z")
+    assert len(base64.b64decode(signed["signature"])) == 96
+    assert verify_signed_data(signed, "sha256:00", "2026-12-01T10:00:00Z") is None
+    write_key(tmp_path / "p521.pem", ec.SECP521R1())
+    with pytest.raises(UsageError, match=r"not an ECDSA P-256 \(or P-384\) key"):
+        load_signing_key(tmp_path / "p521.pem")
     (tmp_path / "junk.pem").write_text("not a key", "utf-8")
     with pytest.raises(UsageError, match="not an unencrypted PEM private key"):
         load_signing_key(tmp_path / "junk.pem")

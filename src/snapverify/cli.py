@@ -1043,7 +1043,10 @@ def _verify_bundles(paths: Sequence[Path], tsa_ca: Sequence[Path], fmt: str) -> 
     "--sign-key",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="A PEM ECDSA P-256 private key: sign the package (WACZ Auth, anonymous).",
+    help=(
+        "A PEM ECDSA P-256 private key: sign the package (WACZ Auth, anonymous). A P-384 "
+        "key is accepted too (the curve ReplayWeb.page's verifier expects)."
+    ),
 )
 @click.option(
     "--allow-private-addresses",
@@ -1124,7 +1127,7 @@ def evidence(
         f"{len(result.files)} files, sha256 {result.sha256}"
     )
     if result.signed:
-        click.echo("  signed (WACZ Auth, ECDSA P-256)")
+        click.echo(f"  signed (WACZ Auth, ECDSA {result.curve})")
     for name in result.timestamps:
         click.echo(f"  timestamp: {name}")
     for source in result.not_stored:

@@ -49,7 +49,7 @@ class EvidenceOptions:
         check_id: the recorded check to package (default: the snapshot's newest).
         tsa: TSA URLs to ask for an RFC 3161 token each.
         tsa_ca: PEM files of the CAs the tokens must verify against (checked at once).
-        sign_key: a PEM ECDSA P-256 private key to sign the package with.
+        sign_key: a PEM ECDSA P-256 (or P-384) private key to sign the package with.
         allow_private: also allow loopback addresses (a TSA on this machine).
         allow_networks: further CIDR ranges to allow.
         timeout: seconds to connect and between reads, per TSA request.
@@ -80,6 +80,7 @@ class EvidenceResult:
     timestamps: tuple[str, ...]
     signed: bool
     sha256: str
+    curve: str | None = None  # the signing key's curve (P-256, P-384)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +92,7 @@ class EvidenceResult:
             "not_stored": list(self.not_stored),
             "timestamps": list(self.timestamps),
             "signed": self.signed,
+            "signature_curve": self.curve,
             "sha256": self.sha256,
         }
 
@@ -303,7 +305,14 @@ def build(
         timestamps=tuple(t.path for t in tokens),
         signed=signed is not None,
         sha256=hashlib.sha256(bundle).hexdigest(),
+        curve=None if key is None else _curve_name(key.curve.name),
     )
+
+
+def _curve_name(name: str) -> str:
+    from snapverify.evidence.sign import CURVE_NAMES
+
+    return CURVE_NAMES.get(name, name)
 
 
 def _token_names(urls: Sequence[str]) -> list[str]:
