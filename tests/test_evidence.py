@@ -194,6 +194,7 @@ def test_bundle_holds_the_wacz_layout_and_every_file_listed(scene: SimpleNamespa
     report = json.loads(members[REPORT])
     assert report["schema"] == "snapverify/check-v1" and report["verdict"] == "changed"
     assert scene.result["check_id"] >= 1 and scene.result["signed"] is True
+    assert scene.result["signature_curve"] == "P-256"
 
 
 def test_custody_log_names_each_fetch_the_check_compared(scene: SimpleNamespace) -> None:
