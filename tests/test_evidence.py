@@ -620,3 +620,24 @@ def test_an_offline_check_of_what_was_stored_packages_every_page_it_compared(
     assert "live" in {line["role"] for line in lines if line["event"] == "fetch"}
     code, out, err = _verify(bundle)
     assert code == 0, out + err
+
+
+def test_a_check_whose_changes_were_acknowledged_verifies(
+    scene: SimpleNamespace, tmp_path: Path
+) -> None:
+    # Acknowledged findings leave the verdict "changed" but the exit code 0: as made.
+    local = _copy_work(scene, tmp_path / "work", archive=True)
+    store = local.parent.parent / ".snapverify"
+    report = json.loads(_members(scene.bundle)[REPORT])
+    for finding in report["findings"]:
+        if finding["substantive"]:
+            code, _out, err = run_cli("ack", finding["fingerprint"], "--store", str(store))
+            assert code == 0, err
+    code, out, err = run_cli("check", str(local), "--offline", "--format", "json")
+    checked = json.loads(out)
+    assert (code, checked["verdict"], checked["exit_code"]) == (0, "changed", 0), err
+    bundle = tmp_path / "acked.wacz"
+    code, _out, err = run_cli("evidence", str(local), "-o", str(bundle))
+    assert code == 0, err
+    code, out, err = _verify(bundle)
+    assert code == 0, out + err

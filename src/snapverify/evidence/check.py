@@ -356,8 +356,11 @@ def _check_verdict(result: CheckResult, custody: Sequence[Mapping[str, Any]]) ->
     """The report's verdict and exit code are the ones its findings give, and the
     custody log says the same verdict."""
     substantive = any(finding.substantive for finding in result.findings)
-    given = {Verdict.CHANGED: (True, 1), Verdict.UNCHANGED: (False, 0)}.get(result.verdict)
-    if given is not None and given != (substantive, result.exit_code):
+    # As the history annotates a check: acknowledged findings still make it "changed",
+    # but no longer fail it (exit 0).
+    failing = any(f.substantive and not f.acknowledged for f in result.findings)
+    given = {Verdict.CHANGED: True, Verdict.UNCHANGED: False}.get(result.verdict)
+    if given is not None and (given != substantive or result.exit_code != int(failing)):
         said = "a substantive finding" if substantive else "no substantive finding"
         raise _Failed(
             "findings",
