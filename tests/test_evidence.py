@@ -641,3 +641,23 @@ def test_a_check_whose_changes_were_acknowledged_verifies(
     assert code == 0, err
     code, out, err = _verify(bundle)
     assert code == 0, out + err
+
+
+def test_each_of_several_tsas_gives_its_own_token(scene: SimpleNamespace, tmp_path: Path) -> None:
+    other_pki = make_pki(tmp_path / "other-pki", name="Other")
+    with TsaServer(other_pki) as other:
+        bundle = tmp_path / "two.wacz"
+        code, out, err = run_cli(
+            "evidence", str(scene.local), "-o", str(bundle), "--tsa", scene.tsa.url,
+            "--tsa", other.url, "--tsa-ca", str(scene.pki.ca), "--tsa-ca", str(other_pki.ca),
+            "--allow-private-addresses", "--format", "json",
+        )  # fmt: skip
+        assert code == 0, err
+    names = [f"timestamps/127.0.0.1-{scene.tsa.port}.tsr", f"timestamps/127.0.0.1-{other.port}.tsr"]
+    assert json.loads(out)["timestamps"] == names
+    members = _members(bundle)
+    assert json.loads(members["datapackage.json"])["snapverify"]["timestamps"] == names
+    code, out, err = _verify(bundle, "--tsa-ca", str(scene.pki.ca), "--tsa-ca", str(other_pki.ca))
+    assert code == 0 and "Test TSA" in out and "Other TSA" in out, out + err
+    code, _out, err = _verify(bundle, "--tsa-ca", str(scene.pki.ca))  # the other one untrusted
+    assert code == 5 and f"timestamps: {names[1]}: the token's signature or chain" in err
