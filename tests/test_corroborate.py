@@ -21,6 +21,7 @@ import pytest
 from captures import MT_EDITS, MT_URL, Capture, mt_page, replace_once
 from servers import PywbServer
 from snapverify.compare.corroborate import corroborate
+from snapverify.compare.fingerprint import fingerprint
 from snapverify.models import (
     Block,
     Document,
@@ -29,7 +30,8 @@ from snapverify.models import (
     Source,
     SourceKind,
 )
-from snapverify.report.load import load_reports
+from snapverify.report.html import render_html
+from snapverify.report.load import load_reports, result_from_dict
 from support import run_cli, seed_snapshot
 
 T0 = "20120528010203"
@@ -149,6 +151,18 @@ def test_every_report_format_shows_it_and_the_history_follows_it(
         assert shown in out, fmt
         assert "1 archive disagreement" in out, fmt  # the summary names it, not as cosmetic
         assert "ia / altered" in out, fmt
+    # The passages themselves, not only that there is a disagreement: the word diff of
+    # the first archive's passage against the second's, compactly, in every format.
+    shown_diff = {
+        "terminal": ("ia → altered: ", "[-15-]", "{+16+}"),
+        "markdown": ("ia → altered: ", "~~15~~", "**16**"),
+        "html": ("15", "16"),
+    }
+    for fmt, pieces in shown_diff.items():
+        code, out, _err = run_cli("report", str(saved), "--format", fmt)
+        for piece in pieces:
+            assert piece in out, (fmt, piece)
+        assert "people were killed" in out, fmt  # the words around the change
 
 
 def test_stored_copies_of_two_archives_disagree_offline_as_they_did_online(
@@ -244,3 +258,66 @@ def test_one_finding_per_disagreement_listing_every_capture_the_first_archive_on
     assert finding.detail.startswith("b and a disagree on the article (")
     assert finding.field == "b / a"
     assert "1 hour apart" in finding.detail and "2 hours apart" in finding.detail
+
+
+# -- in an evidence bundle ----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_an_evidence_bundle_re_derives_the_disagreement_and_catches_an_edit(
+    tmp_path: Path, pywb: PywbServer
+) -> None:
+    from test_evidence import _members, _rebuild
+
+    local = seed_snapshot(tmp_path)
+    _code, out = _check(local, pywb, "ia", "altered")
+    (online,) = _disagreements(json.loads(out))
+    archives = [arg for name in ("ia", "altered") for arg in ("--archive", pywb.base_of(name))]
+    code, _out, err = run_cli(
+        "archive", str(local), *archives, "--allow-private-addresses", "--no-live", "--captures"
+    )
+    assert code == 0, err
+    bundle = tmp_path / "evidence.wacz"
+    code, _out, err = run_cli("evidence", str(local), "-o", str(bundle))
+    assert code == 0, err
+    code, out, err = run_cli("verify", str(bundle))
+    assert code == 0, out + err
+    assert "content and archive-disagreement finding(s)" in out
+
+    report_name = "reports/check.json"
+    report = json.loads(_members(bundle)[report_name])
+    (finding,) = _disagreements(report)
+    assert finding["fingerprint"] == online["fingerprint"]
+
+    def forged(edit: Any) -> tuple[int, str]:
+        copy = json.loads(json.dumps(report))
+        edit(copy)
+        data = json.dumps(copy, indent=2).encode("utf-8")
+        html = render_html([result_from_dict(copy)]).encode("utf-8")  # re-rendered too
+        changes = {report_name: data, "reports/check.html": html}
+        path = _rebuild(bundle, tmp_path / "forged.wacz", changes)
+        code, _out, err = run_cli("verify", str(path))
+        path.unlink()
+        return code, err
+
+    def reword(copy: dict[str, Any]) -> None:  # the altered archive's words, fingerprint kept
+        (f,) = _disagreements(copy)
+        f["remote_text"] = f["remote_text"].replace("16 people", "17 people")
+
+    code, err = forged(reword)
+    assert code == 5 and "does not give its fingerprint" in err
+
+    def reword_and_refingerprint(copy: dict[str, Any]) -> None:  # as a forger would
+        reword(copy)
+        (f,) = _disagreements(copy)
+        index = copy["findings"].index(f)
+        f["fingerprint"] = fingerprint(result_from_dict(copy).findings[index])
+
+    code, err = forged(reword_and_refingerprint)
+    assert code == 5 and "findings: the report's archive_disagreement finding" in err
+
+    def drop(copy: dict[str, Any]) -> None:  # the disagreement hidden
+        copy["findings"] = [f for f in copy["findings"] if f["kind"] != KIND]
+
+    code, err = forged(drop)
+    assert code == 5 and "a archive_disagreement finding" in err and "does not list" in err

@@ -15,7 +15,9 @@ import json
 import shutil
 import subprocess
 import zipfile
+from collections import Counter
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,6 +29,8 @@ import yaml
 from captures import moscow_times_captures
 from servers import FIXTURES, OriginServer, PywbServer, _script
 from snapverify.compare.fingerprint import fingerprint
+from snapverify.evidence import verify_bundle, wacz
+from snapverify.report.html import render_html
 from snapverify.report.load import result_from_dict
 from snapverify.store.warc import read_records
 from support import run_cli, seed_snapshot
@@ -103,7 +107,8 @@ def _rebuild(
 ) -> Path:
     """A copy of a bundle with members replaced (None: removed). With ``refresh``, the
     data package lists the new hashes and sizes and the digest file its new hash, as a
-    forger would write them; the signature and tokens are dropped unless kept."""
+    forger would write them; the signature and tokens are dropped unless kept. The ZIP
+    is written as ``evidence`` writes it (a careful forger: the layout holds)."""
     members = _members(source)
     for name, data in changes.items():
         if data is None:
@@ -114,6 +119,8 @@ def _rebuild(
         members = {k: v for k, v in members.items() if not k.startswith("timestamps/")}
     if refresh:
         package = json.loads(members["datapackage.json"])
+        if not keep_tokens:
+            package.get("snapverify", {}).pop("timestamps", None)
         for resource in package["resources"]:
             data = members.get(resource["path"])
             if data is not None:
@@ -125,9 +132,13 @@ def _rebuild(
         if not keep_signature:
             digest.pop("signedData", None)
         members["datapackage-digest.json"] = json.dumps(digest).encode("utf-8")
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+    try:
+        created = json.loads(members["datapackage.json"])["created"]
+        when = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except (KeyError, ValueError):
+        when = datetime.now(UTC)
+    resources = [wacz.Resource(name, data) for name, data in members.items()]
+    target.write_bytes(wacz.write_zip(resources, when))
     return target
 
 
@@ -139,7 +150,7 @@ def test_bundle_holds_the_wacz_layout_and_every_file_listed(scene: SimpleNamespa
     names = set(members)
     seed = scene.local.name
     for name in (
-        "datapackage.json", "datapackage-digest.json", "indexes/index.cdx.gz",
+        "datapackage.json", "datapackage-digest.json", "indexes/index.cdx.gz", "indexes/index.cdxj",
         "pages/pages.jsonl", REPORT, "reports/check.html", f"source/{seed}",
         "source/snapshot.toml", "custody/custody.jsonl",
     ):  # fmt: skip
@@ -156,6 +167,12 @@ def test_bundle_holds_the_wacz_layout_and_every_file_listed(scene: SimpleNamespa
     tokens = [n for n in names if n.startswith("timestamps/")]
     assert tokens == [f"timestamps/127.0.0.1-{scene.tsa.port}.tsr"]
     assert all(n.count("/") <= 1 for n in names)
+    # The same index twice: gzipped for pywb, plain for ReplayWeb.page (which reads only
+    # .cdx, .cdxj and .idx); pywb's --unpack-wacz reads only *.cdx(.gz).
+    plain = members["indexes/index.cdxj"]
+    fetches = [line for line in _custody(members) if line["event"] == "fetch"]
+    assert plain == gzip.decompress(members["indexes/index.cdx.gz"])
+    assert plain.count(b"\n") == len(fetches)
 
     package = json.loads(members["datapackage.json"])
     assert package["wacz_version"] == "1.1.1" and package["profile"] == "data-package"
@@ -171,10 +188,13 @@ def test_bundle_holds_the_wacz_layout_and_every_file_listed(scene: SimpleNamespa
     signed = digest["signedData"]
     assert signed["hash"] == digest["hash"] and signed["created"] == package["created"]
     assert signed["publicKey"] and signed["signature"]
+    # WACZ Auth: an anonymous signature holds these properties and no other.
+    assert set(signed) == {"hash", "created", "software", "version", "signature", "publicKey"}
 
     report = json.loads(members[REPORT])
     assert report["schema"] == "snapverify/check-v1" and report["verdict"] == "changed"
     assert scene.result["check_id"] >= 1 and scene.result["signed"] is True
+    assert scene.result["signature_curve"] == "P-256"
 
 
 def test_custody_log_names_each_fetch_the_check_compared(scene: SimpleNamespace) -> None:
@@ -191,7 +211,10 @@ def test_custody_log_names_each_fetch_the_check_compared(scene: SimpleNamespace)
         assert line["payload_sha256"] == source["sha256"]
         assert line["payload_digest"].startswith("sha1:")
         assert line["snapverify_version"] and line["time"]
-        assert "ip_address" in line  # null: these WARCs predate WARC-IP-Address
+        # Who fetched it and from where: the address that answered, the command line.
+        assert line["ip_address"] == "127.0.0.1"
+        assert line["command"].startswith("snapverify archive --captures ")
+        assert isinstance(line["http_status"], int)
     live = next(line for line in fetches if line["role"] == "live")
     assert live["url"] == scene.url and live["http_status"] == 200 and live["archive"] is None
     assert live["payload_sha256"] == hashlib.sha256(scene.body).hexdigest()
@@ -206,7 +229,8 @@ def test_custody_log_names_each_fetch_the_check_compared(scene: SimpleNamespace)
 def test_verify_holds_for_the_bundle_as_made(scene: SimpleNamespace) -> None:
     code, out, err = _verify(scene.bundle, "--tsa-ca", str(scene.pki.ca))
     assert code == 0, out + err
-    for part in ("zip", "digest", "resources", "warc", "manifests", "signature", "findings"):
+    parts = ("zip", "datapackage", "digest", "resources", "layout", "warc", "manifests")
+    for part in (*parts, "signature", "timestamps", "findings"):
         assert f"ok     {part}:" in out
     assert "signature and chain verified" in out
     assert "give the report's" in out and "OK:" in out
@@ -275,6 +299,63 @@ def test_a_flipped_byte_anywhere_fails(scene: SimpleNamespace, where: str, tmp_p
     code, out, err = _verify(copy)
     assert code == 5
     assert f"{name}: damaged" in err and "FAILED" in out
+
+
+def test_a_flipped_byte_in_any_header_or_anywhere_in_the_data_fails(
+    scene: SimpleNamespace, tmp_path: Path
+) -> None:
+    # Every byte outside the members' data (local headers, central directory, end
+    # record): no hash covers most of them, the layout does. In the data, every 997th byte.
+    data = scene.bundle.read_bytes()
+    with zipfile.ZipFile(scene.bundle) as archive:
+        infos, start_dir = archive.infolist(), archive.start_dir
+    headers = [
+        p
+        for i in infos
+        for p in range(i.header_offset, i.header_offset + 30 + len(i.filename) + len(i.extra))
+    ]
+    headers += range(start_dir, len(data))
+    taken = set(headers)
+    positions = headers + [p for p in range(0, start_dir, 997) if p not in taken]
+    copy = tmp_path / "flipped.wacz"
+    failed: Counter[str] = Counter()
+    for position in positions:
+        flipped = bytearray(data)
+        flipped[position] ^= 0x01
+        copy.write_bytes(bytes(flipped))
+        result = verify_bundle(copy)  # never raises: a damaged bundle is exit 5
+        assert result.exit_code == 5 and result.failed is not None, position
+        failed[result.failed.name] += 1
+    assert failed["layout"] > 100  # caught by nothing else: dates, attributes, versions
+    assert failed["zip"] > len(positions) // 3
+
+
+def test_a_removed_timestamp_fails(scene: SimpleNamespace, tmp_path: Path) -> None:
+    # A token cannot be listed in the package it covers, but its name is given there.
+    name = f"timestamps/127.0.0.1-{scene.tsa.port}.tsr"
+    assert json.loads(_members(scene.bundle)["datapackage.json"])["snapverify"]["timestamps"] == [
+        name
+    ]
+    copy = _rebuild(scene.bundle, tmp_path / "untimed.wacz", {name: None}, refresh=False)
+    code, out, err = _verify(copy)
+    assert code == 5 and "ok     layout:" in out
+    assert f"timestamps: {name}: named in datapackage.json but missing" in err
+
+
+def test_a_report_whose_verdict_was_edited_fails(scene: SimpleNamespace, tmp_path: Path) -> None:
+    members = _members(scene.bundle)
+    report = json.loads(members[REPORT])
+    report["verdict"], report["exit_code"] = "unchanged", 0
+    custody = [json.loads(line) for line in members["custody/custody.jsonl"].splitlines()]
+    custody[0]["verdict"] = "unchanged"
+    changes = {
+        REPORT: json.dumps(report, indent=2).encode("utf-8"),
+        "reports/check.html": render_html([result_from_dict(report)]).encode("utf-8"),
+        "custody/custody.jsonl": "".join(json.dumps(c) + "\n" for c in custody).encode("utf-8"),
+    }
+    code, out, err = _verify(_rebuild(scene.bundle, tmp_path / "verdict.wacz", changes))
+    assert code == 5 and "ok     resources:" in out
+    assert "findings: the report's verdict unchanged (exit 0) is not what its findings give" in err
 
 
 def test_a_removed_file_fails(scene: SimpleNamespace, tmp_path: Path) -> None:
@@ -518,3 +599,65 @@ def test_verify_says_each_part_as_json(scene: SimpleNamespace, tmp_path: Path) -
     copy = _rebuild(scene.bundle, tmp_path / "removed.wacz", {REPORT: None}, refresh=False)
     code, out, _err = _verify(copy, "--format", "json")
     assert code == 5 and json.loads(out)["failed"] == "resources"
+
+
+def test_an_offline_check_of_what_was_stored_packages_every_page_it_compared(
+    scene: SimpleNamespace, tmp_path: Path
+) -> None:
+    # A live page that differs on every load is only in a bundle when the check compared
+    # the stored fetch: archive, then check --offline, then evidence.
+    local = _copy_work(scene, tmp_path / "work", archive=True)
+    code, out, err = run_cli("check", str(local), "--offline", "--format", "json")
+    assert code == 1, err
+    compared = [s["id"] for s in json.loads(out)["sources"] if s["sha256"]]
+    bundle = tmp_path / "offline.wacz"
+    code, _out, err = run_cli("evidence", str(local), "-o", str(bundle))
+    assert code == 0, err
+    lines = _custody(_members(bundle))
+    assert lines[0]["not_stored"] == []
+    fetched = [line["source"] for line in lines if line["event"] == "fetch"]
+    assert fetched == compared and all(s.startswith("warc:archive/") for s in fetched)
+    assert "live" in {line["role"] for line in lines if line["event"] == "fetch"}
+    code, out, err = _verify(bundle)
+    assert code == 0, out + err
+
+
+def test_a_check_whose_changes_were_acknowledged_verifies(
+    scene: SimpleNamespace, tmp_path: Path
+) -> None:
+    # Acknowledged findings leave the verdict "changed" but the exit code 0: as made.
+    local = _copy_work(scene, tmp_path / "work", archive=True)
+    store = local.parent.parent / ".snapverify"
+    report = json.loads(_members(scene.bundle)[REPORT])
+    for finding in report["findings"]:
+        if finding["substantive"]:
+            code, _out, err = run_cli("ack", finding["fingerprint"], "--store", str(store))
+            assert code == 0, err
+    code, out, err = run_cli("check", str(local), "--offline", "--format", "json")
+    checked = json.loads(out)
+    assert (code, checked["verdict"], checked["exit_code"]) == (0, "changed", 0), err
+    bundle = tmp_path / "acked.wacz"
+    code, _out, err = run_cli("evidence", str(local), "-o", str(bundle))
+    assert code == 0, err
+    code, out, err = _verify(bundle)
+    assert code == 0, out + err
+
+
+def test_each_of_several_tsas_gives_its_own_token(scene: SimpleNamespace, tmp_path: Path) -> None:
+    other_pki = make_pki(tmp_path / "other-pki", name="Other")
+    with TsaServer(other_pki) as other:
+        bundle = tmp_path / "two.wacz"
+        code, out, err = run_cli(
+            "evidence", str(scene.local), "-o", str(bundle), "--tsa", scene.tsa.url,
+            "--tsa", other.url, "--tsa-ca", str(scene.pki.ca), "--tsa-ca", str(other_pki.ca),
+            "--allow-private-addresses", "--format", "json",
+        )  # fmt: skip
+        assert code == 0, err
+    names = [f"timestamps/127.0.0.1-{scene.tsa.port}.tsr", f"timestamps/127.0.0.1-{other.port}.tsr"]
+    assert json.loads(out)["timestamps"] == names
+    members = _members(bundle)
+    assert json.loads(members["datapackage.json"])["snapverify"]["timestamps"] == names
+    code, out, err = _verify(bundle, "--tsa-ca", str(scene.pki.ca), "--tsa-ca", str(other_pki.ca))
+    assert code == 0 and "Test TSA" in out and "Other TSA" in out, out + err
+    code, _out, err = _verify(bundle, "--tsa-ca", str(scene.pki.ca))  # the other one untrusted
+    assert code == 5 and f"timestamps: {names[1]}: the token's signature or chain" in err

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import io
 import json
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -17,8 +19,8 @@ from snapverify.errors import UsageError
 from snapverify.evidence import wacz
 from snapverify.evidence.records import custody_line, select_records
 from snapverify.evidence.sign import load_signing_key, sign_digest, verify_signed_data
-from snapverify.evidence.tsa import check_token, token_name
-from tsa import write_key
+from snapverify.evidence.tsa import check_token, load_certificates, token_name
+from tsa import TsaServer, make_pki, write_key
 
 URL = "https://news.example/2012/05/27/story"
 BODY = b"<html><body><p>The story.</p></body></html>"
@@ -111,10 +113,58 @@ def test_a_signature_verifies_and_fails_when_anything_moves(tmp_path: Path) -> N
     assert problem == "the signature does not verify with its public key"
 
 
-def test_only_a_p256_key_signs(tmp_path: Path) -> None:
+_WEBCRYPTO_VERIFY = """async ([signed, curve]) => {
+  const bytes = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  const key = await crypto.subtle.importKey(
+    "spki", bytes(signed.publicKey), {name: "ECDSA", namedCurve: curve}, false, ["verify"]);
+  const check = (hash) => crypto.subtle.verify(
+    {name: "ECDSA", hash: "SHA-256"}, key, bytes(signed.signature),
+    new TextEncoder().encode(hash));
+  return [await check(signed.hash), await check(signed.hash.replace(/.$/, "0"))];
+}"""
+
+
+@pytest.mark.slow
+def test_a_signature_verifies_in_a_browser_as_wacz_auth_tools_check_it(tmp_path: Path) -> None:
+    # ArchiveWeb.page and ReplayWeb.page sign and verify with WebCrypto: the SPKI public
+    # key, ECDSA with SHA-256 over the ``hash`` string, the raw r || s signature.
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip(f"{chromium} not found: install Debian's chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    digest = wacz.sha256_tag(b'{"resources": []}')
+    signatures = []
+    for curve, name in ((ec.SECP256R1(), "P-256"), (ec.SECP384R1(), "P-384")):
+        write_key(tmp_path / f"{name}.pem", curve)
+        key = load_signing_key(tmp_path / f"{name}.pem")
+        signatures.append((sign_digest(key, digest, "2026-12-01T10:00:00Z"), name))
+    page_file = tmp_path / "blank.html"  # a file: page is a secure context (WebCrypto)
+    page_file.write_text("<!doctype html><title>verify</title>", "utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium),
+            args=["--no-sandbox", "--disable-gpu"],
+            proxy={"server": "http://127.0.0.1:9"},  # a closed port: no way out
+        )
+        try:
+            page = browser.new_page()
+            page.goto(page_file.as_uri())
+            for signed, name in signatures:  # P-384: as ReplayWeb.page imports the key
+                assert page.evaluate(_WEBCRYPTO_VERIFY, [signed, name]) == [True, False], name
+        finally:
+            browser.close()
+
+
+def test_only_a_p256_or_p384_key_signs(tmp_path: Path) -> None:
     write_key(tmp_path / "p384.pem", ec.SECP384R1())
-    with pytest.raises(UsageError, match="not an ECDSA P-256 key"):
-        load_signing_key(tmp_path / "p384.pem")
+    key = load_signing_key(tmp_path / "p384.pem")
+    signed = sign_digest(key, "sha256:00", "2026-12-01T10:00:00Z")
+    assert len(base64.b64decode(signed["signature"])) == 96
+    assert verify_signed_data(signed, "sha256:00", "2026-12-01T10:00:00Z") is None
+    write_key(tmp_path / "p521.pem", ec.SECP521R1())
+    with pytest.raises(UsageError, match=r"not an ECDSA P-256 \(or P-384\) key"):
+        load_signing_key(tmp_path / "p521.pem")
     (tmp_path / "junk.pem").write_text("not a key", "utf-8")
     with pytest.raises(UsageError, match="not an unencrypted PEM private key"):
         load_signing_key(tmp_path / "junk.pem")
@@ -161,3 +211,31 @@ def test_a_bundle_that_unpacks_too_large_is_refused_unread(
     assert result.failed.name == "zip" and "more than a bundle may hold" in result.failed.detail
     path.write_bytes(b"PK\x03\x04 not a zip at all")
     assert check.verify_bundle(path).failed.name == "zip"  # type: ignore[union-attr]
+
+
+def _token(tsa: TsaServer, data: bytes) -> bytes:
+    from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
+
+    query = TimestampRequestBuilder().data(data).hash_algorithm(HashAlgorithm.SHA256)
+    return tsa.reply(query.cert_request(cert_request=True).build().as_bytes())
+
+
+@pytest.mark.slow
+def test_a_token_is_judged_as_of_its_own_time(tmp_path: Path) -> None:
+    data = b'{"resources": []}'
+    # The TSA's certificate expires two seconds after the token: the token still holds.
+    expiring = make_pki(tmp_path / "expiring", tsa_until=timedelta(seconds=2))
+    token = _token(TsaServer(expiring), data)
+    roots = load_certificates([expiring.ca])
+    time.sleep(3)
+    assert (
+        datetime.now(UTC)
+        > x509.load_pem_x509_certificate(expiring.tsa_cert.read_bytes()).not_valid_after_utc
+    )
+    held = check_token(token, data, roots=roots)
+    assert held.problem is None and held.chain_checked
+    # A certificate valid only from tomorrow: a token made today does not hold.
+    early = make_pki(tmp_path / "early", tsa_from=timedelta(days=1))
+    token = _token(TsaServer(early), data)
+    early_check = check_token(token, data, roots=load_certificates([early.ca]))
+    assert early_check.problem is not None and "not yet valid" in early_check.problem

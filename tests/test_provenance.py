@@ -9,12 +9,15 @@ WARCs still pass ``warcio check`` and ``snapverify verify``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -28,7 +31,7 @@ from captures import Capture
 from servers import HOST, OriginServer, PywbServer
 from snapverify.store.cache import CachedCapture, CaptureCache
 from snapverify.store.history import History
-from snapverify.store.warc import PEM_CONTENT_TYPE, read_records
+from snapverify.store.warc import PEM_CONTENT_TYPE, read_records, read_warcinfo
 from support import FIXTURES, run_cli, seed_snapshot
 
 ARTICLE = (FIXTURES / "capture-original.html").read_bytes()
@@ -81,6 +84,7 @@ def test_the_live_page_and_every_capture_carry_the_address_that_served_them(
     assert {p.ip_address for p in pages} == {"127.0.0.1"}
     assert all(p.certificates_pem is None for p in pages)
     assert _warcio_check(warc) == 0
+    assert read_warcinfo(warc)["command"].startswith("snapverify archive ")
     code, out, err = run_cli("verify", str(mt_site.local.parent.parent))
     assert code == 0, out + err
 
@@ -94,6 +98,9 @@ def test_check_snapshot_changes_records_the_address_too(mt_site: Any) -> None:
     (warc,) = sorted((mt_site.local.parent / "archive").glob("*.warc.gz"))
     response = next(h for kind, h, _c in _records(warc) if kind == "response")
     assert response["WARC-IP-Address"] == "127.0.0.1", out + err
+    # The command that fetched what was stored, for the chain of custody.
+    command = read_warcinfo(warc)["command"]
+    assert command.startswith("snapverify check ") and "--snapshot-changes" in command
 
 
 def test_an_answer_from_no_network_has_no_address_and_no_certificate() -> None:
@@ -364,3 +371,110 @@ def test_a_capture_names_the_archive_server_its_certificates_are_of(
     fields = next(c for k, h, c in records if "WARC-Concurrent-To" in h)
     assert b"tls-chain: leaf-only" in fields
     assert _warcio_check(warc) == 0
+
+
+class TLSRelay:
+    """TLS in front of a plain loopback server (pywb): each connection is accepted over
+    TLS with the given certificate and relayed byte for byte to ``target``'s port."""
+
+    def __init__(self, target: int, cert: Path, key: Path) -> None:
+        self.target = target
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.listener = socket.create_server((HOST, 0))
+        self.listener.settimeout(0.1)  # accept() wakes to see stop()
+        self.port: int = self.listener.getsockname()[1]
+        self.threads: list[threading.Thread] = []
+        self.stopping = threading.Event()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def _relay(self, client: socket.socket) -> None:
+        try:
+            secure = self.context.wrap_socket(client, server_side=True)
+        except (OSError, ssl.SSLError):
+            client.close()
+            return
+        upstream = socket.create_connection((HOST, self.target), timeout=30)
+        back = threading.Thread(target=self._pump, args=(upstream, secure), daemon=True)
+        back.start()
+        self._pump(secure, upstream)
+        back.join(30)
+        secure.close()
+        upstream.close()
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                client, _address = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            client.settimeout(30)
+            thread = threading.Thread(target=self._relay, args=(client,), daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def __enter__(self) -> TLSRelay:
+        thread = threading.Thread(target=self._accept, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.threads[0].join(10)  # the accepting thread; relays end with their clients
+        self.listener.close()
+
+
+@pytest.mark.slow
+def test_captures_from_an_archive_over_https_keep_its_chain_into_an_evidence_bundle(
+    tmp_path: Path, tls_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real pywb behind TLS (a certificate for 127.0.0.1 the test's CA signs): the check
+    # and archive --captures speak HTTPS to the archive; what they store carries the
+    # archive server's address and chain, and the bundle made of it verifies.
+    from captures import MT_URL, mt_page
+    from test_evidence import _members
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files["ca"]))
+    stamp = "20120528010203"
+    pywb = PywbServer({"ia": [Capture(MT_URL, stamp, mt_page("original"))]}, root=tmp_path / "pw")
+    with pywb, TLSRelay(pywb.port, tls_files["leaf"], tls_files["key"]) as relay:
+        base = f"https://{HOST}:{relay.port}/ia"
+        local = seed_snapshot(tmp_path)
+        args = ["--archive", base, "--allow-private-addresses", "--no-live"]
+        code, out, err = run_cli("check", str(local), *args, "--no-links", "--format", "json")
+        assert code == 0 and json.loads(out)["sources"][0]["id"] == f"ia:{stamp}", err
+        _archive(local, *args, "--captures")
+    bundle = tmp_path / "evidence.wacz"
+    code, _out, err = run_cli("evidence", str(local), "-o", str(bundle))
+    assert code == 0, err
+    code, out, err = run_cli("verify", str(bundle))
+    assert code == 0, out + err
+    members = _members(bundle)
+    (name,) = [n for n in members if n.startswith("archive/")]
+    warc = tmp_path / "bundled.warc.gz"
+    warc.write_bytes(members[name])
+    records = _records(warc)
+    resource = next(h for kind, h, _c in records if kind == "resource")
+    assert resource["WARC-IP-Address"] == "127.0.0.1"
+    (pem,) = [(h, c) for kind, h, c in records if h.get("Content-Type") == PEM_CONTENT_TYPE]
+    assert pem[0]["WARC-Refers-To"] == resource["WARC-Record-ID"]
+    assert pem[0]["WARC-Target-URI"] == f"tls:127.0.0.1:{relay.port}"
+    expected = [ssl.PEM_cert_to_DER_cert(tls_files[n].read_text()) for n in ("leaf", "ca")]
+    assert _pem_blocks(pem[1].decode("ascii")) == expected
+    custody = [json.loads(line) for line in members["custody/custody.jsonl"].splitlines()]
+    (fetch,) = [line for line in custody if line["event"] == "fetch"]
+    assert fetch["archive_url"].startswith(f"https://{HOST}:{relay.port}/ia/{stamp}id_/")
+    assert fetch["ip_address"] == "127.0.0.1" and fetch["archive"] == "ia"

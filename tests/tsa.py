@@ -54,8 +54,15 @@ def _name(common: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
 
-def make_pki(folder: Path, name: str = "Test") -> Pki:
-    """A CA and a TSA certificate it signed, valid from a day ago for a year."""
+def make_pki(
+    folder: Path,
+    name: str = "Test",
+    *,
+    tsa_from: timedelta = timedelta(days=-1),
+    tsa_until: timedelta = timedelta(days=365),
+) -> Pki:
+    """A CA valid from a day ago for a year, and a TSA certificate it signed, valid from
+    ``tsa_from`` to ``tsa_until`` (from now; by default as long as the CA)."""
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
     ca_key = write_key(folder / "ca.key")
@@ -92,8 +99,8 @@ def make_pki(folder: Path, name: str = "Test") -> Pki:
         .issuer_name(ca.subject)
         .public_key(tsa_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365))
+        .not_valid_before(now + tsa_from)
+        .not_valid_after(now + tsa_until)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .add_extension(

@@ -970,7 +970,13 @@ def archive(
     # A history this version cannot write is refused before anything is archived.
     check_schema(settings["store"])
     options = ArchiveOptions(
-        captures=captures, save=save, min_age=min_age, live=not no_live, url=url, **settings
+        captures=captures,
+        save=save,
+        min_age=min_age,
+        live=not no_live,
+        url=url,
+        command=_command(),
+        **settings,
     )
     results = run_archive(paths, options)
     for result in results:
@@ -1139,7 +1145,10 @@ def _verify_bundles(paths: Sequence[Path], tsa_ca: Sequence[Path], fmt: str) -> 
     "--sign-key",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="A PEM ECDSA P-256 private key: sign the package (WACZ Auth, anonymous).",
+    help=(
+        "A PEM ECDSA P-256 private key: sign the package (WACZ Auth, anonymous). A P-384 "
+        "key is accepted too (the curve ReplayWeb.page's verifier expects)."
+    ),
 )
 @click.option(
     "--allow-private-addresses",
@@ -1220,7 +1229,7 @@ def evidence(
         f"{len(result.files)} files, sha256 {result.sha256}"
     )
     if result.signed:
-        click.echo("  signed (WACZ Auth, ECDSA P-256)")
+        click.echo(f"  signed (WACZ Auth, ECDSA {result.curve})")
     for name in result.timestamps:
         click.echo(f"  timestamp: {name}")
     for source in result.not_stored:

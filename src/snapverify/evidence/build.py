@@ -49,7 +49,7 @@ class EvidenceOptions:
         check_id: the recorded check to package (default: the snapshot's newest).
         tsa: TSA URLs to ask for an RFC 3161 token each.
         tsa_ca: PEM files of the CAs the tokens must verify against (checked at once).
-        sign_key: a PEM ECDSA P-256 private key to sign the package with.
+        sign_key: a PEM ECDSA P-256 (or P-384) private key to sign the package with.
         allow_private: also allow loopback addresses (a TSA on this machine).
         allow_networks: further CIDR ranges to allow.
         timeout: seconds to connect and between reads, per TSA request.
@@ -80,6 +80,7 @@ class EvidenceResult:
     timestamps: tuple[str, ...]
     signed: bool
     sha256: str
+    curve: str | None = None  # the signing key's curve (P-256, P-384)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +92,7 @@ class EvidenceResult:
             "not_stored": list(self.not_stored),
             "timestamps": list(self.timestamps),
             "signed": self.signed,
+            "signature_curve": self.curve,
             "sha256": self.sha256,
         }
 
@@ -238,6 +240,7 @@ def build(
     ]
     resources += [
         wacz.Resource("indexes/index.cdx.gz", wacz.index_gz(cdx)),
+        wacz.Resource("indexes/index.cdxj", wacz.index_cdxj(cdx)),
         wacz.Resource("pages/pages.jsonl", wacz.pages_jsonl(pages)),
         wacz.Resource(
             REPORT_JSON, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -254,6 +257,9 @@ def build(
     resources.append(wacz.Resource(CUSTODY, lines.encode("utf-8")))
 
     live = next((line for line in fetches if line["role"] == "live"), fetches[0])
+    # The tokens to come are named in the package they will cover, so a token removed
+    # later is missed (a file the package cannot list, being made after it).
+    token_paths = [f"timestamps/{name}" for name in _token_names(options.tsa)]
     package = wacz.datapackage(
         resources,
         created=created,
@@ -264,7 +270,13 @@ def build(
         ),
         main_page_url=live["url"],
         main_page_date=pages[fetches.index(live)].get("ts"),
-        extra={"snapverify": {"check_id": check_id, "snapshot": report.get("snapshot")}},
+        extra={
+            "snapverify": {
+                "check_id": check_id,
+                "snapshot": report.get("snapshot"),
+                "timestamps": token_paths,
+            }
+        },
     )
     digest = wacz.sha256_tag(package)
     signed = None
@@ -293,7 +305,24 @@ def build(
         timestamps=tuple(t.path for t in tokens),
         signed=signed is not None,
         sha256=hashlib.sha256(bundle).hexdigest(),
+        curve=None if key is None else _curve_name(key.curve.name),
     )
+
+
+def _curve_name(name: str) -> str:
+    from snapverify.evidence.sign import CURVE_NAMES
+
+    return CURVE_NAMES.get(name, name)
+
+
+def _token_names(urls: Sequence[str]) -> list[str]:
+    """``NAME.tsr`` for each TSA URL, unique, in order."""
+    from snapverify.evidence.tsa import token_name
+
+    names: list[str] = []
+    for url in urls:
+        names.append(token_name(url, names))
+    return names
 
 
 def _timestamps(
@@ -301,7 +330,7 @@ def _timestamps(
 ) -> list[wacz.Resource]:
     if not options.tsa:
         return []
-    from snapverify.evidence.tsa import request_token, token_name
+    from snapverify.evidence.tsa import request_token
     from snapverify.pipeline.check import make_policy
 
     policy = make_policy(
@@ -310,10 +339,7 @@ def _timestamps(
 
     async def ask() -> list[wacz.Resource]:
         out: list[wacz.Resource] = []
-        taken: list[str] = []
-        for url in options.tsa:
-            name = token_name(url, taken)
-            taken.append(name)
+        for url, name in zip(options.tsa, _token_names(options.tsa), strict=True):
             reply = await request_token(
                 url, package, policy=policy, timeout=options.timeout, roots=roots
             )

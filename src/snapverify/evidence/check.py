@@ -7,14 +7,18 @@ In order, each a *part* that holds or fails (the first failure ends the check):
 3. ``digest``: ``datapackage-digest.json`` holds the SHA-256 of ``datapackage.json``;
 4. ``resources``: every listed file is there with its hash and size, and every file
    (but the data package files and the timestamps) is listed;
-5. ``warc``: every WARC record's block and payload digests, every gzip member whole;
-6. ``manifests``: the fixity manifests' entries of the bundled WARCs;
-7. ``signature``: the WACZ Auth signature, when there is one;
-8. ``timestamps``: each RFC 3161 token is over ``datapackage.json`` and, with CA
-   certificates given, verifies against them as of the token's own time;
-9. ``findings``: the comparison, re-run from the bundle's local copy and stored pages,
-   gives the report's content findings (kinds, passages, word diffs, fingerprints),
-   and each finding's fingerprint is the one its text gives.
+5. ``layout``: the file is byte for byte the ZIP ``evidence`` writes of those members
+   (so a byte changed in a header, a date or the central directory fails too);
+6. ``warc``: every WARC record's block and payload digests, every gzip member whole;
+7. ``manifests``: the fixity manifests' entries of the bundled WARCs;
+8. ``signature``: the WACZ Auth signature, when there is one;
+9. ``timestamps``: every token the data package names is there; each RFC 3161 token
+   is over ``datapackage.json`` and, with CA certificates given, verifies against
+   them as of the token's own time;
+10. ``findings``: the comparison, re-run from the bundle's local copy and stored pages,
+    gives the report's content and ``archive_disagreement`` findings (kinds, passages,
+    word diffs, fingerprints), each finding's fingerprint is the one its text gives,
+    and the report's verdict is the one its findings give.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
@@ -36,6 +41,7 @@ from cryptography import x509
 from snapverify._version import __version__
 from snapverify.evidence import wacz
 from snapverify.evidence.build import CUSTODY, REPORT_HTML, REPORT_JSON
+from snapverify.models import CheckResult, Verdict
 
 __all__ = ["MAX_BUNDLE_BYTES", "BundleCheck", "Part", "verify_bundle"]
 
@@ -43,6 +49,7 @@ MAX_BUNDLE_BYTES: Final = 4 << 30
 """A bundle whose members unpack to more than this is refused before reading them."""
 
 _CONTENT: Final = frozenset({"edited", "missing", "added", "moved", "metadata"})
+_DISAGREEMENT: Final = "archive_disagreement"
 _UNLISTED: Final = frozenset({wacz.DATAPACKAGE, wacz.DIGEST_FILE})
 
 
@@ -156,6 +163,7 @@ def _check(path: Path, tsa_ca: Sequence[x509.Certificate], parts: list[Part]) ->
                 "resources", f"{name}: in the bundle but not listed in {wacz.DATAPACKAGE}"
             )
     parts.append(Part("resources", True, f"{len(resources)} files, hashes and sizes hold"))
+    parts.append(_check_layout(path, members, package.get("created")))
 
     warcs = sorted(n for n in listed if n.startswith("archive/") and ".warc" in n)
     if not warcs:
@@ -176,7 +184,9 @@ def _check(path: Path, tsa_ca: Sequence[x509.Certificate], parts: list[Part]) ->
             raise _Failed("signature", problem)
         parts.append(Part("signature", True, f"ECDSA signature by key {_short(signed)} holds"))
 
-    parts.append(_check_tokens(members, package_bytes, tsa_ca))
+    own = package.get("snapverify")
+    declared = own.get("timestamps") if isinstance(own, Mapping) else None
+    parts.append(_check_tokens(members, package_bytes, tsa_ca, declared or ()))
     parts.append(_rerun(members))
 
 
@@ -200,6 +210,8 @@ def _read_zip(path: Path) -> dict[str, bytes]:
                 members[name] = archive.read(info)
     except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
         raise _Failed("zip", f"{path}: not a readable ZIP: {exc}") from exc
+    except RuntimeError as exc:  # a member marked encrypted or of an unknown compression
+        raise _Failed("zip", f"{path}: a member cannot be read: {exc}") from exc
     return members
 
 
@@ -249,12 +261,39 @@ def _check_manifests(members: Mapping[str, bytes], listed: set[str]) -> Part:
     return Part("manifests", True, f"{checked} WARC(s) match {len(manifests)} fixity manifest(s)")
 
 
+def _check_layout(path: Path, members: Mapping[str, bytes], created: Any) -> Part:
+    """The file is byte for byte the ZIP ``evidence`` writes of these members, in this
+    order, dated ``created``: a byte changed outside every member's data (a header, a
+    date, the central directory) is caught too, though no hash covers it."""
+    try:
+        when = datetime.strptime(str(created), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise _Failed("layout", f"{wacz.DATAPACKAGE}: created {created!r} is not a time") from exc
+    ordered = [wacz.Resource(name, data) for name, data in members.items()]
+    if wacz.write_zip(ordered, when) != path.read_bytes():
+        raise _Failed(
+            "layout",
+            "the file is not the ZIP its members make (a header, a date or the central "
+            "directory changed, or another tool rewrote it)",
+        )
+    return Part("layout", True, "the ZIP is byte for byte the one its members make")
+
+
 def _check_tokens(
-    members: Mapping[str, bytes], package: bytes, roots: Sequence[x509.Certificate]
+    members: Mapping[str, bytes],
+    package: bytes,
+    roots: Sequence[x509.Certificate],
+    declared: Sequence[object] = (),
 ) -> Part:
     from snapverify.evidence.tsa import check_token
 
     tokens = sorted(n for n in members if _is_token(n))
+    for name in declared:
+        if str(name) not in members:
+            raise _Failed(
+                "timestamps",
+                f"{name}: named in {wacz.DATAPACKAGE} but missing (a token was removed)",
+            )
     if not tokens:
         if roots:
             raise _Failed("timestamps", "--tsa-ca given but the bundle holds no timestamp token")
@@ -313,8 +352,32 @@ def _key(finding: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def _check_verdict(result: CheckResult, custody: Sequence[Mapping[str, Any]]) -> None:
+    """The report's verdict and exit code are the ones its findings give, and the
+    custody log says the same verdict."""
+    substantive = any(finding.substantive for finding in result.findings)
+    # As the history annotates a check: acknowledged findings still make it "changed",
+    # but no longer fail it (exit 0).
+    failing = any(f.substantive and not f.acknowledged for f in result.findings)
+    given = {Verdict.CHANGED: True, Verdict.UNCHANGED: False}.get(result.verdict)
+    if given is not None and (given != substantive or result.exit_code != int(failing)):
+        said = "a substantive finding" if substantive else "no substantive finding"
+        raise _Failed(
+            "findings",
+            f"the report's verdict {result.verdict} (exit {result.exit_code}) is not what "
+            f"its findings give ({said}): the report was edited",
+        )
+    check = next((line for line in custody if line.get("event") == "check"), None)
+    if check is not None and check.get("verdict") != str(result.verdict):
+        raise _Failed(
+            "findings",
+            f"{CUSTODY} says verdict {check.get('verdict')}, the report {result.verdict}",
+        )
+
+
 def _rerun(members: Mapping[str, bytes]) -> Part:
     from snapverify.compare import compare_documents
+    from snapverify.compare.corroborate import corroborate
     from snapverify.compare.fingerprint import fingerprint
     from snapverify.errors import SnapverifyError
     from snapverify.models import Document
@@ -340,6 +403,7 @@ def _rerun(members: Mapping[str, bytes]) -> Part:
                 f"finding {number} ({finding.kind}): its text does not give its fingerprint "
                 f"{finding.fingerprint}: the report was edited",
             )
+    _check_verdict(result, custody)
     html = members.get(REPORT_HTML)
     if html is not None and result.version == __version__:
         from snapverify.report.html import render_html
@@ -390,16 +454,36 @@ def _rerun(members: Mapping[str, bytes]) -> Part:
             source, document = stored_source(stored, base, local, memo)
             pairs.append((dataclasses.replace(source, id=str(line.get("source"))), document))
         comparison = compare_documents(local, pairs, ignore=patterns)
+        # The archives' copies against each other, as the check did: each capture's
+        # archive as the custody log names it.
+        archives = {
+            str(line.get("source")): str(line.get("archive"))
+            for line in fetches
+            if line.get("role") == "capture" and line.get("archive")
+        }
+        disagreements = corroborate(pairs, ignore=patterns, archives=archives)
     bundled = {str(line.get("source")) for line in fetches}
+    # A disagreement one of whose captures is not bundled cannot be re-derived whole:
+    # left out on both sides (the custody log names what was not stored).
+    partial = {
+        finding.get("fingerprint")
+        for finding in report.get("findings") or []
+        if finding.get("kind") == _DISAGREEMENT and not set(finding.get("sources") or ()) <= bundled
+    }
     expected: Counter[tuple[Any, ...]] = Counter()
     for finding in report.get("findings") or []:
         seen = set(finding.get("sources") or ()) & bundled
-        if finding.get("kind") in _CONTENT and seen:
+        kind = finding.get("kind")
+        if (kind in _CONTENT and seen) or (
+            kind == _DISAGREEMENT and finding.get("fingerprint") not in partial
+        ):
             expected[(*_key(finding), finding.get("fingerprint"), frozenset(seen))] += 1
     found: Counter[tuple[Any, ...]] = Counter()
-    for finding in comparison.findings:
-        if str(finding.kind) in _CONTENT:
-            found[(*_key(finding.as_dict()), fingerprint(finding), frozenset(finding.sources))] += 1
+    for finding in (*comparison.findings, *disagreements):
+        kind = str(finding.kind)
+        printed = fingerprint(finding)
+        if kind in _CONTENT or (kind == _DISAGREEMENT and printed not in partial):
+            found[(*_key(finding.as_dict()), printed, frozenset(finding.sources))] += 1
     if expected != found:
         missing = expected - found
         extra = found - expected
@@ -426,5 +510,5 @@ def _rerun(members: Mapping[str, bytes]) -> Part:
         "findings",
         True,
         f"re-run from the bundle: {len(pairs)} stored page(s) give the report's {count} "
-        "content finding(s)",
+        "content and archive-disagreement finding(s)",
     )

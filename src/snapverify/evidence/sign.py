@@ -1,4 +1,4 @@
-"""WACZ Auth anonymous signatures (ECDSA P-256) over the data package's digest.
+"""WACZ Auth anonymous signatures (ECDSA P-256, or P-384) over the data package's digest.
 
 Per the WACZ Signing and Verification specification 0.1.0, ``datapackage-digest.json``
 carries ``signedData``: the ``hash`` signed (``sha256:...`` of ``datapackage.json``),
@@ -7,6 +7,9 @@ carries ``signedData``: the ``hash`` signed (``sha256:...`` of ``datapackage.jso
 verifier, the signed message is the ``hash`` string (UTF-8), the signature is ECDSA
 with SHA-256 in the IEEE P1363 form (``r || s``, what WebCrypto produces) in base64,
 and the public key is the DER SubjectPublicKeyInfo in base64.
+
+P-256 is the default the project documents; a P-384 key is accepted too, as
+ArchiveWeb.page signs with P-384 and ReplayWeb.page imports an anonymous key as P-384.
 
 An anonymous signature proves the bundle was not changed since the holder of the key
 signed it; who holds the key must be established out of band.
@@ -30,16 +33,23 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from snapverify._version import __version__
 from snapverify.errors import UsageError
 
-__all__ = ["load_signing_key", "public_key_b64", "sign_digest", "verify_signed_data"]
+__all__ = [
+    "CURVE_NAMES",
+    "load_signing_key",
+    "public_key_b64",
+    "sign_digest",
+    "verify_signed_data",
+]
 
 _CURVES = {"secp256r1": 32, "secp384r1": 48}
+CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384"}
 
 
 def load_signing_key(path: Path) -> ec.EllipticCurvePrivateKey:
-    """An ECDSA P-256 private key from a PEM file (unencrypted).
+    """An ECDSA P-256 (or P-384) private key from a PEM file (unencrypted).
 
     Raises:
-        UsageError: unreadable, encrypted, or not a P-256 key.
+        UsageError: unreadable, encrypted, or not a P-256 or P-384 key.
     """
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
@@ -47,8 +57,8 @@ def load_signing_key(path: Path) -> ec.EllipticCurvePrivateKey:
         raise UsageError(
             f"{path}: not an unencrypted PEM private key: {exc}", url=str(path)
         ) from exc
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
-        raise UsageError(f"{path}: not an ECDSA P-256 key", url=str(path))
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name not in _CURVES:
+        raise UsageError(f"{path}: not an ECDSA P-256 (or P-384) key", url=str(path))
     return key
 
 

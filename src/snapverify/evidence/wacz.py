@@ -6,7 +6,8 @@ WARCs) holding:
 - ``archive/*.warc.gz``: the WARCs, byte for byte as the store kept them;
 - ``indexes/index.cdx.gz``: a CDXJ index of their ``response``, ``resource`` and
   ``revisit`` records (``urlkey timestamp {json}``, gzip), the form pywb reads when it
-  unpacks a WACZ (``wb-manager add --unpack-wacz``);
+  unpacks a WACZ (``wb-manager add --unpack-wacz``); ``indexes/index.cdxj`` beside it,
+  the same lines uncompressed, the form ReplayWeb.page reads (pywb leaves it alone);
 - ``pages/pages.jsonl``: one page per fetch the check compared;
 - further files, each one folder deep (``reports/``, ``source/``, ``custody/``);
 - ``datapackage.json``: every file above with ``path``, ``hash`` (``sha256:...``) and
@@ -44,6 +45,7 @@ __all__ = [
     "cdxj_lines",
     "datapackage",
     "digest_file",
+    "index_cdxj",
     "index_gz",
     "iso",
     "pages_jsonl",
@@ -123,10 +125,14 @@ def cdxj_lines(name: str, data: bytes) -> list[str]:
     return lines
 
 
+def index_cdxj(lines: Iterable[str]) -> bytes:
+    """The sorted CDXJ lines (``indexes/index.cdxj``: what ReplayWeb.page reads)."""
+    return "".join(line + "\n" for line in sorted(lines)).encode("utf-8")
+
+
 def index_gz(lines: Iterable[str]) -> bytes:
-    """The sorted CDXJ lines, gzipped (``indexes/index.cdx.gz``)."""
-    text = "".join(line + "\n" for line in sorted(lines))
-    return gzip.compress(text.encode("utf-8"), mtime=0)
+    """The sorted CDXJ lines, gzipped (``indexes/index.cdx.gz``: what pywb reads)."""
+    return gzip.compress(index_cdxj(lines), mtime=0)
 
 
 def pages_jsonl(pages: Sequence[Mapping[str, Any]]) -> bytes:

@@ -105,6 +105,8 @@ class ArchiveOptions:
             (``wayback``; tests name a loopback pywb).
         save_endpoint: Save Page Now's URL prefix (tests name a loopback server).
         save_interval: seconds between two saves (one process-wide limiter at 20 s).
+        command: the command line of the run, written into each WARC's ``warcinfo``
+            (the chain of custody of every fetch stored).
     """
 
     captures: bool = False
@@ -125,6 +127,7 @@ class ArchiveOptions:
     save_archive: str = "wayback"
     save_endpoint: str = SAVE_ENDPOINT
     save_interval: float = SAVE_INTERVAL
+    command: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +345,14 @@ class _Archiver:
         if options.captures:
             listed, notes = await self.listed(url, self.last_used(path))
         result = await write_run(
-            path, copy, fetched, listed, when=when, notes=notes, store=self.options.store
+            path,
+            copy,
+            fetched,
+            listed,
+            when=when,
+            notes=notes,
+            store=self.options.store,
+            command=options.command,
         )
         if options.save:
             saved = await self.save(url, [c for c, _f in listed])
@@ -361,12 +371,14 @@ async def write_run(
     when: datetime | None = None,
     notes: Sequence[str] = (),
     store: Path | None = None,
+    command: str | None = None,
 ) -> ArchiveResult:
     """Write what was fetched for one snapshot (the live page, captures) as one run.
 
     Used by ``archive`` and by ``check --snapshot-changes`` (which passes the live page
     the check fetched). Once every file is final, the run is recorded in the store's
-    history (when the store exists or can be made).
+    history (when the store exists or can be made). ``command`` (the run's command
+    line) goes into the WARC's ``warcinfo``, for the chain of custody.
 
     Returns:
         The result: exit 0 when the live page (if fetched) was stored and every listed
@@ -415,7 +427,11 @@ async def write_run(
             live=live_records,
             captures=captures,
             document=document,
-            info={"local-copy": path.name, "local-copy-sha256": copy.sha256},
+            info={
+                "local-copy": path.name,
+                "local-copy-sha256": copy.sha256,
+                **({"command": command} if command else {}),
+            },
         )
     except OSError as exc:
         return ArchiveResult(
@@ -556,6 +572,7 @@ async def archive_if_changed(
     ignore: Sequence[re.Pattern[str]] = (),
     *,
     store: Path | None = None,
+    command: str | None = None,
 ) -> list[str]:
     """Archive the live page when it differs substantively from the newest stored snapshot.
 
@@ -570,6 +587,7 @@ async def archive_if_changed(
         live: the live page's source and document, as the check judged them.
         ignore: the check's ignore patterns.
         store: the store (default: found from ``path``).
+        command: the check's command line (into the WARC's ``warcinfo``).
 
     Returns:
         Notes for the check's report (empty when nothing changed).
@@ -592,7 +610,7 @@ async def archive_if_changed(
 
     if not await asyncio.to_thread(differs):
         return []
-    result = await write_run(path, copy, fetched, store=store)
+    result = await write_run(path, copy, fetched, store=store, command=command)
     if result.warc is None:
         return [
             f"snapshot-changes: the live page differs from {name} but was not archived: "

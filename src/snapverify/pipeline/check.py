@@ -105,6 +105,8 @@ class CheckOptions:
             (:mod:`snapverify.pipeline.offline`).
         snapshot_changes: when the live page differs substantively from the newest
             stored snapshot, archive it (:func:`snapverify.pipeline.archive.archive_if_changed`).
+        command: the command line of the run, written into what ``snapshot_changes``
+            stores (the WARC's ``warcinfo``), for the chain of custody.
     """
 
     archives: tuple[str, ...] = ("wayback",)
@@ -127,6 +129,7 @@ class CheckOptions:
     link_cache_ttl: float = 86400.0
     offline: bool = False
     snapshot_changes: bool = False
+    command: str | None = None
 
 
 def select_captures(captures: Sequence[CaptureRef], limit: int | None) -> list[CaptureRef]:
@@ -415,7 +418,13 @@ async def _check_one(run: Run, path: Path) -> CheckResult:
 
         notes.extend(
             await archive_if_changed(
-                path, copy, fetched_live, live_pair, patterns, store=options.store
+                path,
+                copy,
+                fetched_live,
+                live_pair,
+                patterns,
+                store=options.store,
+                command=options.command,
             )
         )
     return CheckResult(

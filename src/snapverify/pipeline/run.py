@@ -104,6 +104,9 @@ def run_check(
     if store is None:
         store = find_store(copies[0] if copies else Path(paths[0] if paths else "."))
         options = dataclasses.replace(options, store=store)
+    if command is not None:
+        # What --snapshot-changes stores names the command that fetched it.
+        options = dataclasses.replace(options, command=command)
     writable = store_writable(store)
     database = store / HISTORY_FILE
     if record and not (writable and (not database.exists() or os.access(database, os.W_OK))):

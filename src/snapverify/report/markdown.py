@@ -231,7 +231,25 @@ def _cosmetic(finding: Finding) -> str:
     count = len(finding.sources)
     if count:
         text += f" ({count} source{'s' if count != 1 else ''})"
+    if finding.kind is FindingKind.ARCHIVE_DISAGREEMENT:
+        # What the two archives' copies say: the claim itself, not only that there is one.
+        text += "".join(f"\n  - {item}" for item in _disagreement(finding))
     return text
+
+
+def _disagreement(finding: Finding) -> list[str]:
+    """The passages two archives disagree on: their word diff (the first archive's words
+    struck, the second's in bold), else each archive's passage."""
+    first, _sep, second = (finding.field or "").partition(" / ")
+    first, second = escape(first or "first archive"), escape(second or "second archive")
+    if finding.diff:
+        return [f"{first} → {second}: {_word_diff(finding.diff)}"]
+    items = []
+    if finding.local_text:
+        items.append(f"{first}: {escape(truncate(finding.local_text))}")
+    if finding.remote_text:
+        items.append(f"{second}: {escape(truncate(finding.remote_text))}")
+    return items
 
 
 def _evidence(finding: Finding) -> list[str]:

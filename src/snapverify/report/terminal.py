@@ -256,7 +256,7 @@ def _history_tags(heading: Text, finding: Finding) -> None:
         heading.append(" · acknowledged", style="dim")
 
 
-def _cosmetic(finding: Finding) -> Text:
+def _cosmetic(finding: Finding) -> RenderableType:
     text = _heading(finding, None)
     counted = finding.kind.is_link or finding.kind is FindingKind.ARCHIVE_DISAGREEMENT
     text.append(" · not counted" if counted else " · cosmetic", style="dim")
@@ -266,7 +266,28 @@ def _cosmetic(finding: Finding) -> Text:
     count = len(finding.sources)
     if count:
         text.append(f" ({count} source{'s' if count != 1 else ''})", style="dim")
-    return text
+    if finding.kind is not FindingKind.ARCHIVE_DISAGREEMENT:
+        return text
+    # What the two archives' copies say: the claim itself, not only that there is one.
+    body = _disagreement(finding)
+    return Group(text, *(Padding(line, (0, 0, 0, _INDENT), expand=False) for line in body))
+
+
+def _disagreement(finding: Finding) -> list[Text]:
+    """The passages two archives disagree on: their word diff (the first archive's words
+    struck, the second's added), else each archive's passage."""
+    first, _sep, second = (finding.field or "").partition(" / ")
+    first, second = first or "first archive", second or "second archive"
+    if finding.diff:
+        line = Text(f"{clean_text(first)} → {clean_text(second)}: ", style="dim")
+        line.append_text(_word_diff(finding.diff))
+        return [line]
+    lines = []
+    if finding.local_text:
+        lines.append(_passage(clean_text(first), finding.local_text))
+    if finding.remote_text:
+        lines.append(_passage(clean_text(second), finding.remote_text))
+    return lines
 
 
 def _evidence(finding: Finding) -> list[Text]:
