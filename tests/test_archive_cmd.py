@@ -11,6 +11,7 @@ import dataclasses
 import gzip
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -299,8 +300,22 @@ def test_a_full_disk_leaves_earlier_runs_intact_and_no_temporary_file(
     monkeypatch.setattr(atomic.os, "fsync", full)
     (second,) = archive([mt_site.local], options)
     assert second.exit_code == 5 and second.warc is None
-    assert second.error is not None and str(folder) in second.error
-    assert "No space left on device" in second.error
+    # The same words as every other full disk: the file that could not be written.
+    assert second.error is not None
+    assert re.fullmatch(
+        rf"no space left on device: {re.escape(str(folder))}/\d{{14}}-[0-9a-f]{{8}}\.warc\.gz",
+        second.error,
+    ), second.error
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    # From the command line: that one line, exit 5; still nothing new, no temporary file.
+    code, out, err = _run("archive", str(mt_site.local), *mt_site.args)
+    assert code == 5, err
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .startswith(f"snapverify: error: no space left on device: {folder}/")
+    )
+    assert "cannot write" not in err
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     with History.open(mt_site.local.parent.parent / ".snapverify") as history:
         assert len(history.archives(history.key(mt_site.local))) == 1

@@ -20,7 +20,7 @@ import pytest
 from snapverify.store import history as history_module
 from snapverify.store import lock as lock_module
 from snapverify.store.history import HISTORY_FILE, SCHEMA_VERSION, History
-from support import SEED, run_cli, seed_snapshot
+from support import FIXTURES, SEED, run_cli, seed_snapshot
 
 OFFLINE = ("--offline",)  # no network: sources from stored WARCs (none here), recorded
 
@@ -448,3 +448,55 @@ def test_archive_refuses_a_newer_history_schema_before_writing(
     assert "newer than this snapverify" in _one_line(err)
     assert not (mt_site.local.parent / "archive").exists()
     assert mt_site.origin.requests() == []  # nothing was even fetched
+
+
+def test_a_full_disk_under_the_link_cache_reports_then_exits_5(
+    tmp_path: Path, origin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live check whose link-cache writes find the disk full: the report comes out and is
+    recorded, then exit 5 naming the cache file (it only warned before); no temporary file,
+    earlier cache entries byte-identical."""
+    from snapverify.store import atomic
+
+    article = "/2012/05/27/kazakh-massacre-cover-up-a15040"
+    page = (FIXTURES / "capture-original.html").read_bytes()
+    for lost in (
+        b"www.youtube.com/watch?v=Yx5Vn0bQv2A",
+        b"www.themoscowtimes.com/authors/robert-jones",
+    ):
+        page = page.replace(b"/web/20120528010203/http://" + lost, origin.url("/alive").encode())
+    origin.page(article, page)
+    origin.page("/alive", "<html><head><title>alive</title></head><body>alive</body></html>")
+    origin.page("/other", "<html><head><title>other</title></head><body>other</body></html>")
+    local = seed_snapshot(tmp_path)
+    text = local.read_text("utf-8")
+    local.write_text(text.replace("Aktau", f"[Aktau]({origin.url('/alive')})", 1), "utf-8")
+    store = local.parent.parent / ".snapverify"
+    args = ("check", str(local), "--url", origin.url(article), "--allow-private-addresses")
+    args += ("--archive", origin.url("/none"), "--rate-limit", "links=200/s", "-f", "json")
+    code, _, err = run_cli(*args)
+    assert code != 5, err
+    links = store / "links"
+    before = {p: p.read_bytes() for p in links.rglob("*") if p.is_file()}
+    assert [p for p in before if p.parent.name == "status"], before
+    real_fsync = os.fsync
+
+    def full_under_links(descriptor: int) -> None:
+        if os.readlink(f"/proc/self/fd/{descriptor}").startswith(str(links)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(atomic.os, "fsync", full_under_links)
+    local.write_text(text.replace("Aktau", f"[Aktau]({origin.url('/other')})", 1), "utf-8")
+    code, out, err = run_cli(*args)
+    monkeypatch.undo()
+    assert code == 5, err
+    report = json.loads(out)
+    assert report["store"] == str(store)
+    assert {r["outcome"] for r in report["links"]} == {"ok"}
+    line = err.strip().splitlines()[-1]
+    assert line.startswith(f"snapverify: error: no space left on device: {links / 'status'}/")
+    assert "internal error" not in err and "cannot write" not in err
+    assert [p for p in store.rglob("*") if p.name.startswith(".tmp-")] == []
+    assert {p: p.read_bytes() for p in links.rglob("*") if p.is_file()} == before
+    assert _rows(store) == 2  # the check itself was recorded

@@ -57,6 +57,7 @@ from snapverify.snapshot import (
     find_store,
     read_local_copy,
 )
+from snapverify.store.access import NO_SPACE, describe_os_error
 from snapverify.store.atomic import kill_point, remove_stale_temporaries
 from snapverify.store.cache import CaptureCache
 from snapverify.store.history import HISTORY_FILE, History
@@ -424,7 +425,9 @@ async def write_run(
             5,
             live=live_outcome,
             notes=tuple(notes),
-            error=f"{folder}: cannot write: {exc.strerror or exc}",
+            error=describe_os_error(exc, exc.filename or folder)
+            if exc.errno in NO_SPACE
+            else f"{folder}: cannot write: {exc.strerror or exc}",
         )
     base = path.parent
 

@@ -192,9 +192,10 @@ class Run:
         self.progress: CheckProgress | None = None  # counts captures for a progress bar
         # Links: each distinct URL asked once per run; over the network only when the
         # live web is asked at all (not with --no-live or --no-links).
+        self.link_cache = None if cache is None else LinkCache(cache.root.parent / "links")
         self.links = LinkChecker(
             client=client,
-            cache=None if cache is None else LinkCache(cache.root.parent / "links"),
+            cache=self.link_cache,
             ttl=options.link_cache_ttl,
             network=options.live and options.links and not options.offline,
         )
@@ -575,8 +576,9 @@ async def check_snapshots(
     finally:
         if owned:
             await client.aclose()
-    if cache.no_space is not None:  # a full disk: said on every result (the run exits 5)
-        note = f"{NO_SPACE_NOTE}{cache.no_space}"
+    full = cache.no_space or (run.link_cache.no_space if run.link_cache else None)
+    if full is not None:  # a full disk: said on every result (the run exits 5)
+        note = f"{NO_SPACE_NOTE}{full}"
         results = [dataclasses.replace(r, notes=(*r.notes, note)) for r in results]
     return results
 
