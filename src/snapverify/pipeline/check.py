@@ -542,7 +542,7 @@ async def check_snapshots(
     if len(set(names)) != len(names):
         raise UsageError(f"two archives share a name: {', '.join(names)}")
     if options.offline:
-        return await _offline(copies, archives, options, on_result, on_start)
+        return await _offline(copies, archives, options, on_result, on_start, progress)
     store = options.store or find_store(copies[0])
     cache = CaptureCache(store / "cache")
     cache.remove_stale_temporaries()
@@ -600,6 +600,7 @@ async def _offline(
     options: CheckOptions,
     on_result: Callable[[CheckResult], None] | None,
     on_start: Callable[[int], None] | None,
+    progress: CheckProgress | None = None,
 ) -> list[CheckResult]:
     """``--offline``: every source from stored WARCs; no client is even made."""
     if on_start is not None:
@@ -616,6 +617,7 @@ async def _offline(
             live=options.live,
             links=links,
             archives=archives,
+            progress=progress,
         )
         if on_result is not None:
             on_result(result)
