@@ -130,6 +130,7 @@ def test_an_offline_check_counts_the_captures_it_reads_from_stored_warcs(
     from test_output import ARTICLE, WHEN, _archived_snapshot
 
     local = _archived_snapshot(tmp_path)
+    paragraph = ARTICLE.split("\n\n")[1]
     for n in range(1, 4):  # three more runs, one capture each
         write_archive(
             local.parent / "archive",
@@ -141,7 +142,7 @@ def test_an_offline_check_counts_the_captures_it_reads_from_stored_warcs(
                     captured_at=WHEN.replace(year=2012, month=6, day=n),
                     source_url=f"https://web.archive.org/web/2012060{n}000000id_/https://e.org/a",
                     content_type="text/html",
-                    payload=f"<html><body><p>{ARTICLE.split(chr(10) * 2)[1]}</p></body></html>".encode(),
+                    payload=f"<html><body><p>{paragraph}</p></body></html>".encode(),
                 )
             ],
             token=lambda n=n: f"0000000{n}",
