@@ -1305,7 +1305,8 @@ def history(snapshot: Path | None, store: Path | None, fmt: str, output: Path | 
         if snapshot is not None and not keys:
             raise UsageError(f"{snapshot}: no recorded check in {store_dir / HISTORY_FILE}")
         entries = [SnapshotHistory(k, tuple(db.checks(k)), tuple(db.findings(k))) for k in keys]
-    _emit(render_history(entries, fmt, color=output is None and _use_color()), output)
+    color = output is None and _use_color()
+    _emit(render_history(entries, fmt, color=color, store=store_dir), output)
 
 
 @main.command(
