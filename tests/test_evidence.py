@@ -518,3 +518,40 @@ def test_verify_says_each_part_as_json(scene: SimpleNamespace, tmp_path: Path) -
     copy = _rebuild(scene.bundle, tmp_path / "removed.wacz", {REPORT: None}, refresh=False)
     code, out, _err = _verify(copy, "--format", "json")
     assert code == 5 and json.loads(out)["failed"] == "resources"
+
+
+def test_the_bundle_honours_the_umask(scene: SimpleNamespace, tmp_path: Path) -> None:
+    """A bundle is an export: its mode follows the umask, as archive files do (it was
+    0o644 whatever the umask, so readable by all under 077)."""
+    import os
+    import stat
+
+    for umask, mode in ((0o077, 0o600), (0o022, 0o644)):
+        out_path = tmp_path / f"bundle-{umask:o}.wacz"
+        previous = os.umask(umask)
+        try:
+            code, _out, err = run_cli("evidence", str(scene.local), "-o", str(out_path))
+        finally:
+            os.umask(previous)
+        assert code == 0, err
+        assert stat.S_IMODE(out_path.stat().st_mode) == mode
+
+
+def test_a_full_disk_at_the_bundle_is_exit_5_and_leaves_nothing(
+    scene: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from snapverify.store import atomic
+
+    def full(_descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    out_path = tmp_path / "full.wacz"
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    code, out, err = run_cli("evidence", str(scene.local), "-o", str(out_path))
+    monkeypatch.undo()
+    assert code == 5 and out == ""
+    assert err.splitlines() == [f"snapverify: error: no space left on device: {out_path}"]
+    assert list(tmp_path.iterdir()) == []  # no bundle, no temporary file
