@@ -319,3 +319,34 @@ def test_a_full_disk_leaves_earlier_runs_intact_and_no_temporary_file(
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     with History.open(mt_site.local.parent.parent / ".snapverify") as history:
         assert len(history.archives(history.key(mt_site.local))) == 1
+
+
+def test_a_full_disk_under_the_capture_cache_is_exit_5_naming_the_file(
+    mt_site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The WARC is written whole, but the capture cache found the disk full: exit 5 and
+    the one line naming the cache file (the run passed as exit 0 before)."""
+    import errno
+    import os
+
+    from snapverify.store import atomic
+
+    store = mt_site.local.parent.parent / ".snapverify"
+    cache = store / "cache"
+    real_fsync = os.fsync
+
+    def full_under_cache(descriptor: int) -> None:
+        if os.readlink(f"/proc/self/fd/{descriptor}").startswith(str(cache)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(atomic.os, "fsync", full_under_cache)
+    code, out, err = _run("archive", "--captures", str(mt_site.local), *mt_site.args, "-f", "json")
+    monkeypatch.undo()
+    assert code == 5, err
+    result = json.loads(out)
+    assert result["warc"] is not None and result["exit_code"] == 5
+    (line,) = err.splitlines()
+    assert line.startswith(f"snapverify: error: no space left on device: {cache}/")
+    assert [p for p in store.rglob("*") if p.name.startswith(".tmp-")] == []
+    assert not list(cache.rglob("objects/*/*"))  # nothing half-kept

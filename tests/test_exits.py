@@ -404,7 +404,7 @@ def test_a_full_disk_under_the_capture_cache_reports_then_exits_5(
     assert code == 5
     report = json.loads(out)
     assert report["exit_code"] == 1 and report["store"] == str(store)
-    line = err.strip().splitlines()[-1]
+    line = _one_line(err)  # one line, not one warning per capture
     assert line.startswith(f"snapverify: error: no space left on device: {store / 'cache'}")
     assert "internal error" not in err
     assert [p for p in store.rglob("*") if p.name.startswith(".tmp-")] == []
@@ -494,7 +494,7 @@ def test_a_full_disk_under_the_link_cache_reports_then_exits_5(
     report = json.loads(out)
     assert report["store"] == str(store)
     assert {r["outcome"] for r in report["links"]} == {"ok"}
-    line = err.strip().splitlines()[-1]
+    line = _one_line(err)
     assert line.startswith(f"snapverify: error: no space left on device: {links / 'status'}/")
     assert "internal error" not in err and "cannot write" not in err
     assert [p for p in store.rglob("*") if p.name.startswith(".tmp-")] == []

@@ -514,10 +514,18 @@ async def archive_snapshots(
     try:
         # One run at a time per store (re-entrant: check --snapshot-changes holds it too).
         with hold_lock(store):
-            return [await archiver.one(path) for path in copies]
+            results = [await archiver.one(path) for path in copies]
     finally:
         if owned:
             await client.aclose()
+    if cache.no_space is not None:
+        # The capture cache found the disk full: the files written are whole, but the run
+        # exits 5 and says so once (on the first snapshot not failed already).
+        first = next((i for i, r in enumerate(results) if r.error is None), None)
+        if first is not None:
+            result = results[first]
+            results[first] = replace(result, exit_code=5, error=cache.no_space)
+    return results
 
 
 def archive(

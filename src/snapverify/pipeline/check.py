@@ -50,7 +50,7 @@ from snapverify.pipeline.offline import check_offline
 from snapverify.pipeline.progress import CheckProgress
 from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
 from snapverify.snapshot import find_local_copies, find_store, read_local_copy
-from snapverify.store.access import NO_SPACE_NOTE
+from snapverify.store.access import NO_SPACE, NO_SPACE_NOTE
 from snapverify.store.cache import CachedCapture, CaptureCache
 from snapverify.text.extract import prepare_reference
 
@@ -250,7 +250,9 @@ class Run:
                     digest=capture.digest if result.timestamp == capture.timestamp else None,
                 )
             except OSError as exc:
-                logger.warning("cache: cannot keep a capture: %s", exc)
+                # A full disk is said once, as the run's last line (exit 5).
+                log = logger.info if exc.errno in NO_SPACE else logger.warning
+                log("cache: cannot keep a capture: %s", exc)
         return result
 
     def _stop(self, archive: Archive, exc: RateLimited) -> None:
