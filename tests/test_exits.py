@@ -184,6 +184,8 @@ def test_a_newer_history_schema_is_exit_2_for_every_command(tmp_path: Path) -> N
         ["ack", "0123456789abcdef"],
         ["verify", str(local.parent)],
         ["verify"],
+        ["evidence", str(local), "-o", str(tmp_path / "bundle.wacz")],
+        ["watch", "--times", "1", str(local), *OFFLINE],
     ]
     for args in commands:
         code, out, err = run_cli(*args)
