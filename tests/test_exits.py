@@ -502,3 +502,29 @@ def test_a_full_disk_under_the_link_cache_reports_then_exits_5(
     assert [p for p in store.rglob("*") if p.name.startswith(".tmp-")] == []
     assert {p: p.read_bytes() for p in links.rglob("*") if p.is_file()} == before
     assert _rows(store) == 2  # the check itself was recorded
+
+
+def test_a_reader_that_goes_away_is_exit_141_never_1(tmp_path: Path) -> None:
+    """``snapverify check ... | head``: the reader closes the pipe before the report is
+    written. It was exit 1 (click's), which says "changed" of an unchanged snapshot."""
+    import subprocess
+    import sys
+
+    from test_output import _archived_snapshot
+
+    local = _archived_snapshot(tmp_path)  # unchanged: exit 0 when the report is read
+    check = ["check", str(local), *OFFLINE, "-f", "json"]
+    assert run_cli(*check)[0] == 0  # recorded, for history
+    for args in (check, ["history", str(local)], ["--help"], ["--version"]):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "snapverify", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader went away
+        err = process.stderr.read()
+        code = process.wait(timeout=60)
+        process.stderr.close()
+        assert (code, err) == (141, b""), err.decode()

@@ -59,6 +59,7 @@ EXIT_CODES: dict[int, tuple[str, ...]] = {
         "tests/test_watch.py::test_a_second_signal_interrupts_a_check_in_progress",
         "tests/test_signals.py::test_a_signal_during_a_check_exits_128_plus_it_and_leaves_the_store_whole",
     ),
+    141: ("tests/test_exits.py::test_a_reader_that_goes_away_is_exit_141_never_1",),
     143: (
         "tests/test_signals.py::test_a_signal_during_a_check_exits_128_plus_it_and_leaves_the_store_whole",
     ),
