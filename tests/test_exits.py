@@ -528,3 +528,28 @@ def test_a_reader_that_goes_away_is_exit_141_never_1(tmp_path: Path) -> None:
         code = process.wait(timeout=60)
         process.stderr.close()
         assert (code, err) == (141, b""), err.decode()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_report_to_a_full_device_is_exit_5_one_line(tmp_path: Path) -> None:
+    """``snapverify check ... > /dev/full``: the report cannot be written; exit 5 and one
+    line, never a traceback (``--help`` was exit 1 with one) nor an exit saying a verdict."""
+    import subprocess
+    import sys
+
+    from test_output import _archived_snapshot
+
+    local = _archived_snapshot(tmp_path)
+    for args in (["check", str(local), *OFFLINE, "--no-history"], ["--help"], ["--version"]):
+        with open("/dev/full", "wb") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "snapverify", *args],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                cwd=tmp_path,
+                timeout=60,
+                check=False,
+            )
+        line = _one_line(done.stderr.decode())
+        assert done.returncode == 5, line
+        assert line.startswith("snapverify: error: no space left on device")

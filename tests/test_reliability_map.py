@@ -49,6 +49,7 @@ EXIT_CODES: dict[int, tuple[str, ...]] = {
         "tests/test_output.py::test_verify_prints_no_raw_bytes_and_each_path_once",
         "tests/test_exits.py::test_a_record_that_does_not_decode_still_reports_then_exits_5",
         "tests/test_exits.py::test_a_full_disk_under_the_history_reports_then_exits_5",
+        "tests/test_exits.py::test_a_report_to_a_full_device_is_exit_5_one_line",
     ),
     70: ("tests/test_cli.py::test_unexpected_error_is_an_internal_error",),
     75: (

@@ -477,6 +477,8 @@ class _Group(click.Group):
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 _reader_gone()
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # `--help > /dev/full`
+                _fail("snapverify: error: no space left on device: stdout", StorageError.exit_code)
             raise
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
