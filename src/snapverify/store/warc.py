@@ -398,6 +398,7 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
     certificates: dict[str, str] = {}
     cut: list[WarcProblem] = []  # a record or gzip member the file ends inside
     given = data
+    last: Any = None  # the last record read (the iteration reads each to its end)
     said = io.StringIO()  # warcio writes multi-line warnings to stderr: one line each here
     try:
         with (
@@ -405,7 +406,6 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
             contextlib.redirect_stderr(said),
         ):
             records = ArchiveIterator(stream)
-            last = None
             for record in records:
                 last = record
                 kind = record.rec_type
@@ -457,20 +457,17 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
                         ip_address=headers.get_header("WARC-IP-Address"),
                     )
                 )
-            declared = last.rec_headers.get_header("Content-Length") if last else None
-            if not cut and last is not None and not (declared or "").strip().isdigit():
-                short = f"{last.rec_type} record: truncated or damaged header: no Content-Length"
-                cut.append(WarcProblem(path, None, short))
-            if not cut and last is not None and getattr(last.raw_stream, "limit", 0) > 0:
-                # Read to its end by the iteration: the last record is cut short too.
-                short = (
-                    f"{last.rec_type} record: truncated: the file ends before its Content-Length"
-                )
-                cut.append(WarcProblem(path, None, short))
     except (ArchiveLoadFailed, zlib.error, EOFError, ValueError) as exc:
         raise ValueError(f"{path}: not a readable WARC: {_say(exc)}") from exc
     finally:
         _retell(path, said.getvalue())
+    declared = last.rec_headers.get_header("Content-Length") if last is not None else None
+    if not cut and last is not None and not (declared or "").strip().isdigit():
+        short = f"{last.rec_type} record: truncated or damaged header: no Content-Length"
+        cut.append(WarcProblem(path, None, short))
+    if not cut and last is not None and getattr(last.raw_stream, "limit", 0) > 0:
+        short = f"{last.rec_type} record: truncated: the file ends before its Content-Length"
+        cut.append(WarcProblem(path, None, short))
     if not cut and path.name.lower().endswith(".gz"):  # warcio stops quietly at a cut member
         with io.BytesIO(given) if given is not None else path.open("rb") as stream:
             _check_tail(stream, path, cut)
