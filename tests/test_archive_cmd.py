@@ -350,3 +350,31 @@ def test_a_full_disk_under_the_capture_cache_is_exit_5_naming_the_file(
     assert line.startswith(f"snapverify: error: no space left on device: {cache}/")
     assert [p for p in store.rglob("*") if p.name.startswith(".tmp-")] == []
     assert not list(cache.rglob("objects/*/*"))  # nothing half-kept
+
+
+def test_a_full_disk_at_the_history_is_exit_5_after_whole_files(
+    mt_site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's files are written, but the history cannot record them (SQLite's "database
+    or disk is full"): exit 5 naming the database; it was a note and exit 0."""
+    import sqlite3
+
+    from snapverify.store import history as history_module
+
+    store = mt_site.local.parent.parent / ".snapverify"
+    path = store / "history.sqlite3"
+
+    def full(*_args: Any, **_kwargs: Any) -> None:
+        exc = sqlite3.OperationalError("database or disk is full")
+        exc.sqlite_errorcode = sqlite3.SQLITE_FULL  # what SQLite sets on a full disk
+        raise history_module.database_failure(exc, path, store)
+
+    monkeypatch.setattr(history_module.History, "record_archive", full)
+    code, out, err = _run("archive", str(mt_site.local), *mt_site.args, "-f", "json")
+    monkeypatch.undo()
+    assert code == 5, (err, out)
+    result = json.loads(out)
+    assert result["exit_code"] == 5 and result["warc"] is not None
+    assert (mt_site.local.parent / result["warc"]).is_file()  # whole, listed in the manifest
+    (line,) = err.splitlines()
+    assert line == f"snapverify: error: no space left on device: {path}"

@@ -32,7 +32,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from snapverify.compare import compare_documents
-from snapverify.errors import AddressRefused, FetchError, SnapverifyError, UsageError
+from snapverify.errors import (
+    AddressRefused,
+    FetchError,
+    SnapverifyError,
+    StorageError,
+    UsageError,
+)
 from snapverify.fetch.archives import Archive, CaptureRef, parse_archive_spec
 from snapverify.fetch.http import HttpClient, Rate
 from snapverify.fetch.live import LiveFetch, fetch_live
@@ -436,6 +442,7 @@ async def write_run(
 
     store = store or find_store(path)
     written = [folder / name for name, _sha in files]
+    error: str | None = None
     kill_point("history:before")
     try:
         with History.open(store) as history:
@@ -448,10 +455,15 @@ async def write_run(
             )
     except (OSError, SnapverifyError) as exc:
         notes.append(f"history: archive not recorded: {exc}")
+        if isinstance(exc, StorageError) or (isinstance(exc, OSError) and exc.errno in NO_SPACE):
+            # A full disk: the files are whole, but the run says so and exits 5.
+            full = exc.describe() if isinstance(exc, StorageError) else describe_os_error(exc)
+            error, exit_code = full, StorageError.exit_code
     return ArchiveResult(
         snapshot=str(path),
         url=url,
         exit_code=exit_code,
+        error=error,
         files=tuple((f"{ARCHIVE_DIR}/{name}", sha) for name, sha in files),
         warc=rel(warc),
         export=rel(export) if export is not None else None,
