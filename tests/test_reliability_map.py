@@ -172,6 +172,7 @@ CASES: dict[int, tuple[str, ...]] = {
         "tests/test_evidence.py::test_a_full_disk_at_the_bundle_is_exit_5_and_leaves_nothing",
         "tests/test_archive_cmd.py::test_a_full_disk_under_the_capture_cache_is_exit_5_naming_the_file",
         "tests/test_archive_cmd.py::test_a_full_disk_at_the_history_is_exit_5_after_whole_files",
+        "tests/test_offline.py::test_snapshot_changes_on_a_full_disk_reports_then_exits_5",
     ),
     24: ("tests/test_warc.py::test_write_new_never_replaces_and_cleans_up",),
     25: (
