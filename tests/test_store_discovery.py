@@ -194,6 +194,11 @@ def test_every_report_names_the_store_it_used(tmp_path: Path) -> None:
     assert code == 0 and f"- **Store:** `{store}`" in out.splitlines()
     code, out, _ = run_cli("history", "--store", str(other), "-f", "json")
     assert code == 0 and json.loads(out)["store"] == str(other)
+    # verify reads the history of a store: it names it.
+    code, out, _ = run_cli("verify", str(local.parent), "-f", "json")
+    assert code == 0 and json.loads(out)["stores"] == [str(store)]
+    code, out, _ = run_cli("verify", str(local.parent))
+    assert code == 0 and out.rstrip("\n").endswith(f" in {store}")
 
 
 def test_home_is_a_ceiling_through_a_symbolic_link_too(
