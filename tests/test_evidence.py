@@ -555,3 +555,16 @@ def test_a_full_disk_at_the_bundle_is_exit_5_and_leaves_nothing(
     assert code == 5 and out == ""
     assert err.splitlines() == [f"snapverify: error: no space left on device: {out_path}"]
     assert list(tmp_path.iterdir()) == []  # no bundle, no temporary file
+
+
+def test_a_warc_cut_short_in_a_bundle_fails_never_70(
+    scene: SimpleNamespace, tmp_path: Path
+) -> None:
+    """A bundle whose WARC is 10 bytes short (the data package's hashes rebuilt to match):
+    exit 5 naming the WARC, never an internal error now that cut WARCs are refused."""
+    members = _members(scene.bundle)
+    name = next(n for n in members if n.startswith("archive/"))
+    copy = _rebuild(scene.bundle, tmp_path / "cut.wacz", {name: members[name][:-10]})
+    code, _out, err = _verify(copy)
+    assert code == 5, err
+    assert name in err and "internal error" not in err
