@@ -11,6 +11,7 @@ import dataclasses
 import gzip
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -299,8 +300,81 @@ def test_a_full_disk_leaves_earlier_runs_intact_and_no_temporary_file(
     monkeypatch.setattr(atomic.os, "fsync", full)
     (second,) = archive([mt_site.local], options)
     assert second.exit_code == 5 and second.warc is None
-    assert second.error is not None and str(folder) in second.error
-    assert "No space left on device" in second.error
+    # The same words as every other full disk: the file that could not be written.
+    assert second.error is not None
+    assert re.fullmatch(
+        rf"no space left on device: {re.escape(str(folder))}/\d{{14}}-[0-9a-f]{{8}}\.warc\.gz",
+        second.error,
+    ), second.error
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    # From the command line: that one line, exit 5; still nothing new, no temporary file.
+    code, out, err = _run("archive", str(mt_site.local), *mt_site.args)
+    assert code == 5, err
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .startswith(f"snapverify: error: no space left on device: {folder}/")
+    )
+    assert "cannot write" not in err
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     with History.open(mt_site.local.parent.parent / ".snapverify") as history:
         assert len(history.archives(history.key(mt_site.local))) == 1
+
+
+def test_a_full_disk_under_the_capture_cache_is_exit_5_naming_the_file(
+    mt_site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The WARC is written whole, but the capture cache found the disk full: exit 5 and
+    the one line naming the cache file (the run passed as exit 0 before)."""
+    import errno
+    import os
+
+    from snapverify.store import atomic
+
+    store = mt_site.local.parent.parent / ".snapverify"
+    cache = store / "cache"
+    real_fsync = os.fsync
+
+    def full_under_cache(descriptor: int) -> None:
+        if os.readlink(f"/proc/self/fd/{descriptor}").startswith(str(cache)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(atomic.os, "fsync", full_under_cache)
+    code, out, err = _run("archive", "--captures", str(mt_site.local), *mt_site.args, "-f", "json")
+    monkeypatch.undo()
+    assert code == 5, err
+    result = json.loads(out)
+    assert result["warc"] is not None and result["exit_code"] == 5
+    (line,) = err.splitlines()
+    assert line.startswith(f"snapverify: error: no space left on device: {cache}/")
+    assert [p for p in store.rglob("*") if p.name.startswith(".tmp-")] == []
+    assert not list(cache.rglob("objects/*/*"))  # nothing half-kept
+
+
+def test_a_full_disk_at_the_history_is_exit_5_after_whole_files(
+    mt_site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's files are written, but the history cannot record them (SQLite's "database
+    or disk is full"): exit 5 naming the database; it was a note and exit 0."""
+    import sqlite3
+
+    from snapverify.store import history as history_module
+
+    store = mt_site.local.parent.parent / ".snapverify"
+    path = store / "history.sqlite3"
+
+    def full(*_args: Any, **_kwargs: Any) -> None:
+        exc = sqlite3.OperationalError("database or disk is full")
+        exc.sqlite_errorcode = sqlite3.SQLITE_FULL  # what SQLite sets on a full disk
+        raise history_module.database_failure(exc, path, store)
+
+    monkeypatch.setattr(history_module.History, "record_archive", full)
+    code, out, err = _run("archive", str(mt_site.local), *mt_site.args, "-f", "json")
+    monkeypatch.undo()
+    assert code == 5, (err, out)
+    result = json.loads(out)
+    assert result["exit_code"] == 5 and result["warc"] is not None
+    assert (mt_site.local.parent / result["warc"]).is_file()  # whole, listed in the manifest
+    (line,) = err.splitlines()
+    assert line == f"snapverify: error: no space left on device: {path}"

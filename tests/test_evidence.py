@@ -661,3 +661,53 @@ def test_each_of_several_tsas_gives_its_own_token(scene: SimpleNamespace, tmp_pa
     assert code == 0 and "Test TSA" in out and "Other TSA" in out, out + err
     code, _out, err = _verify(bundle, "--tsa-ca", str(scene.pki.ca))  # the other one untrusted
     assert code == 5 and f"timestamps: {names[1]}: the token's signature or chain" in err
+
+
+def test_the_bundle_honours_the_umask(scene: SimpleNamespace, tmp_path: Path) -> None:
+    """A bundle is an export: its mode follows the umask, as archive files do (it was
+    0o644 whatever the umask, so readable by all under 077)."""
+    import os
+    import stat
+
+    for umask, mode in ((0o077, 0o600), (0o022, 0o644)):
+        out_path = tmp_path / f"bundle-{umask:o}.wacz"
+        previous = os.umask(umask)
+        try:
+            code, _out, err = run_cli("evidence", str(scene.local), "-o", str(out_path))
+        finally:
+            os.umask(previous)
+        assert code == 0, err
+        assert stat.S_IMODE(out_path.stat().st_mode) == mode
+
+
+def test_a_full_disk_at_the_bundle_is_exit_5_and_leaves_nothing(
+    scene: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from snapverify.store import atomic
+
+    def full(_descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    out_path = tmp_path / "full.wacz"
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    code, out, err = run_cli("evidence", str(scene.local), "-o", str(out_path))
+    monkeypatch.undo()
+    assert code == 5 and out == ""
+    assert err.splitlines() == [f"snapverify: error: no space left on device: {out_path}"]
+    assert list(tmp_path.iterdir()) == []  # no bundle, no temporary file
+
+
+def test_a_warc_cut_short_in_a_bundle_fails_never_70(
+    scene: SimpleNamespace, tmp_path: Path
+) -> None:
+    """A bundle whose WARC is 10 bytes short (the data package's hashes rebuilt to match):
+    exit 5 naming the WARC, never an internal error now that cut WARCs are refused."""
+    members = _members(scene.bundle)
+    name = next(n for n in members if n.startswith("archive/"))
+    copy = _rebuild(scene.bundle, tmp_path / "cut.wacz", {name: members[name][:-10]})
+    code, _out, err = _verify(copy)
+    assert code == 5, err
+    assert name in err and "internal error" not in err

@@ -20,7 +20,7 @@ import pytest
 from snapverify.store import history as history_module
 from snapverify.store import lock as lock_module
 from snapverify.store.history import HISTORY_FILE, SCHEMA_VERSION, History
-from support import SEED, run_cli, seed_snapshot
+from support import FIXTURES, SEED, run_cli, seed_snapshot
 
 OFFLINE = ("--offline",)  # no network: sources from stored WARCs (none here), recorded
 
@@ -184,6 +184,8 @@ def test_a_newer_history_schema_is_exit_2_for_every_command(tmp_path: Path) -> N
         ["ack", "0123456789abcdef"],
         ["verify", str(local.parent)],
         ["verify"],
+        ["evidence", str(local), "-o", str(tmp_path / "bundle.wacz")],
+        ["watch", "--times", "1", str(local), *OFFLINE],
     ]
     for args in commands:
         code, out, err = run_cli(*args)
@@ -404,7 +406,7 @@ def test_a_full_disk_under_the_capture_cache_reports_then_exits_5(
     assert code == 5
     report = json.loads(out)
     assert report["exit_code"] == 1 and report["store"] == str(store)
-    line = err.strip().splitlines()[-1]
+    line = _one_line(err)  # one line, not one warning per capture
     assert line.startswith(f"snapverify: error: no space left on device: {store / 'cache'}")
     assert "internal error" not in err
     assert [p for p in store.rglob("*") if p.name.startswith(".tmp-")] == []
@@ -448,3 +450,106 @@ def test_archive_refuses_a_newer_history_schema_before_writing(
     assert "newer than this snapverify" in _one_line(err)
     assert not (mt_site.local.parent / "archive").exists()
     assert mt_site.origin.requests() == []  # nothing was even fetched
+
+
+def test_a_full_disk_under_the_link_cache_reports_then_exits_5(
+    tmp_path: Path, origin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live check whose link-cache writes find the disk full: the report comes out and is
+    recorded, then exit 5 naming the cache file (it only warned before); no temporary file,
+    earlier cache entries byte-identical."""
+    from snapverify.store import atomic
+
+    article = "/2012/05/27/kazakh-massacre-cover-up-a15040"
+    page = (FIXTURES / "capture-original.html").read_bytes()
+    for lost in (
+        b"www.youtube.com/watch?v=Yx5Vn0bQv2A",
+        b"www.themoscowtimes.com/authors/robert-jones",
+    ):
+        page = page.replace(b"/web/20120528010203/http://" + lost, origin.url("/alive").encode())
+    origin.page(article, page)
+    origin.page("/alive", "<html><head><title>alive</title></head><body>alive</body></html>")
+    origin.page("/other", "<html><head><title>other</title></head><body>other</body></html>")
+    local = seed_snapshot(tmp_path)
+    text = local.read_text("utf-8")
+    local.write_text(text.replace("Aktau", f"[Aktau]({origin.url('/alive')})", 1), "utf-8")
+    store = local.parent.parent / ".snapverify"
+    args = ("check", str(local), "--url", origin.url(article), "--allow-private-addresses")
+    args += ("--archive", origin.url("/none"), "--rate-limit", "links=200/s", "-f", "json")
+    code, _, err = run_cli(*args)
+    assert code != 5, err
+    links = store / "links"
+    before = {p: p.read_bytes() for p in links.rglob("*") if p.is_file()}
+    assert [p for p in before if p.parent.name == "status"], before
+    real_fsync = os.fsync
+
+    def full_under_links(descriptor: int) -> None:
+        if os.readlink(f"/proc/self/fd/{descriptor}").startswith(str(links)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(atomic.os, "fsync", full_under_links)
+    local.write_text(text.replace("Aktau", f"[Aktau]({origin.url('/other')})", 1), "utf-8")
+    code, out, err = run_cli(*args)
+    monkeypatch.undo()
+    assert code == 5, err
+    report = json.loads(out)
+    assert report["store"] == str(store)
+    assert {r["outcome"] for r in report["links"]} == {"ok"}
+    line = _one_line(err)
+    assert line.startswith(f"snapverify: error: no space left on device: {links / 'status'}/")
+    assert "internal error" not in err and "cannot write" not in err
+    assert [p for p in store.rglob("*") if p.name.startswith(".tmp-")] == []
+    assert {p: p.read_bytes() for p in links.rglob("*") if p.is_file()} == before
+    assert _rows(store) == 2  # the check itself was recorded
+
+
+def test_a_reader_that_goes_away_is_exit_141_never_1(tmp_path: Path) -> None:
+    """``snapverify check ... | head``: the reader closes the pipe before the report is
+    written. It was exit 1 (click's), which says "changed" of an unchanged snapshot."""
+    import subprocess
+    import sys
+
+    from test_output import _archived_snapshot
+
+    local = _archived_snapshot(tmp_path)  # unchanged: exit 0 when the report is read
+    check = ["check", str(local), *OFFLINE, "-f", "json"]
+    assert run_cli(*check)[0] == 0  # recorded, for history
+    for args in (check, ["history", str(local)], ["--help"], ["--version"]):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "snapverify", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader went away
+        err = process.stderr.read()
+        code = process.wait(timeout=60)
+        process.stderr.close()
+        assert (code, err) == (141, b""), err.decode()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_report_to_a_full_device_is_exit_5_one_line(tmp_path: Path) -> None:
+    """``snapverify check ... > /dev/full``: the report cannot be written; exit 5 and one
+    line, never a traceback (``--help`` was exit 1 with one) nor an exit saying a verdict."""
+    import subprocess
+    import sys
+
+    from test_output import _archived_snapshot
+
+    local = _archived_snapshot(tmp_path)
+    for args in (["check", str(local), *OFFLINE, "--no-history"], ["--help"], ["--version"]):
+        with open("/dev/full", "wb") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "snapverify", *args],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                cwd=tmp_path,
+                timeout=60,
+                check=False,
+            )
+        line = _one_line(done.stderr.decode())
+        assert done.returncode == 5, line
+        assert line.startswith("snapverify: error: no space left on device")

@@ -142,7 +142,8 @@ def test_new_ongoing_resolved_new_only_and_ack(site: Site) -> None:
     code, text, _ = site.history()
     assert code == 0
     lines = text.splitlines()
-    assert lines[0] == "mt/" + SEED.name
+    store = site.local.parent.parent / ".snapverify"
+    assert lines[:3] == [f"store: {store}", "", "mt/" + SEED.name]
     assert sum(1 for line in lines if " exit " in line) == 8
     assert all(any(key in line for line in lines) for key in fingerprints)
     code, by_folder, _ = _run("history", str(site.local.parent), "--format", "json")

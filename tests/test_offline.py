@@ -17,6 +17,7 @@ import pytest
 import pytest_socket
 
 from snapverify.fetch import http
+from snapverify.store.history import History
 from support import FIXTURES, run_cli
 
 
@@ -120,3 +121,39 @@ def test_snapshot_changes_leaves_an_unchanged_page_alone(mt_site: Any) -> None:
     code, report = _check(str(mt_site.local), *mt_site.args, "--snapshot-changes")
     assert not (mt_site.local.parent / "archive").exists()
     assert not any("snapshot-changes" in n for n in report.get("notes", []))
+
+
+def test_snapshot_changes_on_a_full_disk_reports_then_exits_5(
+    mt_site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The changed live page cannot be archived (the disk is full): the check's report
+    still comes out and is recorded, then exit 5 naming the file; no run's file, no
+    temporary file. It was a note, with the check's own exit code."""
+    import errno
+    import os
+
+    from snapverify.store import atomic
+
+    edited = (FIXTURES / "capture-edited.html").read_bytes()
+    mt_site.origin.page(urlsplit(mt_site.url).path, edited)
+    archive = mt_site.local.parent / "archive"
+    real_fsync = os.fsync
+
+    def full_under_archive(descriptor: int) -> None:
+        if os.readlink(f"/proc/self/fd/{descriptor}").startswith(str(archive)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(atomic.os, "fsync", full_under_archive)
+    args = ("check", str(mt_site.local), *mt_site.args, "--snapshot-changes", "--no-links")
+    args += ("-f", "json")
+    code, out, err = run_cli(*args)
+    monkeypatch.undo()
+    assert code == 5, err
+    report = json.loads(out)
+    assert report["exit_code"] == 1  # the check's own verdict, in its report
+    line = err.strip().splitlines()[-1]
+    assert line.startswith(f"snapverify: error: no space left on device: {archive}/")
+    assert list(archive.iterdir()) == []  # no file of the run, no temporary file
+    with History.open(mt_site.local.parent.parent / ".snapverify") as history:
+        assert len(history.checks()) == 1  # the check itself was recorded

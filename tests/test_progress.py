@@ -12,7 +12,7 @@ from pathlib import Path
 
 from captures import MoscowTimesTimeline
 from servers import PywbServer
-from snapverify.models import CheckResult, SnapshotInfo, Verdict
+from snapverify.models import CheckResult, SnapshotInfo, SourceKind, Verdict
 from snapverify.pipeline.check import CheckOptions
 from snapverify.pipeline.progress import CheckProgress, ProgressCounts
 from snapverify.pipeline.run import run_check
@@ -118,3 +118,42 @@ def test_no_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert done.stderr == b""
     assert json.loads(done.stdout)["schema"] == "snapverify/check-v1"
+
+
+def test_an_offline_check_counts_the_captures_it_reads_from_stored_warcs(
+    tmp_path: Path,
+) -> None:
+    """``check --offline`` reads its captures from the stored WARCs: they count one by one
+    too (it counted snapshots only), so one snapshot with a long archive shows progress."""
+    from snapverify.store.runs import write_archive
+    from snapverify.store.warc import CaptureRecord
+    from test_output import ARTICLE, WHEN, _archived_snapshot
+
+    local = _archived_snapshot(tmp_path)
+    paragraph = ARTICLE.split("\n\n")[1]
+    for n in range(1, 4):  # three more runs, one capture each
+        write_archive(
+            local.parent / "archive",
+            url="https://e.org/a",
+            when=WHEN.replace(year=2013 + n),
+            captures=[
+                CaptureRecord(
+                    url="https://e.org/a",
+                    captured_at=WHEN.replace(year=2012, month=6, day=n),
+                    source_url=f"https://web.archive.org/web/2012060{n}000000id_/https://e.org/a",
+                    content_type="text/html",
+                    payload=f"<html><body><p>{paragraph}</p></body></html>".encode(),
+                )
+            ],
+            token=lambda n=n: f"0000000{n}",
+        )
+    seen: list[ProgressCounts] = []
+    progress = CheckProgress(seen.append)
+    options = CheckOptions(offline=True)
+    (result,) = run_check([local], options, record=False, progress=progress)
+
+    stored = [s for s in result.sources if s.kind != SourceKind.LIVE]
+    assert len(stored) == 4, result.sources
+    assert progress.counts == ProgressCounts(1, 1, 4, 4)
+    during = [c for c in seen if c.snapshots_done == 0]
+    assert [c.captures_done for c in during if c.captures] == [0, 1, 2, 3, 4]

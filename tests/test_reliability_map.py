@@ -49,6 +49,7 @@ EXIT_CODES: dict[int, tuple[str, ...]] = {
         "tests/test_output.py::test_verify_prints_no_raw_bytes_and_each_path_once",
         "tests/test_exits.py::test_a_record_that_does_not_decode_still_reports_then_exits_5",
         "tests/test_exits.py::test_a_full_disk_under_the_history_reports_then_exits_5",
+        "tests/test_exits.py::test_a_report_to_a_full_device_is_exit_5_one_line",
     ),
     70: ("tests/test_cli.py::test_unexpected_error_is_an_internal_error",),
     75: (
@@ -59,6 +60,7 @@ EXIT_CODES: dict[int, tuple[str, ...]] = {
         "tests/test_watch.py::test_a_second_signal_interrupts_a_check_in_progress",
         "tests/test_signals.py::test_a_signal_during_a_check_exits_128_plus_it_and_leaves_the_store_whole",
     ),
+    141: ("tests/test_exits.py::test_a_reader_that_goes_away_is_exit_141_never_1",),
     143: (
         "tests/test_signals.py::test_a_signal_during_a_check_exits_128_plus_it_and_leaves_the_store_whole",
     ),
@@ -134,7 +136,12 @@ CASES: dict[int, tuple[str, ...]] = {
         "tests/test_http.py::test_reset_every_time_gives_up_after_the_bounded_tries",
         "tests/test_archives.py::test_network_failure_of_a_capture_is_an_error_outcome",
     ),
-    16: ("tests/test_http.py::test_truncated_body_is_an_error_and_retried",),
+    16: (
+        "tests/test_http.py::test_truncated_body_is_an_error_and_retried",
+        "tests/test_reliability_cases.py::test_a_warc_cut_inside_a_record_is_never_read_as_whole",
+        "tests/test_reliability_cases.py::test_compare_refuses_a_warc_capture_10_bytes_short_naming_the_file",
+        "tests/test_reliability_cases.py::test_an_offline_check_never_compares_a_stored_capture_cut_short",
+    ),
     17: (
         "tests/test_archives.py::test_classify_listing",
         "tests/test_archives.py::test_classify_capture",
@@ -167,6 +174,11 @@ CASES: dict[int, tuple[str, ...]] = {
     23: (
         "tests/test_archive_cmd.py::test_a_full_disk_leaves_earlier_runs_intact_and_no_temporary_file",
         "tests/test_atomic.py::test_a_failed_write_leaves_the_old_file_and_no_temporary",
+        "tests/test_exits.py::test_a_full_disk_under_the_link_cache_reports_then_exits_5",
+        "tests/test_evidence.py::test_a_full_disk_at_the_bundle_is_exit_5_and_leaves_nothing",
+        "tests/test_archive_cmd.py::test_a_full_disk_under_the_capture_cache_is_exit_5_naming_the_file",
+        "tests/test_archive_cmd.py::test_a_full_disk_at_the_history_is_exit_5_after_whole_files",
+        "tests/test_offline.py::test_snapshot_changes_on_a_full_disk_reports_then_exits_5",
     ),
     24: ("tests/test_warc.py::test_write_new_never_replaces_and_cleans_up",),
     25: (

@@ -185,6 +185,20 @@ def test_every_report_names_the_store_it_used(tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["store"] == str(store)
     code, out, _ = run_cli("report", str(local), "-f", "json")
     assert code == 0 and json.loads(out)["store"] == str(store)
+    # history reads a store too: it says which, in every format it renders.
+    code, out, _ = run_cli("history", str(local), "-f", "json")
+    assert code == 0 and json.loads(out)["store"] == str(store)
+    code, out, _ = run_cli("history", str(local))
+    assert code == 0 and out.splitlines()[0] == f"store: {store}"
+    code, out, _ = run_cli("history", str(local), "-f", "markdown")
+    assert code == 0 and f"- **Store:** `{store}`" in out.splitlines()
+    code, out, _ = run_cli("history", "--store", str(other), "-f", "json")
+    assert code == 0 and json.loads(out)["store"] == str(other)
+    # verify reads the history of a store: it names it.
+    code, out, _ = run_cli("verify", str(local.parent), "-f", "json")
+    assert code == 0 and json.loads(out)["stores"] == [str(store)]
+    code, out, _ = run_cli("verify", str(local.parent))
+    assert code == 0 and out.rstrip("\n").endswith(f" in {store}")
 
 
 def test_home_is_a_ceiling_through_a_symbolic_link_too(

@@ -465,6 +465,22 @@ class _Progress:
 class _Group(click.Group):
     """A group that turns exceptions into one stderr line and an exit code."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:  # --help and --version print here, before any command runs
+            return super().make_context(info_name, args, parent, **extra)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                _reader_gone()
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # `--help > /dev/full`
+                _fail("snapverify: error: no space left on device: stdout", StorageError.exit_code)
+            raise
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # Kept for reports: the exact command line that reproduces a check.
         ctx.meta[_ARGV_KEY] = list(args)
@@ -485,7 +501,7 @@ class _Group(click.Group):
             _fail(f"snapverify: error: {exc.describe()}", exc.exit_code)
         except OSError as exc:
             if exc.errno == errno.EPIPE:
-                raise  # the reader went away (`| head`): click exits quietly
+                _reader_gone()
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 from snapverify.store.access import describe_os_error
 
@@ -531,6 +547,16 @@ def _internal_error(ctx: click.Context, exc: Exception) -> NoReturn:
     _fail(f"snapverify: internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL_ERROR)
 
 
+def _reader_gone() -> NoReturn:
+    """The reader of stdout went away (``| head``): quietly, and never exit 1 ("changed"),
+    which click would give; 141 is what a shell shows for a process SIGPIPE ended."""
+    from click import utils
+
+    pacify: Any = utils.PacifyFlushWrapper  # as click does: no second error at exit
+    sys.stdout = pacify(sys.stdout)
+    raise click.exceptions.Exit(141)  # 128 + SIGPIPE (13), spelled out: no SIGPIPE on Windows
+
+
 def _fail(line: str, code: int) -> NoReturn:
     click.echo(" ".join(line.split()), err=True)
     raise click.exceptions.Exit(code)
@@ -567,6 +593,7 @@ def main() -> None:
         70  internal error (a bug: please report it, with -v output)
         75  another run holds the lock, or rate-limited: try later
         130 interrupted (Ctrl-C, SIGINT); 143: terminated (SIGTERM)
+        141 the reader of the output went away (`| head`): the report was cut short
     """
 
 
@@ -1328,7 +1355,8 @@ def history(snapshot: Path | None, store: Path | None, fmt: str, output: Path | 
         if snapshot is not None and not keys:
             raise UsageError(f"{snapshot}: no recorded check in {store_dir / HISTORY_FILE}")
         entries = [SnapshotHistory(k, tuple(db.checks(k)), tuple(db.findings(k))) for k in keys]
-    _emit(render_history(entries, fmt, color=output is None and _use_color()), output)
+    color = output is None and _use_color()
+    _emit(render_history(entries, fmt, color=color, store=store_dir), output)
 
 
 @main.command(

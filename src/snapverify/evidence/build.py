@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from snapverify._version import __version__
-from snapverify.errors import IntegrityError, UsageError
+from snapverify.errors import IntegrityError, StorageError, UsageError
 from snapverify.evidence import records as _records
 from snapverify.evidence import wacz
 from snapverify.snapshot import ARCHIVE_DIR, METADATA_FILE, find_store, read_file
-from snapverify.store.atomic import write_atomic
+from snapverify.store.access import NO_SPACE, describe_os_error
+from snapverify.store.atomic import current_umask, write_atomic
 from snapverify.store.fixity import is_manifest, parse_manifest
 from snapverify.store.history import HISTORY_FILE, History
 
@@ -293,8 +294,10 @@ def build(
     members += tokens
     bundle = wacz.write_zip(members, created)
     try:
-        write_atomic(output, bundle, mode=0o644)
+        write_atomic(output, bundle, mode=0o666 & ~current_umask())  # as other files: umask
     except OSError as exc:
+        if exc.errno in NO_SPACE:
+            raise StorageError(describe_os_error(exc, output), url=str(output)) from exc
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}", url=str(output)) from exc
     return EvidenceResult(
         path=output,

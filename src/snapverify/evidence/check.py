@@ -439,7 +439,12 @@ def _rerun(members: Mapping[str, bytes]) -> Part:
             if name not in members:
                 raise _Failed("findings", f"the custody log names {name}, which is not bundled")
             path = base / PurePosixPath(name).name
-            for page in read_records(path, members[name]):
+            try:
+                records = read_records(path, members[name])
+            except ValueError as exc:  # a WARC cut inside a record is never read as whole
+                said = str(exc).removeprefix(f"{path}: ")
+                raise _Failed("findings", f"{name}: {said}") from exc
+            for page in records:
                 pages[(name, page.record_id)] = page
         local: Document = copy.document
         prepare_reference(local)

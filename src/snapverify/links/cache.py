@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from snapverify.store.access import NO_SPACE, describe_os_error
 from snapverify.store.atomic import remove_stale_temporaries, write_atomic
 
 __all__ = ["DEFAULT_TTL", "ArchivedEntry", "LinkCache", "StatusEntry"]
@@ -87,6 +88,7 @@ class LinkCache:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self.no_space: str | None = None  # the first full-disk failure, as one line
 
     def remove_stale_temporaries(self, older_than: float = 3600.0) -> int:
         """Remove what writers killed mid-write left in ``tmp/``; how many files went."""
@@ -110,7 +112,10 @@ class LinkCache:
         try:
             write_atomic(path, text, temporaries=self.root / "tmp", parents=True)
         except OSError as exc:
-            logger.warning("link cache: cannot write %s: %s", path, exc)
+            if exc.errno not in NO_SPACE:
+                logger.warning("link cache: cannot write %s: %s", path, exc)
+            elif self.no_space is None:  # a full disk never passes unseen: the check exits 5
+                self.no_space = describe_os_error(exc, path)
 
     def status(self, url: str) -> StatusEntry | None:
         """The last check of ``url``, however old, or None."""

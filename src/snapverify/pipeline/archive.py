@@ -32,7 +32,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from snapverify.compare import compare_documents
-from snapverify.errors import AddressRefused, FetchError, SnapverifyError, UsageError
+from snapverify.errors import (
+    AddressRefused,
+    FetchError,
+    SnapverifyError,
+    StorageError,
+    UsageError,
+)
 from snapverify.fetch.archives import Archive, CaptureRef, parse_archive_spec
 from snapverify.fetch.http import HttpClient, Rate
 from snapverify.fetch.live import LiveFetch, fetch_live
@@ -57,6 +63,7 @@ from snapverify.snapshot import (
     find_store,
     read_local_copy,
 )
+from snapverify.store.access import NO_SPACE, NO_SPACE_NOTE, describe_os_error
 from snapverify.store.atomic import kill_point, remove_stale_temporaries
 from snapverify.store.cache import CaptureCache
 from snapverify.store.history import HISTORY_FILE, History
@@ -440,7 +447,9 @@ async def write_run(
             5,
             live=live_outcome,
             notes=tuple(notes),
-            error=f"{folder}: cannot write: {exc.strerror or exc}",
+            error=describe_os_error(exc, exc.filename or folder)
+            if exc.errno in NO_SPACE
+            else f"{folder}: cannot write: {exc.strerror or exc}",
         )
     base = path.parent
 
@@ -449,6 +458,7 @@ async def write_run(
 
     store = store or find_store(path)
     written = [folder / name for name, _sha in files]
+    error: str | None = None
     kill_point("history:before")
     try:
         with History.open(store) as history:
@@ -461,10 +471,15 @@ async def write_run(
             )
     except (OSError, SnapverifyError) as exc:
         notes.append(f"history: archive not recorded: {exc}")
+        if isinstance(exc, StorageError) or (isinstance(exc, OSError) and exc.errno in NO_SPACE):
+            # A full disk: the files are whole, but the run says so and exits 5.
+            full = exc.describe() if isinstance(exc, StorageError) else describe_os_error(exc)
+            error, exit_code = full, StorageError.exit_code
     return ArchiveResult(
         snapshot=str(path),
         url=url,
         exit_code=exit_code,
+        error=error,
         files=tuple((f"{ARCHIVE_DIR}/{name}", sha) for name, sha in files),
         warc=rel(warc),
         export=rel(export) if export is not None else None,
@@ -527,10 +542,18 @@ async def archive_snapshots(
     try:
         # One run at a time per store (re-entrant: check --snapshot-changes holds it too).
         with hold_lock(store):
-            return [await archiver.one(path) for path in copies]
+            results = [await archiver.one(path) for path in copies]
     finally:
         if owned:
             await client.aclose()
+    if cache.no_space is not None:
+        # The capture cache found the disk full: the files written are whole, but the run
+        # exits 5 and says so once (on the first snapshot not failed already).
+        first = next((i for i, r in enumerate(results) if r.error is None), None)
+        if first is not None:
+            result = results[first]
+            results[first] = replace(result, exit_code=5, error=cache.no_space)
+    return results
 
 
 def archive(
@@ -612,8 +635,12 @@ async def archive_if_changed(
         return []
     result = await write_run(path, copy, fetched, store=store, command=command)
     if result.warc is None:
-        return [
+        notes = [
             f"snapshot-changes: the live page differs from {name} but was not archived: "
             f"{result.error}"
         ]
-    return [f"snapshot-changes: the live page differs from {name}; archived to {result.warc}"]
+    else:
+        notes = [f"snapshot-changes: the live page differs from {name}; archived to {result.warc}"]
+    if result.error is not None and result.error.startswith("no space left on device"):
+        notes.append(f"{NO_SPACE_NOTE}{result.error}")  # a full disk: the check exits 5
+    return notes

@@ -50,7 +50,7 @@ from snapverify.pipeline.offline import check_offline
 from snapverify.pipeline.progress import CheckProgress
 from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
 from snapverify.snapshot import find_local_copies, find_store, read_local_copy
-from snapverify.store.access import NO_SPACE_NOTE
+from snapverify.store.access import NO_SPACE, NO_SPACE_NOTE
 from snapverify.store.cache import CachedCapture, CaptureCache
 from snapverify.text.extract import prepare_reference
 
@@ -195,9 +195,10 @@ class Run:
         self.progress: CheckProgress | None = None  # counts captures for a progress bar
         # Links: each distinct URL asked once per run; over the network only when the
         # live web is asked at all (not with --no-live or --no-links).
+        self.link_cache = None if cache is None else LinkCache(cache.root.parent / "links")
         self.links = LinkChecker(
             client=client,
-            cache=None if cache is None else LinkCache(cache.root.parent / "links"),
+            cache=self.link_cache,
             ttl=options.link_cache_ttl,
             network=options.live and options.links and not options.offline,
         )
@@ -252,7 +253,9 @@ class Run:
                     digest=capture.digest if result.timestamp == capture.timestamp else None,
                 )
             except OSError as exc:
-                logger.warning("cache: cannot keep a capture: %s", exc)
+                # A full disk is said once, as the run's last line (exit 5).
+                log = logger.info if exc.errno in NO_SPACE else logger.warning
+                log("cache: cannot keep a capture: %s", exc)
         return result
 
     def _stop(self, archive: Archive, exc: RateLimited) -> None:
@@ -551,7 +554,7 @@ async def check_snapshots(
     if len(set(names)) != len(names):
         raise UsageError(f"two archives share a name: {', '.join(names)}")
     if options.offline:
-        return await _offline(copies, archives, options, on_result, on_start)
+        return await _offline(copies, archives, options, on_result, on_start, progress)
     store = options.store or find_store(copies[0])
     cache = CaptureCache(store / "cache")
     cache.remove_stale_temporaries()
@@ -586,8 +589,9 @@ async def check_snapshots(
         await run.links.aclose()  # link checks every check gave up on (the deadline)
         if owned:
             await client.aclose()
-    if cache.no_space is not None:  # a full disk: said on every result (the run exits 5)
-        note = f"{NO_SPACE_NOTE}{cache.no_space}"
+    full = cache.no_space or (run.link_cache.no_space if run.link_cache else None)
+    if full is not None:  # a full disk: said on every result (the run exits 5)
+        note = f"{NO_SPACE_NOTE}{full}"
         results = [dataclasses.replace(r, notes=(*r.notes, note)) for r in results]
     return results
 
@@ -609,6 +613,7 @@ async def _offline(
     options: CheckOptions,
     on_result: Callable[[CheckResult], None] | None,
     on_start: Callable[[int], None] | None,
+    progress: CheckProgress | None = None,
 ) -> list[CheckResult]:
     """``--offline``: every source from stored WARCs; no client is even made."""
     if on_start is not None:
@@ -625,6 +630,7 @@ async def _offline(
             live=options.live,
             links=links,
             archives=archives,
+            progress=progress,
         )
         if on_result is not None:
             on_result(result)

@@ -38,6 +38,7 @@ from snapverify.models import (
 )
 from snapverify.pipeline.files import compile_ignore, failed_result, snapshot_info
 from snapverify.pipeline.linkstep import with_links
+from snapverify.pipeline.progress import CheckProgress
 from snapverify.pipeline.sources import FetchedCapture, capture_source, live_source
 from snapverify.snapshot import ARCHIVE_DIR, read_local_copy
 from snapverify.store.cache import CachedCapture
@@ -163,6 +164,7 @@ async def check_offline(
     live: bool = True,
     links: LinkChecker | None = None,
     archives: Sequence[Archive] = (),
+    progress: CheckProgress | None = None,
 ) -> CheckResult:
     """Check one local copy against the WARCs stored beside it, without the network.
 
@@ -175,6 +177,7 @@ async def check_offline(
             then shows each link's last known status from the store, and lost
             targets are recovered from the stored captures.
         archives: the archives whose stored archived versions of links are reported.
+        progress: counts each stored page read from the WARCs as one capture.
 
     Returns:
         The result; ``unverifiable`` (exit 4) when no stored page could be compared.
@@ -205,7 +208,13 @@ async def check_offline(
     prepare_reference(local)
     memo: dict[str, Document | str] = {}
     stored = [*(pages.live if live else ()), *pages.captures]
-    pairs = [_pair(page, base, local, memo) for page in stored]
+    if progress is not None:
+        progress.listed(len(stored))
+    pairs = []
+    for page in stored:
+        pairs.append(_pair(page, base, local, memo))
+        if progress is not None:
+            progress.fetched()
     comparison = compare_documents(local, pairs, ignore=patterns)
     # Stored captures of several archives are checked against each other, as online.
     archives_of = {

@@ -69,6 +69,7 @@ class VerifyReport:
         not_recorded: local copies with no recorded SHA-256 yet.
         unlisted: archive files no manifest lists (a run stopped before its manifest).
         problems: the failures.
+        stores: the stores whose history was read, as given or found.
     """
 
     warcs: int = 0
@@ -81,6 +82,7 @@ class VerifyReport:
     not_recorded: tuple[str, ...] = ()
     unlisted: tuple[str, ...] = ()
     problems: tuple[VerifyProblem, ...] = ()
+    stores: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -98,6 +100,8 @@ class VerifyReport:
                 f"{self.databases} history database{'s' * (self.databases != 1)} "
                 f"({self.recorded_files} archived files it records)"
             )
+        if self.stores:
+            parts[-1] += f" in {', '.join(self.stores)}"
         return "checked " + ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -114,6 +118,7 @@ class VerifyReport:
             "not_recorded": list(self.not_recorded),
             "unlisted": list(self.unlisted),
             "problems": [{"path": p.path, "problem": p.problem} for p in self.problems],
+            "stores": list(self.stores),
         }
 
 
@@ -122,6 +127,7 @@ class _Verifier:
         self.store = store
         self.warcs = self.records = self.manifests = self.entries = self.copies = 0
         self.databases = self.recorded_files = 0
+        self.stores: list[str] = []  # the stores whose history was read
         self.history_files: list[tuple[Path, str]] = []  # (file, sha256) archive runs recorded
         self.listed: set[Path] = set()  # files some manifest lists
         self.problems: list[VerifyProblem] = []
@@ -235,6 +241,7 @@ class _Verifier:
             self.fail(database, exc.message)
             return None
         self.databases += 1
+        self.stores.append(str(store))
         try:
             history.integrity_check()
         except SnapverifyError as exc:
@@ -309,6 +316,7 @@ class _Verifier:
             not_recorded=tuple(self.not_recorded),
             unlisted=tuple(self.unlisted),
             problems=tuple(self.problems),
+            stores=tuple(self.stores),
         )
 
 

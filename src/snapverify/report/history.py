@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from snapverify.report import clean_text, format_time, truncate
@@ -41,13 +42,20 @@ class SnapshotHistory:
         }
 
 
-def render_history(entries: Sequence[SnapshotHistory], fmt: str, *, color: bool = False) -> str:
+def render_history(
+    entries: Sequence[SnapshotHistory],
+    fmt: str,
+    *,
+    color: bool = False,
+    store: Path | None = None,
+) -> str:
     """Render the history of snapshots.
 
     Args:
         entries: one per snapshot.
         fmt: ``terminal``, ``json`` or ``markdown`` (:data:`HISTORY_FORMATS`).
         color: ANSI colours (terminal format only).
+        store: the store the history was read from, named at the top (JSON: ``store``).
 
     Returns:
         The report, ending with a newline.
@@ -58,11 +66,21 @@ def render_history(entries: Sequence[SnapshotHistory], fmt: str, *, color: bool 
     if fmt not in HISTORY_FORMATS:
         raise ValueError(f"history: no {fmt!r} format (only {', '.join(HISTORY_FORMATS)})")
     if fmt == "json":
-        data = {"schema": HISTORY_SCHEMA, "snapshots": [e.as_dict() for e in entries]}
+        data: dict[str, Any] = {
+            "schema": HISTORY_SCHEMA,
+            "snapshots": [e.as_dict() for e in entries],
+        }
+        if store is not None:
+            data["store"] = str(store)
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if fmt == "markdown":
-        return _markdown(entries)
-    return _terminal(entries, color=color)
+        text = _markdown(entries)
+        if store is None:
+            return text
+        head, _, rest = text.partition("\n\n")
+        return f"{head}\n\n- **Store:** `{store}`\n\n{rest}"
+    text = _terminal(entries, color=color)
+    return text if store is None else f"store: {store}\n\n{text}"
 
 
 def _counts(check: CheckRecord) -> str:

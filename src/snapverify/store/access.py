@@ -67,7 +67,9 @@ def describe_os_error(exc: OSError, path: Path | str | None = None) -> str:
     """One line for a failed write: ``no space left on device: FILE`` for a full disk."""
     where = path if path is not None else exc.filename
     if exc.errno in NO_SPACE:
-        return f"no space left on device: {where}"
+        return (
+            f"no space left on device: {where}" if where is not None else "no space left on device"
+        )
     reason = exc.strerror or str(exc)
     return f"{where}: {reason}" if where is not None else reason
 

@@ -168,6 +168,10 @@ def write_new(
                 if attempt > 1000:
                     raise
         kill_point(f"{point}:linked")
+    except OSError as exc:
+        if exc.filename is None:  # a failed write or fsync: name the file it was for
+            exc.filename = str(folder / name(0))
+        raise
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

@@ -396,6 +396,9 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
     pages: list[StoredPage] = []
     metadata: dict[str, dict[str, str]] = {}
     certificates: dict[str, str] = {}
+    cut: list[WarcProblem] = []  # a record or gzip member the file ends inside
+    given = data
+    last: Any = None  # the last record read (the iteration reads each to its end)
     said = io.StringIO()  # warcio writes multi-line warnings to stderr: one line each here
     try:
         with (
@@ -404,6 +407,7 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
         ):
             records = ArchiveIterator(stream)
             for record in records:
+                last = record
                 kind = record.rec_type
                 headers = record.rec_headers
                 if kind == "metadata":
@@ -430,6 +434,12 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
                     content_type = http.get_header("Content-Type")
                 payload = _read_all(record.content_stream())
                 offset = records.get_record_offset()  # reads the record to its end
+                if getattr(record.raw_stream, "limit", 0) > 0:
+                    # The file ends before the record's Content-Length: a body cut short is
+                    # never compared as if whole (RELIABILITY case 16).
+                    short = f"{kind} record: truncated: the file ends before its Content-Length"
+                    cut.append(WarcProblem(path, offset, short))
+                    break
                 pages.append(
                     StoredPage(
                         file=path,
@@ -451,6 +461,19 @@ def read_records(path: Path, data: bytes | None = None) -> list[StoredPage]:
         raise ValueError(f"{path}: not a readable WARC: {_say(exc)}") from exc
     finally:
         _retell(path, said.getvalue())
+    declared = last.rec_headers.get_header("Content-Length") if last is not None else None
+    if not cut and last is not None and not (declared or "").strip().isdigit():
+        short = f"{last.rec_type} record: truncated or damaged header: no Content-Length"
+        cut.append(WarcProblem(path, None, short))
+    if not cut and last is not None and getattr(last.raw_stream, "limit", 0) > 0:
+        short = f"{last.rec_type} record: truncated: the file ends before its Content-Length"
+        cut.append(WarcProblem(path, None, short))
+    if not cut and path.name.lower().endswith(".gz"):  # warcio stops quietly at a cut member
+        with io.BytesIO(given) if given is not None else path.open("rb") as stream:
+            _check_tail(stream, path, cut)
+    if cut:
+        where = f"offset {cut[0].offset}: " if cut[0].offset is not None else ""
+        raise ValueError(f"{path}: not a readable WARC: {where}{cut[0].problem}")
     out = []
     for page in pages:
         fields = metadata.get(page.record_id, {})
