@@ -80,11 +80,15 @@ def _shingles(keys: tuple[str, ...]) -> list[tuple[str, ...]]:
 class _Reference:
     def __init__(self, document: Document) -> None:
         self.shingles: set[tuple[str, ...]] = set()
+        # in how many blocks of the reference each shingle stands
+        self.repeats: Counter[tuple[str, ...]] = Counter()
         self.words: set[str] = set()
         self.signatures: Counter[tuple[str, ...]] = Counter()
         for block in document.blocks:
             keys = word_keys(block.text)
-            self.shingles.update(_shingles(keys))
+            shingles = set(_shingles(keys))
+            self.shingles.update(shingles)
+            self.repeats.update(shingles)
             self.words.update(keys)
             self.signatures[keys] += 1
         self.short = Counter(
@@ -234,23 +238,32 @@ def _guided(
     # A caption, summary bullet or pull quote repeats part of a paragraph: each
     # shingle belongs to the block holding most of the reference (first the one in the
     # region the uncontested text marks), the others are repeats.
-    owner: dict[tuple[str, ...], int] = {}
+    # A shingle the reference has in k of its paragraphs has k owners.
     rank = [
         (blocks[n].element in region, len(hits)) if region else (False, len(hits))
         for n, hits in enumerate(hits_of)
     ]
+    owner: dict[tuple[str, ...], int] = {}
+    owners: dict[tuple[str, ...], set[int]] = {}
+    claimants: dict[tuple[str, ...], list[int]] = {}
     for n, hits in enumerate(hits_of):
         for shingle in hits:
-            held = owner.get(shingle)
-            if held is None or rank[held] < rank[n]:
+            if shingle in contested:
+                claimants.setdefault(shingle, []).append(n)
+            else:
                 owner[shingle] = n
+    for shingle, claiming in claimants.items():
+        best = sorted(claiming, key=lambda m: rank[m], reverse=True)
+        owners[shingle] = set(best[: reference.repeats[shingle]])
     masses: list[int] = []
     matched_shingles: set[tuple[str, ...]] = set()
     for n, (block, block_keys, hits) in enumerate(zip(blocks, keys, hits_of, strict=True)):
         if not hits:
             masses.append(0)
             continue
-        owned = sum(1 for shingle in hits if owner[shingle] == n)
+        owned = sum(
+            1 for shingle in hits if owner.get(shingle) == n or n in owners.get(shingle, ())
+        )
         headline = block.element.tag == "h1" or is_headline(block_keys, titles)
         # a whole paragraph of the local copy counts, unless it repeats, outside the
         # article's region, text that a block in the region holds (a teaser of the lede)
