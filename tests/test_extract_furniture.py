@@ -315,3 +315,17 @@ def test_a_notice_set_in_bold_after_the_article_is_furniture() -> None:
         "will not be approved by the moderator.</p></div>"
     )
     assert _findings(_local(PARAGRAPHS), html) == []
+
+
+def test_local_text_found_only_in_a_related_box_is_missing_from_the_article() -> None:
+    # The article dropped its subhead; a related-stories box links with the same words.
+    subhead = "The moons of Saturn, mapped"
+    local = _local([*PARAGRAPHS[:2], subhead, *PARAGRAPHS[2:]])
+    html = _page(
+        _paragraphs(PARAGRAPHS) + "<div class='related-stories'><ul>"
+        f"<li><a href='/saturn'><div class='thumb'>{subhead}</div></a></li>"
+        "<li><a href='/cassini'><div class='thumb'>Cassini's last dive</div></a></li>"
+        "</ul></div>"
+    )
+    findings = _findings(local, html)
+    assert [(str(f.kind), f.local_text) for f in findings] == [("missing", subhead)]

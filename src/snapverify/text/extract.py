@@ -28,6 +28,7 @@ from snapverify.text.html import (
     HtmlElement,
     RawBlock,
     candidate_blocks,
+    is_strong_boilerplate,
     parse_html,
     resolve_url,
 )
@@ -318,6 +319,7 @@ def _guided(
     chosen: list[RawBlock] = []
     seen: Counter[tuple[str, ...]] = Counter()
     last_chosen = -1
+    outside_cache: dict[HtmlElement, bool] = {}
     for n, (block, signature, mass, is_inside) in enumerate(
         zip(blocks, keys, masses, inside, strict=True)
     ):
@@ -335,8 +337,12 @@ def _guided(
                 last_chosen = n
             continue
         if mass:
-            if not is_inside and signature in kept_inside:
-                continue  # a teaser or repeat of text the article region already has
+            if not is_inside and (
+                signature in kept_inside or _in_furniture(block.element, outside_cache)
+            ):
+                # a teaser or repeat of text the article region already has, or text
+                # of the local copy in a related-stories box or a sidebar
+                continue
             if seen[signature] >= max(1, reference.signatures[signature]):
                 continue  # the same text again, more often than the local copy has it
         elif not (
@@ -355,6 +361,26 @@ def _guided(
         chosen.append(block)
         last_chosen = n
     return chosen
+
+
+def _in_furniture(element: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
+    """Whether an element lies in a related-stories box, sidebar, share bar or the like."""
+    chain: list[HtmlElement] = []
+    node: HtmlElement | None = element
+    verdict = False
+    while node is not None and node.tag != "body":
+        known = cache.get(node)
+        if known is not None:
+            verdict = known
+            break
+        chain.append(node)
+        if is_strong_boilerplate(node):
+            verdict = True
+            break
+        node = node.getparent()
+    for item in chain:
+        cache[item] = verdict
+    return verdict
 
 
 _ROW_TAGS = frozenset({"tr", "li", "dd", "dt"})

@@ -24,6 +24,7 @@ __all__ = [
     "drop",
     "element_text",
     "is_boilerplate_element",
+    "is_strong_boilerplate",
     "parse_html",
     "resolve_url",
     "unwrap_archive_url",
@@ -311,6 +312,13 @@ def is_boilerplate_element(element: HtmlElement) -> bool:
         if _BOILERPLATE.search(name) and not _MAYBE_ARTICLE.search(name):
             return True
     return False
+
+
+def is_strong_boilerplate(element: HtmlElement) -> bool:
+    """Whether an element's class or id names furniture that is never the article
+    (related stories, sidebar, sharing, newsletter, comments...)."""
+    names = f"{element.get('class', '')} {element.get('id', '')}".strip()
+    return bool(names) and any(_STRONG_BOILERPLATE.search(name) for name in names.split())
 
 
 def _prepare(root: HtmlElement) -> None:
