@@ -397,13 +397,21 @@ def _row_between_matched(blocks: list[RawBlock], masses: list[int], n: int) -> b
         return False
     if blocks[n].link_chars * 2 > len(blocks[n].text):
         return False
-    parent = element.getparent()
+    group = _row_group(element)
     return all(
         masses[m] > 0
         and blocks[m].element.tag == element.tag
-        and blocks[m].element.getparent() is parent
+        and _row_group(blocks[m].element) is group
         for m in (n - 1, n + 1)
     )
+
+
+def _row_group(element: HtmlElement) -> HtmlElement | None:
+    """The table of a row (across thead and tbody), the list of an item."""
+    parent = element.getparent()
+    if element.tag == "tr" and parent is not None and parent.tag in ("thead", "tbody", "tfoot"):
+        return parent.getparent()
+    return parent
 
 
 def _digest(keys: tuple[str, ...], reference: _Reference) -> bool:
