@@ -81,15 +81,11 @@ def _shingles(keys: tuple[str, ...]) -> list[tuple[str, ...]]:
 class _Reference:
     def __init__(self, document: Document) -> None:
         self.shingles: set[tuple[str, ...]] = set()
-        # in how many blocks of the reference each shingle stands
-        self.repeats: Counter[tuple[str, ...]] = Counter()
         self.words: set[str] = set()
         self.signatures: Counter[tuple[str, ...]] = Counter()
         for block in document.blocks:
             keys = word_keys(block.text)
-            shingles = set(_shingles(keys))
-            self.shingles.update(shingles)
-            self.repeats.update(shingles)
+            self.shingles.update(_shingles(keys))
             self.words.update(keys)
             self.signatures[keys] += 1
         self.short = Counter(
@@ -238,18 +234,22 @@ def _guided(
                     claimants[shingle] = [held, n]
                 elif claiming[-1] != n:
                     claiming.append(n)
-    contested: Counter[int] = Counter()  # contested shingles each block claims
+    # how often each block that claims contested shingles has each of them
+    repeated: dict[int, Counter[tuple[str, ...]]] = {}
     for claiming in claimants.values():
-        contested.update(claiming)
+        for n in claiming:
+            if n not in repeated:
+                repeated[n] = Counter(s for s in hits_of[n] if s in claimants)
+    contested = {n: sum(counts.values()) for n, counts in repeated.items()}
     # Where the text no other block repeats lies tells where the article is.
     region: set[HtmlElement] = set()
     if claimants:
-        sole = [len(hits) - contested[n] if hits else 0 for n, hits in enumerate(hits_of)]
+        sole = [len(hits) - contested.get(n, 0) for n, hits in enumerate(hits_of)]
         if sum(sole) > 0:
             weight = _weights(blocks, sole)
             region = set(_deepest_holding(weight, sum(sole), REGION_SHARE).iter())
     # Each contested shingle belongs to the block holding most of the reference (first
-    # one in that region); a shingle the reference has in k paragraphs has k owners.
+    # one in that region); the others repeat it.
     rank = [
         (blocks[n].element in region, len(hits)) if region else (False, len(hits))
         for n, hits in enumerate(hits_of)
@@ -257,14 +257,14 @@ def _guided(
     owns: Counter[int] = Counter()  # contested shingles each block owns
     for shingle, claiming in claimants.items():
         claiming.sort(key=lambda m: rank[m], reverse=True)
-        owns.update(claiming[: reference.repeats[shingle]])
+        owns[claiming[0]] += repeated[claiming[0]][shingle]
     masses: list[int] = []
     matched_shingles: set[tuple[str, ...]] = set()
     for n, (block, block_keys, hits) in enumerate(zip(blocks, keys, hits_of, strict=True)):
         if not hits:
             masses.append(0)
             continue
-        owned = len(hits) - contested[n] + owns[n]
+        owned = len(hits) - contested.get(n, 0) + owns[n]
         headline = block.element.tag == "h1" or is_headline(block_keys, titles)
         # a whole paragraph of the local copy counts, unless it repeats, outside the
         # article's region, text that a block in the region holds (a teaser of the lede)
