@@ -327,3 +327,21 @@ def test_local_text_found_only_in_a_related_box_is_missing_from_the_article() ->
     )
     findings = _findings(local, html)
     assert [(str(f.kind), f.local_text) for f in findings] == [("missing", subhead)]
+
+
+def test_a_caption_the_local_copy_keeps_is_kept_though_a_paragraph_repeats_its_words() -> None:
+    # Not a teaser of the lede: the caption quotes three words of a long paragraph.
+    caption = "Sony\u2019s PlayStation VR."
+    lede = (
+        "Virtual reality has officially reached the consoles, and Sony\u2019s PlayStation VR "
+        "is extremely comfortable to wear for hours at a time."
+    )
+    local = _local([caption, lede, *PARAGRAPHS])
+    html = _page(
+        f"<figure><img src='/vr.jpg'><figcaption><div class='figure-caption'>{caption}"
+        "</div></figcaption></figure>"
+        f"<div class='canvas-body'><p>{lede}</p>"
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        + "</div>"
+    )
+    assert _findings(local, html) == []

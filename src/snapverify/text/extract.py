@@ -176,6 +176,21 @@ def _deepest_holding(weight: Counter[HtmlElement], total: int, share: float) -> 
     return max(holding, key=_depth)
 
 
+def _repeats_in_region(
+    n: int,
+    hits: list[tuple[str, ...]],
+    claimed_by: dict[tuple[str, ...], int],
+    hits_of: list[list[tuple[str, ...]]],
+    blocks: list[RawBlock],
+    region: set[HtmlElement],
+) -> bool:
+    """Whether block ``n`` repeats a block of the region holding about as much text."""
+    m = claimed_by[hits[0]]
+    if m == n or blocks[m].element not in region:
+        return False
+    return len(hits_of[m]) <= 1.5 * len(hits) + 3
+
+
 def _glue_short_blocks(
     keys: list[tuple[str, ...]], masses: list[int], reference: _Reference
 ) -> None:
@@ -258,6 +273,7 @@ def _guided(
     for shingle, claiming in claimants.items():
         claiming.sort(key=lambda m: rank[m], reverse=True)
         owns[claiming[0]] += repeated[claiming[0]][shingle]
+        claimed_by[shingle] = claiming[0]
     masses: list[int] = []
     matched_shingles: set[tuple[str, ...]] = set()
     for n, (block, block_keys, hits) in enumerate(zip(blocks, keys, hits_of, strict=True)):
@@ -267,9 +283,12 @@ def _guided(
         owned = len(hits) - contested.get(n, 0) + owns[n]
         headline = block.element.tag == "h1" or is_headline(block_keys, titles)
         # a whole paragraph of the local copy counts, unless it repeats, outside the
-        # article's region, text that a block in the region holds (a teaser of the lede)
-        whole = block_keys in reference.signatures and (
-            owned > 0 or not region or block.element in region
+        # article's region, a paragraph of about its length in the region (a teaser of
+        # the lede; not a caption quoting a few words of a long paragraph)
+        whole = block_keys in reference.signatures and not (
+            owned == 0
+            and region
+            and _repeats_in_region(n, hits, claimed_by, hits_of, blocks, region)
         )
         if (owned * 5 < len(hits) and not whole) or (headline and not whole):
             masses.append(0)
