@@ -183,12 +183,22 @@ def _repeats_in_region(
     hits_of: list[list[tuple[str, ...]]],
     blocks: list[RawBlock],
     region: set[HtmlElement],
+    headline: list[bool],
 ) -> bool:
-    """Whether block ``n`` repeats a block of the region holding about as much text."""
-    m = claimed_by[hits[0]]
-    if m == n or blocks[m].element not in region:
+    """Whether block ``n``, outside the region, repeats the block that owns its text.
+
+    The owner in the region must hold about as much text (a teaser of the lede, not a
+    caption quoting a few words of a long paragraph); an owner outside the region must
+    not be the headline (a subhead repeating the title is no teaser).
+    """
+    if blocks[n].element in region:
         return False
-    return len(hits_of[m]) <= 1.5 * len(hits) + 3
+    m = claimed_by[hits[0]]
+    if m == n:
+        return False
+    if blocks[m].element in region:
+        return len(hits_of[m]) <= 1.5 * len(hits) + 3
+    return not headline[m]
 
 
 def _glue_short_blocks(
@@ -274,21 +284,25 @@ def _guided(
         claiming.sort(key=lambda m: rank[m], reverse=True)
         owns[claiming[0]] += repeated[claiming[0]][shingle]
         claimed_by[shingle] = claiming[0]
+    headlines = [
+        bool(hits) and (block.element.tag == "h1" or is_headline(block_keys, titles))
+        for block, block_keys, hits in zip(blocks, keys, hits_of, strict=True)
+    ]
     masses: list[int] = []
     matched_shingles: set[tuple[str, ...]] = set()
-    for n, (block, block_keys, hits) in enumerate(zip(blocks, keys, hits_of, strict=True)):
+    for n, (block_keys, hits) in enumerate(zip(keys, hits_of, strict=True)):
         if not hits:
             masses.append(0)
             continue
         owned = len(hits) - contested.get(n, 0) + owns[n]
-        headline = block.element.tag == "h1" or is_headline(block_keys, titles)
+        headline = headlines[n]
         # a whole paragraph of the local copy counts, unless it repeats, outside the
         # article's region, a paragraph of about its length in the region (a teaser of
         # the lede; not a caption quoting a few words of a long paragraph)
         whole = block_keys in reference.signatures and not (
             owned == 0
             and region
-            and _repeats_in_region(n, hits, claimed_by, hits_of, blocks, region)
+            and _repeats_in_region(n, hits, claimed_by, hits_of, blocks, region, headlines)
         )
         if (owned * 5 < len(hits) and not whole) or (headline and not whole):
             masses.append(0)
