@@ -268,7 +268,9 @@ def _guided(
     contested = {n: sum(counts.values()) for n, counts in repeated.items()}
     # Where the text no other block repeats lies tells where the article is.
     region: set[HtmlElement] = set()
-    if claimants:
+    # (only needed when some block claims nothing but contested text: a teaser, a
+    # caption, a pull quote; otherwise the blocks' sizes settle every claim)
+    if any(hits_of[n] and count == len(hits_of[n]) for n, count in contested.items()):
         sole = [len(hits) - contested.get(n, 0) for n, hits in enumerate(hits_of)]
         if sum(sole) > 0:
             weight = _weights(blocks, sole)
@@ -343,8 +345,16 @@ def _guided(
     matched_at = [n for n, (m, i) in enumerate(zip(masses, inside, strict=True)) if m and i]
     # The span of the article's prose: a credit or caption the local copy kept
     # ("(Image credit: ...)") does not stretch it over the bio and boxes around it.
-    prose_at = [n for n in matched_at if not path_excluded(blocks[n].element, container, cache)]
-    first, last = (prose_at or matched_at)[0], (prose_at or matched_at)[-1]
+    prose_at = (n for n in matched_at if not path_excluded(blocks[n].element, container, cache))
+    first = next(prose_at, matched_at[0])
+    last = next(
+        (
+            n
+            for n in reversed(matched_at)
+            if n >= first and not path_excluded(blocks[n].element, container, cache)
+        ),
+        matched_at[-1],
+    )
     # Outside the span of matched text, only blocks shaped like the article's own
     # paragraphs (same tag and class, in a parent of the same tag and class) may be
     # article text: a correction appended to the article, not the newsletter box after it.
