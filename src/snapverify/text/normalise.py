@@ -7,6 +7,14 @@ dashes, ellipses, spacing) is not part of a word key, so it never makes a change
 substantive. :func:`normalise` gives the comparable *text* (punctuation kept), used
 to tell a cosmetic difference (punctuation, case) from no difference at all.
 
+Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
+Burmese) are cut into characters (grapheme clusters for the Southeast Asian scripts:
+a letter with its vowel signs and tone marks), so a paragraph is many tokens, never one,
+and a word diff shows the characters that changed.
+
+A character reference left in text (a page that escaped ``&percnt;`` twice shows it
+literally) stands for its character, in word keys and in :func:`normalise` alike.
+
 Normalisation is only for comparing: reports always show the original text, which
 is why tokens keep their spans in the original string.
 """
@@ -17,11 +25,20 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from html.entities import html5
 
-__all__ = ["Tokens", "normalise", "tokenize", "word_keys"]
+__all__ = ["Tokens", "normalise", "tokenize", "unescape_references", "word_count", "word_keys"]
 
 # Ideographic scripts written without spaces: one character is one token.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+# Southeast Asian scripts written without spaces between words (Thai, Lao, Burmese,
+# Khmer): one grapheme cluster (a letter and the marks that follow it) is one token.
+_SPACELESS = "\u0e01-\u0e4f\u0e81-\u0ecf\u1000-\u103f\u1050-\u109f\u1780-\u17dd\ua9e0-\ua9fe\uaa60-\uaa7f"
+_SPACELESS_MARKS = (
+    "\u0e31\u0e33-\u0e3a\u0e47-\u0e4e\u0eb1\u0eb3-\u0ebc\u0ec8-\u0ecd"
+    "\u102b-\u103e\u1056-\u1059\u105e-\u1060\u1062-\u1064\u1067-\u106d\u1071-\u1074"
+    "\u1082-\u108d\u108f\u109a-\u109d\u17b4-\u17d3\u17dd\ua9e5\uaa7b-\uaa7d"
+)
 # Invisible characters that may sit inside a word and are dropped from its key.
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
@@ -36,12 +53,16 @@ _MARKS = (
     "\u0d3b-\u0d4d\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u0eb1\u0eb4-\u0ebc\u0ec8-\u0ecd"
     "\u0f71-\u0f84\u102b-\u103e\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 )
-_LETTER = rf"(?:[^\W{_CJK}]|[{_MARKS}])"
+_LETTER = rf"(?:[^\W{_CJK}{_SPACELESS}]|[{_MARKS}])"
 _TOKEN = re.compile(
     rf"\d+(?:[.,]\d+)+"  # 1,000 and 3.5 are one token each
     rf"|[{_CJK}]"
+    rf"|[{_SPACELESS}][{_SPACELESS_MARKS}{_INVISIBLE}]*"
     rf"|{_LETTER}+(?:[{_INVISIBLE}]+{_LETTER}+)*"  # a soft hyphen does not split a word
 )
+_ONE_CHARACTER = re.compile(rf"[{_CJK}{_SPACELESS}]")
+# A character reference: &name; (HTML5 names), &#NNN; or &#xHH;.
+_REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 
 # The same tokens for ASCII-only text, which has no ideographs, marks or invisibles.
 _ASCII_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w+", re.ASCII)
@@ -74,6 +95,26 @@ _SPACED_ELLIPSIS = re.compile(r"\.\s\.\s\.")
 _WHITESPACE = re.compile(r"\s+")
 
 
+def _reference(match: re.Match[str]) -> str:
+    ref = match.group()
+    if ref[1] != "#":
+        return html5.get(ref[1:], ref)
+    try:
+        code = int(ref[3:-1], 16) if ref[2] in "xX" else int(ref[2:-1])
+        return chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else ref
+    except ValueError:
+        return ref
+
+
+def unescape_references(text: str) -> str:
+    """Replace the character references written out in ``text`` with their characters.
+
+    Only complete references (``&percnt;``, ``&#37;``, ``&#x25;``, every HTML5 name)
+    are replaced; an ``&`` that starts none is left as it is.
+    """
+    return _REFERENCE.sub(_reference, text) if "&" in text else text
+
+
 def normalise(text: str) -> str:
     """Return ``text`` in comparable form, punctuation kept.
 
@@ -88,6 +129,8 @@ def normalise(text: str) -> str:
     Returns:
         The normalised text, stripped.
     """
+    if "&" in text:
+        text = unescape_references(text)
     # NFKC first: compatibility forms of dashes and quotes then meet the table.
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_TABLE)
     text = _SPACED_DASH.sub(" - ", text)
@@ -120,6 +163,8 @@ def tokenize(text: str) -> Tokens:
     Returns:
         The word keys with their start and end offsets in ``text``.
     """
+    if "&" in text and _REFERENCE.search(text):
+        return _tokenize_references(text)
     keys: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -137,9 +182,51 @@ def tokenize(text: str) -> Tokens:
     return Tokens(tuple(keys), tuple(starts), tuple(ends))
 
 
+def _tokenize_references(text: str) -> Tokens:
+    """Tokens of text holding character references, with spans in the text as written."""
+    pieces: list[str] = []
+    starts: list[int] = []  # where each decoded character starts in ``text``
+    ends: list[int] = []  # and where it ends: a reference's characters span all of it
+    pos = 0
+    for match in _REFERENCE.finditer(text):
+        pieces.append(text[pos : match.start()])
+        starts.extend(range(pos, match.start()))
+        ends.extend(range(pos + 1, match.start() + 1))
+        decoded = _reference(match)
+        pieces.append(decoded)
+        starts.extend([match.start()] * len(decoded))
+        ends.extend([match.end()] * len(decoded))
+        pos = match.end()
+    pieces.append(text[pos:])
+    starts.extend(range(pos, len(text)))
+    ends.extend(range(pos + 1, len(text) + 1))
+    tokens = tokenize("".join(pieces))
+    return Tokens(
+        tokens.keys,
+        tuple(starts[start] for start in tokens.starts),
+        tuple(ends[end - 1] for end in tokens.ends),
+    )
+
+
+def word_count(text: str) -> int:
+    """About how many words ``text`` holds, in any script.
+
+    Words are tokens; in scripts written without spaces, where a token is a character,
+    two characters count as one word (the average length of a Chinese word), so a
+    paragraph of Chinese or Thai is never one word, nor a title a hundred.
+    """
+    keys = word_keys(text)
+    if text.isascii():
+        return len(keys)
+    single = sum(1 for key in keys if _ONE_CHARACTER.match(key))
+    return len(keys) - single + (single + 1) // 2
+
+
 @lru_cache(maxsize=32768)
 def word_keys(text: str) -> tuple[str, ...]:
     """Return only the word keys of ``text``: the same as ``tokenize(text).keys``, faster."""
+    if "&" in text and _REFERENCE.search(text):
+        text = unescape_references(text)
     if text.isascii():
         return tuple(_ASCII_TOKEN.findall(text.lower()))
     fast = text.translate(_SAME_LENGTH)
