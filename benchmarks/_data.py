@@ -43,10 +43,17 @@ __all__ = [
 REPO_ROOT = Path(__file__).resolve().parents[1]
 AEB = Path("02_article_extraction") / "scrapinghub_aeb"
 READABILITY = Path("02_article_extraction") / "readability_news" / "test-pages"
+CURATED = Path("02_article_extraction") / "curated_articles_9lang"
 
 BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre"})
 
-_WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
+# scripts written without spaces between words (CJK, kana, Thai, Lao, Burmese, Khmer):
+# each character counts as a word, so a paragraph is never one or two "words"
+_NO_SPACE = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+)
+_WORD = re.compile(rf"[{_NO_SPACE}]|(?:(?![{_NO_SPACE}])\w)+(?:['\u2019](?:(?![{_NO_SPACE}])\w)+)*")
 _SPACE = re.compile(r"\s+")
 
 
@@ -74,11 +81,16 @@ class Page:
     """One real article page and its expected body text."""
 
     id: str
-    corpus: str  # "aeb" or "readability"
+    corpus: str  # "aeb", "readability" or "curated"
     url: str
     title: str
     paragraphs: tuple[str, ...]
     html_path: Path
+    lang: str = "en"
+    byline: str | None = None
+    date: str | None = None
+    # curated pages: each paragraph's Markdown (headings, list items, quotes, links)
+    md: tuple[str, ...] = ()
 
     def html(self) -> bytes:
         data = self.html_path.read_bytes()
@@ -192,13 +204,82 @@ def _readability_url(html: bytes) -> str | None:
     return None
 
 
-def load_pages(corpus: str = "all") -> list[Page]:
-    """Load the pages of ``corpus`` (``all``, ``aeb`` or ``readability``) in a fixed order."""
-    root = realdata_dir()
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def _plain(md: str) -> str:
+    return _MD_LINK.sub(r"\1", md).replace("**", "").replace("`", "")
+
+
+def _curated_blocks(blocks: list[dict[str, str]]) -> tuple[list[str], list[str]]:
+    """One paragraph per list item and per quoted paragraph, as ``read_markdown`` reads them."""
+    texts: list[str] = []
+    mds: list[str] = []
+    for block in blocks:
+        md, text = block["md"], block["text"]
+        if block["kind"] == "list":
+            items = [i.strip() for i in re.split(r"\n(?=[ \t]*(?:[-*+]|\d+[.)])\s)", md)]
+            item_texts = [clean(t) for t in text.splitlines() if t.strip()]
+            if len(items) != len(item_texts):
+                item_texts = [clean(_plain(_LIST_ITEM.sub("", item))) for item in items]
+            texts += item_texts
+            mds += items
+            continue
+        if block["kind"] == "quote":
+            parts = [p for p in re.split(r"\n>\s*\n", md) if p.strip()]
+            part_texts = [clean(t) for t in text.split("\n\n") if t.strip()]
+            if len(parts) == len(part_texts) > 1:
+                texts += part_texts
+                mds += [p if p.startswith(">") else "> " + p for p in parts]
+                continue
+        texts.append(clean(text))
+        mds.append(md)
+    return texts, mds
+
+
+def _curated_pages(root: Path) -> list[Page]:
+    entries = json.loads((root / CURATED / "pages.json").read_text(encoding="utf-8"))
     pages: list[Page] = []
-    if corpus in ("all", "aeb"):
+    for entry in entries:
+        path = root / CURATED / "pages" / f"{entry['id']}.html.gz"
+        if not path.exists() or not entry.get("blocks"):
+            continue
+        texts, mds = _curated_blocks(entry["blocks"])
+        pages.append(
+            Page(
+                entry["id"],
+                "curated",
+                entry["url"],
+                entry.get("title") or "",
+                tuple(texts),
+                path,
+                lang=entry.get("lang") or "en",
+                byline=entry.get("byline"),
+                date=entry.get("date"),
+                md=tuple(mds),
+            )
+        )
+    return pages
+
+
+CORPORA = ("aeb", "curated", "readability")
+
+
+def load_pages(corpus: str = "all") -> list[Page]:
+    """Load the pages of ``corpus`` in a fixed order.
+
+    ``corpus`` is ``all`` or a comma-separated list of ``aeb``, ``curated`` and
+    ``readability``.
+    """
+    root = realdata_dir()
+    wanted = CORPORA if corpus == "all" else tuple(c.strip() for c in corpus.split(","))
+    pages: list[Page] = []
+    if "aeb" in wanted:
         pages += _aeb_pages(root)
-    if corpus in ("all", "readability"):
+    if "curated" in wanted and (root / CURATED / "pages.json").exists():
+        pages += _curated_pages(root)
+    if "readability" in wanted:
         pages += _readability_pages(root)
     return pages
 
@@ -227,7 +308,27 @@ def _yaml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def to_markdown(paragraphs: list[str] | tuple[str, ...], *, url: str, title: str) -> str:
-    """A local copy: YAML front matter (url, title), then one escaped paragraph per block."""
-    head = f"---\ntitle: {_yaml_string(title or url)}\nurl: {_yaml_string(url)}\n---\n\n"
-    return head + "\n\n".join(escape_markdown(p) for p in paragraphs) + "\n"
+def to_markdown(
+    paragraphs: list[str] | tuple[str, ...],
+    *,
+    url: str,
+    title: str,
+    md: list[str | None] | tuple[str | None, ...] = (),
+    byline: str | None = None,
+    date: str | None = None,
+) -> str:
+    """A local copy: YAML front matter (url, title, byline, date), then one paragraph per block.
+
+    A paragraph is written as ``md[i]`` when given (Markdown as the page's export wrote
+    it), else escaped so that it reads back as the same plain paragraph.
+    """
+    head = f"---\ntitle: {_yaml_string(title or url)}\nurl: {_yaml_string(url)}\n"
+    if byline:
+        head += f"byline: {_yaml_string(byline)}\n"
+    if date:
+        head += f"date: {_yaml_string(date)}\n"
+    head += "---\n\n"
+    body = [
+        md[i] if i < len(md) and md[i] else escape_markdown(p) for i, p in enumerate(paragraphs)
+    ]
+    return head + "\n\n".join(body) + "\n"

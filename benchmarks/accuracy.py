@@ -1,19 +1,24 @@
 """Accuracy benchmark: seeded edits on real articles, snapverify against two baselines.
 
-For every real page (scrapinghub_aeb + readability_news), the local copy is the page's
-expected article text written as Markdown. Besides the unmodified copy (the control),
-one copy per edit kind carries exactly one seeded edit; each tool compares each copy
+For every real page (scrapinghub_aeb, curated_articles_9lang, readability_news), the
+local copy is the page's expected article text written as Markdown. The unmodified copy
+is checked against three renderings of the page (the controls: the raw page, the page as
+a Wayback playback with its toolbar and rewritten links, and a cosmetic-only re-render);
+one copy per edit kind carries exactly one seeded edit. Each tool compares each copy
 with the page, and the script scores whether the tool reports that edit, with the right
-kind at the right place, and nothing else.
+kind at the right place, and nothing else. Edits also run as a timeline (an older
+capture that says what the local copy says, then the page): the edit must be first seen
+in the page, not in the older capture.
 
 Run by hand (it reads ../shared/realdata; see benchmarks/README.md)::
 
-    python benchmarks/accuracy.py [--limit N] [--seed S] [--details] [--json out.json]
+    python benchmarks/accuracy.py [--set aeb,curated] [--limit N] [--details] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import json
 import multiprocessing
@@ -30,7 +35,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from _data import Page, load_pages, page_rng, to_markdown, word_count, words  # noqa: E402
+from _data import (  # noqa: E402
+    CORPORA,
+    Page,
+    load_pages,
+    page_rng,
+    to_markdown,
+    word_count,
+    words,
+)
+from _variants import cosmetic, wayback_playback, with_local_text  # noqa: E402
 
 EDIT_KINDS = ("number", "name", "negation", "deleted", "inserted", "moved", "split", "merge")
 # what the web shows compared with the edited local copy
@@ -44,7 +58,15 @@ EXPECTED: dict[str, str | None] = {
     "split": None,
     "merge": None,
 }
+# the issue's seeded edits: recall is measured over these
+SEEDED = ("number", "name", "negation", "deleted", "inserted")
+# an unmodified local copy against three renderings of the same page
+CONTROLS = ("control", "wayback", "cosmetic")
+# findings that do not count against a control (nor for precision)
+NOT_TEXT = frozenset({"metadata", "link_rot", "dead_link", "lost_link_target"})
 TOOLS = ("snapverify", "naive", "trafilatura")
+OLDER = "20120101000000"
+NEWER = "20130101000000"
 MIN_WORDS = 8
 MIN_DONOR_WORDS = 15
 TEXT_LIMIT = 400
@@ -57,12 +79,13 @@ TEXT_LIMIT = 400
 class Case:
     """One local copy: the paragraphs and the single edit it carries (none for the control)."""
 
-    kind: str  # "control" or one of EDIT_KINDS
+    kind: str  # one of CONTROLS or of EDIT_KINDS
     paragraphs: tuple[str, ...]
     target: int | None = None  # local block of the edit (edited / missing / moved)
     removed: str | None = None  # the paragraph removed from the local copy (inserted)
     insert_after: int | None = None  # where the web has the removed paragraph (inserted)
     note: str = ""
+    md: tuple[str | None, ...] = ()  # each paragraph's Markdown, when the page gives it
 
 
 _NUMBER = re.compile(r"(?<![^\W\d])\d+(?![^\W\d])")  # a number, not digits inside a word
@@ -248,15 +271,63 @@ EDITORS: dict[str, Callable[[Sequence[str], Random, Sequence[str]], Case | None]
 }
 
 
+_MD_PREFIX = re.compile(r"^(?:#{1,6} |> |[-*+] |\d+[.)] )")
+
+
+def _with_md(page: Page, case: Case) -> Case:
+    """Give the copy the page's Markdown: unchanged paragraphs keep theirs, an edited
+    paragraph keeps its heading, quote or list marker."""
+    if not page.md:
+        return case
+    by_text = dict(zip(page.paragraphs, page.md, strict=True))
+    md: list[str | None] = []
+    for i, text in enumerate(case.paragraphs):
+        if text in by_text:
+            md.append(by_text[text])
+        elif case.kind in ("number", "name", "negation") and i == case.target:
+            from _data import escape_markdown
+
+            marker = _MD_PREFIX.match(page.md[i])
+            md.append((marker.group() if marker else "") + escape_markdown(text))
+        else:
+            md.append(None)
+    return dataclasses.replace(case, md=tuple(md))
+
+
 def make_cases(page: Page, seed: int, donors: Sequence[tuple[str, str]]) -> list[Case]:
-    """The control and one copy per applicable edit kind, reproducible from the seed."""
-    cases = [Case("control", page.paragraphs)]
+    """The controls and one copy per applicable edit kind, reproducible from the seed."""
+    cases = [_with_md(page, Case(kind, page.paragraphs)) for kind in CONTROLS]
     foreign = [text for page_id, text in donors if page_id != page.id]
     for kind in EDIT_KINDS:
         case = EDITORS[kind](page.paragraphs, page_rng(seed, page.id, kind), foreign)
         if case is not None:
-            cases.append(case)
+            cases.append(_with_md(page, case))
     return cases
+
+
+def older_capture(page: Page, html: bytes, case: Case) -> bytes | None:
+    """A capture older than the page that says what the edited local copy says."""
+    if case.kind in ("number", "name", "negation") and case.target is not None:
+        return with_local_text(
+            html,
+            page.paragraphs,
+            case.kind,
+            target=case.target,
+            edited=case.paragraphs[case.target],
+        )
+    if case.kind == "deleted" and case.target is not None:
+        return with_local_text(
+            html,
+            page.paragraphs,
+            "deleted",
+            target=case.target,
+            donor=case.paragraphs[case.target],
+        )
+    if case.kind == "inserted" and case.insert_after is not None:
+        return with_local_text(
+            html, page.paragraphs, "inserted", target=None, removed_index=case.insert_after + 1
+        )
+    return None
 
 
 def donor_paragraphs(pages: Sequence[Page]) -> list[tuple[str, str]]:
@@ -280,15 +351,21 @@ class Found:
 
 
 class Tool:
-    """Compares one local copy with one page. ``prepare`` runs once per page."""
+    """Compares one local copy with one rendering of a page."""
 
     name = ""
 
-    def prepare(self, page: Page, html: bytes) -> None:
+    def prepare(self, page: Page) -> None:
         self.page = page
-        self.html = html
 
-    def check(self, case: Case) -> list[Found]:
+    def check(self, case: Case, html: bytes, url: str, key: str) -> tuple[list[Found], float]:
+        """The findings and the seconds they took (``key`` names the rendering)."""
+        raise NotImplementedError
+
+    def timeline(
+        self, case: Case, older: bytes, newer: bytes, url: str
+    ) -> tuple[list[Found], list[tuple[str, ...]]]:
+        """Findings against an older capture and the page; each with the captures showing it."""
         raise NotImplementedError
 
 
@@ -322,35 +399,62 @@ def difflib_findings(local: Sequence[str], remote: Sequence[str]) -> list[Found]
     return findings
 
 
-class Naive(Tool):
+class _Difflib(Tool):
+    """A page's lines (extracted once per rendering) against the local paragraphs."""
+
+    def prepare(self, page: Page) -> None:
+        super().prepare(page)
+        self._lines: dict[str, tuple[list[str], float]] = {}
+
+    def lines(self, html: bytes) -> list[str]:
+        raise NotImplementedError
+
+    def _cached(self, html: bytes, key: str) -> tuple[list[str], float]:
+        if key not in self._lines:
+            start = time.perf_counter()
+            lines = self.lines(html)
+            self._lines[key] = (lines, time.perf_counter() - start)
+        return self._lines[key]
+
+    def check(self, case: Case, html: bytes, url: str, key: str) -> tuple[list[Found], float]:
+        lines, seconds = self._cached(html, key)
+        start = time.perf_counter()
+        findings = difflib_findings(case.paragraphs, lines)
+        # the page's text does not depend on the local copy: extracted once, but
+        # charged to every check as if it ran each time
+        return findings, time.perf_counter() - start + seconds
+
+    def timeline(
+        self, case: Case, older: bytes, newer: bytes, url: str
+    ) -> tuple[list[Found], list[tuple[str, ...]]]:
+        old = difflib_findings(case.paragraphs, self.lines(older))
+        new, _ = self.check(case, newer, url, "control")
+        old_answers = [f for f in old if answers(f, case)]
+        seen = [("older", "newer") if answers(f, case) and old_answers else ("newer",) for f in new]
+        return new, seen
+
+
+class Naive(_Difflib):
     """BeautifulSoup get_text lines as the page's blocks, difflib over paragraph lists."""
 
     name = "naive"
 
-    def prepare(self, page: Page, html: bytes) -> None:
+    def lines(self, html: bytes) -> list[str]:
         from bs4 import BeautifulSoup
 
-        super().prepare(page, html)
-        self.lines = _clean_lines(BeautifulSoup(html, "lxml").get_text("\n"))
-
-    def check(self, case: Case) -> list[Found]:
-        return difflib_findings(case.paragraphs, self.lines)
+        return _clean_lines(BeautifulSoup(html, "lxml").get_text("\n"))
 
 
-class Trafilatura(Tool):
+class Trafilatura(_Difflib):
     """trafilatura's extracted text, one block per line, and the same difflib mapping."""
 
     name = "trafilatura"
 
-    def prepare(self, page: Page, html: bytes) -> None:
+    def lines(self, html: bytes) -> list[str]:
         import trafilatura
 
-        super().prepare(page, html)
         text = trafilatura.extract(html, favor_precision=False, include_comments=False)
-        self.lines = _clean_lines(text or "")
-
-    def check(self, case: Case) -> list[Found]:
-        return difflib_findings(case.paragraphs, self.lines)
+        return _clean_lines(text or "")
 
 
 class Snapverify(Tool):
@@ -358,28 +462,40 @@ class Snapverify(Tool):
 
     name = "snapverify"
 
-    def prepare(self, page: Page, html: bytes) -> None:
-        super().prepare(page, html)
+    def prepare(self, page: Page) -> None:
+        super().prepare(page)
         from snapverify.compare import compare_documents
         from snapverify.models import Source, SourceKind
         from snapverify.text.extract import extract
         from snapverify.text.markdown import read_markdown
+        from snapverify.timestamps import parse_timestamp
 
         self._compare = compare_documents
         self._extract = extract
         self._read = read_markdown
-        self.source = Source(id="file:page", kind=SourceKind.FILE, url=page.url)
-        self.block_map: dict[int, int] = {}
+        self._source = Source
+        self._archive = SourceKind.ARCHIVE
+        self._older_ts = parse_timestamp(OLDER)
+        self._newer_ts = parse_timestamp(NEWER)
+        self._local: dict[int, Any] = {}
 
     def read(self, case: Case) -> Any:
-        markdown = to_markdown(case.paragraphs, url=self.page.url, title=self.page.title)
-        return self._read(markdown, url=self.page.url)
+        key = id(case)
+        if key not in self._local:
+            page = self.page
+            markdown = to_markdown(
+                case.paragraphs,
+                url=page.url,
+                title=page.title,
+                md=case.md,
+                byline=page.byline,
+                date=page.date,
+            )
+            self._local[key] = self._read(markdown, url=page.url)
+        return self._local[key]
 
-    def check(self, case: Case, local: Any = None) -> list[Found]:
-        if local is None:
-            local = self.read(case)
-        doc = self._extract(self.html, url=self.page.url, reference=local)
-        comparison = self._compare(local, [(self.source, doc)])
+    @staticmethod
+    def _found(findings: Any) -> list[Found]:
         return [
             Found(
                 str(f.kind),
@@ -390,8 +506,36 @@ class Snapverify(Tool):
                 f.remote_text or "",
                 f.detail or "",
             )
-            for f in comparison.findings
+            for f in findings
         ]
+
+    def check(self, case: Case, html: bytes, url: str, key: str) -> tuple[list[Found], float]:
+        local = self.read(case)  # reading the local copy is not timed
+        start = time.perf_counter()
+        doc = self._extract(html, url=url, reference=local)
+        source = self._source(id="file:page", kind=self._archive, url=url)
+        comparison = self._compare(local, [(source, doc)])
+        return self._found(comparison.findings), time.perf_counter() - start
+
+    def timeline(
+        self, case: Case, older: bytes, newer: bytes, url: str
+    ) -> tuple[list[Found], list[tuple[str, ...]]]:
+        local = self.read(case)
+        sources = []
+        for name, html, ts in (("older", older, self._older_ts), ("newer", newer, self._newer_ts)):
+            doc = self._extract(html, url=url, reference=local)
+            source = self._source(id=name, kind=self._archive, url=url, timestamp=ts)
+            sources.append((source, doc))
+        comparison = self._compare(local, sources)
+        seen = []
+        for f in comparison.findings:
+            if f.first_seen == self._older_ts:
+                seen.append(("older", "newer"))
+            elif f.first_seen == self._newer_ts:
+                seen.append(("newer",))
+            else:
+                seen.append(tuple(f.sources))
+        return self._found(comparison.findings), seen
 
 
 def make_tool(name: str) -> Tool:
@@ -399,6 +543,11 @@ def make_tool(name: str) -> Tool:
 
 
 # --- scoring -----------------------------------------------------------------------------
+
+
+def counts(f: Found) -> bool:
+    """A finding that counts: substantive and about the text (not a link, not metadata)."""
+    return f.substantive and f.kind not in NOT_TEXT
 
 
 def _norm(text: str) -> str:
@@ -445,6 +594,8 @@ class Outcome:
     page: str
     kind: str
     seconds: float
+    corpus: str = ""
+    lang: str = ""
     found: bool = False  # the edit was reported with the right kind and extent
     detected: bool = False  # some finding touches the edited passage, whatever its kind
     true_positive: bool = False  # found by a substantive finding (counts for precision)
@@ -458,6 +609,8 @@ class Outcome:
     error: str = ""
     shadowed: bool = False  # the control already had a finding on the edited passage
     blocks_mismatch: bool = False  # the local copy was not read back as one block a paragraph
+    first_seen_ok: bool | None = None  # timeline: the edit first seen in the page (None: n/a)
+    first_seen: str = ""
 
 
 def _finding_dict(f: Found) -> dict[str, Any]:
@@ -479,16 +632,16 @@ def score(
     control: set[tuple[str, str, str]],
     seconds: float,
 ) -> Outcome:
-    out = Outcome(tool, page.id, case.kind, seconds, note=case.note)
-    substantive = [f for f in findings if f.substantive]
+    out = Outcome(tool, page.id, case.kind, seconds, page.corpus, page.lang, note=case.note)
+    substantive = [f for f in findings if counts(f)]
     out.substantive = len(substantive)
     out.kinds = dict(Counter(f.kind for f in substantive))
-    if case.kind == "control":
+    if case.kind in CONTROLS:
         out.false_positives = [_finding_dict(f) for f in substantive]
         return out
     answer = next((f for f in findings if answers(f, case)), None)
     out.found = answer is not None
-    out.true_positive = answer is not None and answer.substantive
+    out.true_positive = answer is not None and counts(answer)
     out.detected = out.found or any(answers(f, case, kind_must_match=False) for f in findings)
     if answer is not None and case.kind == "inserted":
         out.insert_after_ok = answer.insert_after == case.insert_after
@@ -511,7 +664,7 @@ def score(
         near = [
             f
             for f in findings
-            if (f.substantive or f.kind == "moved")
+            if (counts(f) or f.kind == "moved")
             and finding_key(f) not in control
             and (anchor is None or f.local_block is None or abs(f.local_block - anchor) <= 1)
         ]
@@ -533,47 +686,52 @@ def run_page(page: Page) -> list[Outcome]:
     seed: int = _STATE["seed"]
     cases = make_cases(page, seed, _STATE["donors"])
     html = page.html()
+    renderings: dict[str, tuple[bytes, str]] = {"control": (html, page.url)}
+    renderings["wayback"] = wayback_playback(html, page.url, page_rng(seed, page.id, "wayback"))
+    renderings["cosmetic"] = (cosmetic(html, page_rng(seed, page.id, "cosmetic")), page.url)
+    older = {c.kind: older_capture(page, html, c) for c in cases if c.kind in SEEDED}
     outcomes: list[Outcome] = []
     for name in _STATE["tools"]:
         tool = make_tool(name)
-        start = time.perf_counter()
         try:
-            tool.prepare(page, html)
+            tool.prepare(page)
         except Exception as exc:  # a crash is a result, not the end of the benchmark
             outcomes += [_crashed(name, page, c, exc) for c in cases]
             continue
-        prepare_seconds = time.perf_counter() - start
         control: set[tuple[str, str, str]] = set()
         for case in cases:
-            if isinstance(tool, Snapverify):
-                local = tool.read(case)  # reading the local copy is not timed
-                start = time.perf_counter()
-                try:
-                    findings = tool.check(case, local)
-                except Exception as exc:
-                    outcomes.append(_crashed(name, page, case, exc))
-                    continue
-                seconds = time.perf_counter() - start
-                mismatch = len(local.blocks) != len(case.paragraphs)
-            else:
-                start = time.perf_counter()
-                findings = tool.check(case)
-                # the page's text does not depend on the local copy: extracted once, but
-                # charged to every check as if it ran each time
-                seconds = time.perf_counter() - start + prepare_seconds
-                mismatch = False
+            key = case.kind if case.kind in CONTROLS else "control"
+            body, url = renderings[key]
+            try:
+                findings, seconds = tool.check(case, body, url, key)
+            except Exception as exc:
+                outcomes.append(_crashed(name, page, case, exc))
+                continue
+            mismatch = isinstance(tool, Snapverify) and len(tool.read(case).blocks) != len(
+                case.paragraphs
+            )
             if case.kind == "control":
-                control = {finding_key(f) for f in findings if f.substantive}
+                control = {finding_key(f) for f in findings if counts(f)}
             outcome = score(name, page, case, findings, control, seconds)
             outcome.blocks_mismatch = mismatch
+            earlier = older.get(case.kind)
+            if outcome.found and earlier is not None:
+                try:
+                    timeline, seen = tool.timeline(case, earlier, html, page.url)
+                except Exception as exc:
+                    outcome.error = f"timeline: {type(exc).__name__}: {_short(str(exc), 200)}"
+                else:
+                    hits = [s for f, s in zip(timeline, seen, strict=True) if answers(f, case)]
+                    outcome.first_seen = ",".join(hits[0]) if hits else "not found"
+                    outcome.first_seen_ok = bool(hits) and hits[0] == ("newer",)
             outcomes.append(outcome)
     return outcomes
 
 
 def _crashed(tool: str, page: Page, case: Case, exc: BaseException) -> Outcome:
-    out = Outcome(tool, page.id, case.kind, 0.0, note=case.note)
+    out = Outcome(tool, page.id, case.kind, 0.0, page.corpus, page.lang, note=case.note)
     out.error = f"{type(exc).__name__}: {_short(str(exc), 200)}"
-    out.substantive = 1 if case.kind == "control" else 0
+    out.substantive = 1 if case.kind in CONTROLS else 0
     return out
 
 
@@ -596,52 +754,93 @@ def _ratio(num: int, den: int) -> str:
     return f"{num / den:.2f}" if den else "-"
 
 
-def summarise(outcomes: Sequence[Outcome], tools: Sequence[str]) -> str:
-    header = (
-        f"{'tool':<12} {'pages':>5} {'control-clean':>13} {'recall':>6} {'detect':>6}"
-        + "".join(f" {k:>8}" for k in EDIT_KINDS[:6])
-        + f" {'precision':>9} {'split/merge-FP':>14} {'errors':>6} {'s/page':>7}"
+def _row(label: str, mine: Sequence[Outcome], width: int) -> str:
+    controls = [o for o in mine if o.kind in CONTROLS]
+    clean = [o for o in controls if o.substantive == 0 and not o.error]
+    by_control = []
+    for kind in CONTROLS:
+        group = [o for o in controls if o.kind == kind]
+        by_control.append(_ratio(sum(1 for o in group if o in clean), len(group)))
+    edits = [o for o in mine if o.kind in SEEDED]
+    found = sum(o.found for o in edits)
+    detected = sum(o.detected for o in edits)
+    per_kind = []
+    for kind in (*SEEDED, "moved"):
+        group = [o for o in mine if o.kind == kind]
+        per_kind.append(_ratio(sum(o.found for o in group), len(group)))
+    edited_copies = [o for o in mine if o.kind not in CONTROLS]
+    tp = sum(o.true_positive for o in edited_copies)
+    fp = sum(len(o.false_positives) for o in edited_copies)
+    sm = [o for o in mine if o.kind in ("split", "merge")]
+    sm_fp = sum(1 for o in sm if o.false_positives)
+    timed = [o for o in mine if o.first_seen_ok is not None]
+    first = sum(1 for o in timed if o.first_seen_ok)
+    checks = [o for o in mine if not o.error]
+    seconds = sum(o.seconds for o in checks) / len(checks) if checks else 0.0
+    pages = len({o.page for o in mine})
+    return (
+        f"{label:<{width}} {pages:>5} {_ratio(len(clean), len(controls)):>5}"
+        + "".join(f" {r:>5}" for r in by_control)
+        + f" {_ratio(found, len(edits)):>6} {_ratio(detected, len(edits)):>6}"
+        + "".join(f" {r:>6}" for r in per_kind)
+        + f" {_ratio(tp, tp + fp):>9} {f'{first}/{len(timed)}':>10} {f'{sm_fp}/{len(sm)}':>7}"
+        f" {sum(1 for o in mine if o.error):>6} {seconds:>7.3f}"
     )
-    lines = [header, "-" * len(header)]
-    for tool in tools:
-        mine = [o for o in outcomes if o.tool == tool]
-        controls = [o for o in mine if o.kind == "control"]
-        edits = [o for o in mine if EXPECTED.get(o.kind)]
-        clean = sum(1 for o in controls if o.substantive == 0 and not o.error)
-        found = sum(o.found for o in edits)
-        detected = sum(o.detected for o in edits)
-        per_kind = []
-        for kind in EDIT_KINDS[:6]:
-            group = [o for o in edits if o.kind == kind]
-            per_kind.append(_ratio(sum(o.found for o in group), len(group)))
-        edited_copies = [o for o in mine if o.kind != "control"]
-        tp = sum(o.true_positive for o in edited_copies)
-        fp = sum(len(o.false_positives) for o in edited_copies)
-        sm = [o for o in mine if o.kind in ("split", "merge")]
-        sm_fp = sum(1 for o in sm if o.false_positives)
-        checks = [o for o in mine if not o.error]
-        seconds = sum(o.seconds for o in checks) / len(checks) if checks else 0.0
-        lines.append(
-            f"{tool:<12} {len(controls):>5} {_ratio(clean, len(controls)):>13}"
-            f" {_ratio(found, len(edits)):>6} {_ratio(detected, len(edits)):>6}"
-            + "".join(f" {r:>8}" for r in per_kind)
-            + f" {_ratio(tp, tp + fp):>9} {f'{sm_fp}/{len(sm)}':>14}"
-            f" {sum(1 for o in mine if o.error):>6} {seconds:>7.3f}"
-        )
+
+
+def _header(label: str, width: int) -> list[str]:
+    header = (
+        f"{label:<{width}} {'pages':>5} {'clean':>5}"
+        + "".join(f" {k[:5]:>5}" for k in ("raw", "wayback", "cosmetic"))
+        + f" {'recall':>6} {'detect':>6}"
+        + "".join(f" {k[:6]:>6}" for k in (*SEEDED, "moved"))
+        + f" {'precision':>9} {'first-seen':>10} {'spl/mrg':>7} {'errors':>6} {'s/chk':>7}"
+    )
+    return [header, "-" * len(header)]
+
+
+def summarise(outcomes: Sequence[Outcome], tools: Sequence[str]) -> str:
+    lines: list[str] = []
+    sets = [c for c in CORPORA if any(o.corpus == c for o in outcomes)]
+    width = 24
+    for corpus in sets:
+        lines.append(f"== {corpus}")
+        lines += _header("tool", width)
+        for tool in tools:
+            mine = [o for o in outcomes if o.tool == tool and o.corpus == corpus]
+            lines.append(_row(tool, mine, width))
+        langs = sorted({o.lang for o in outcomes if o.corpus == corpus})
+        if corpus == "curated" and len(langs) > 1:
+            lines.append("")
+            lines += _header("per language", width)
+            for lang in langs:
+                for tool in tools:
+                    mine = [
+                        o
+                        for o in outcomes
+                        if o.tool == tool and o.corpus == corpus and o.lang == lang
+                    ]
+                    lines.append(_row(f"{lang} {tool}", mine, width))
+        lines.append("")
     counts = Counter(o.kind for o in outcomes if o.tool == tools[0])
-    lines.append("")
     lines.append(
-        "copies per kind: " + ", ".join(f"{k} {counts[k]}" for k in ("control", *EDIT_KINDS))
+        "copies per kind: " + ", ".join(f"{k} {counts[k]}" for k in (*CONTROLS, *EDIT_KINDS))
     )
     for tool in tools:
         ins = [o for o in outcomes if o.tool == tool and o.insert_after_ok is not None]
         fps = sum(
-            len(o.false_positives) for o in outcomes if o.tool == tool and o.kind != "control"
+            len(o.false_positives) for o in outcomes if o.tool == tool and o.kind not in CONTROLS
+        )
+        na = sum(
+            1
+            for o in outcomes
+            if o.tool == tool and o.kind in SEEDED and o.found and o.first_seen_ok is None
         )
         lines.append(
             f"{tool}: inserted found with the right insert_after "
             f"{sum(1 for o in ins if o.insert_after_ok)}/{len(ins)}; "
-            f"false positives on edited copies {fps}"
+            f"false positives on edited copies {fps}; "
+            f"found edits without a timeline (the edit could not be placed in the markup) {na}"
         )
     mismatched = sorted({o.page for o in outcomes if o.blocks_mismatch})
     if mismatched:
@@ -691,7 +890,11 @@ def details(outcomes: Sequence[Outcome], tool: str, limit: int) -> str:
             )
             if f["detail"]:
                 lines.append(f"      detail: {f['detail']}")
-    fp_cases = [o for o in mine if o.kind != "control" and o.false_positives]
+    late = [o for o in mine if o.first_seen_ok is False]
+    lines.append(f"== {tool}: found edits not first seen in the edited capture ({len(late)})")
+    for o in late[:limit]:
+        lines.append(f"- {o.page} [{o.kind}] {o.note}: seen in {o.first_seen}")
+    fp_cases = [o for o in mine if o.kind not in CONTROLS and o.false_positives]
     total = sum(len(o.false_positives) for o in fp_cases)
     lines.append(f"== {tool}: false positives on edited copies ({total} in {len(fp_cases)} copies)")
     for o in _round_robin(fp_cases, lambda o: o.kind)[:limit]:
@@ -702,16 +905,16 @@ def details(outcomes: Sequence[Outcome], tool: str, limit: int) -> str:
         lines.append(f"    remote: {f['remote_text'][:300]!r}")
         if f["detail"]:
             lines.append(f"    detail: {f['detail']}")
-    dirty = [o for o in mine if o.kind == "control" and o.substantive and not o.error]
+    dirty = [o for o in mine if o.kind in CONTROLS and o.substantive and not o.error]
     by_kind = Counter(k for o in dirty for k, n in o.kinds.items() for _ in range(n))
     lines.append(
         f"== {tool}: controls with substantive findings ({len(dirty)}; findings by kind: "
         + ", ".join(f"{k} {n}" for k, n in by_kind.most_common())
         + ")"
     )
-    for o in sorted(dirty, key=lambda o: -o.substantive)[:limit]:
-        lines.append(f"- {o.page}: {o.substantive} findings {o.kinds}")
-        for f in o.false_positives[:2]:
+    for o in sorted(dirty, key=lambda o: (o.page, o.kind))[:limit]:
+        lines.append(f"- {o.page} [{o.kind}, {o.lang}]: {o.substantive} findings {o.kinds}")
+        for f in o.false_positives[:4]:
             lines.append(
                 f"    {f['kind']} block={f['local_block']}: local={f['local_text'][:200]!r}"
                 f" remote={f['remote_text'][:200]!r}"
@@ -725,7 +928,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
     parser.add_argument("--seed", type=int, default=1, help="seed of the edits (default 1)")
-    parser.add_argument("--corpus", choices=("all", "aeb", "readability"), default="all")
+    parser.add_argument(
+        "--set",
+        "--corpus",
+        dest="corpus",
+        default="all",
+        help="all, or a comma-separated list of aeb, curated, readability (default all)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset")
     parser.add_argument("--details", action="store_true", help="list misses and false positives")
