@@ -106,6 +106,11 @@ def _after(alignment: Alignment, source_word: int) -> int:
     return -1
 
 
+def _before(local: Side, lb: int) -> int:
+    """The local block index before block ``lb`` (-1 at the start)."""
+    return local.indices[lb - 1] if lb > 0 else -1
+
+
 def _words(text: str) -> str:
     count = word_count(text)
     return f"{count} word{'s' if count != 1 else ''}"
@@ -237,8 +242,12 @@ def classify(alignment: Alignment) -> Classified:
     for lb in list(missing):
         for run in runs:
             run_keys = [key for sb in run for key in source.signature(sb)]
-            if "".join(local.signature(lb)) == "".join(run_keys):
-                # The same characters, words joined or split by markup: typography.
+            if (
+                local.signature(lb) != tuple(run_keys)
+                and "".join(local.signature(lb)) == "".join(run_keys)
+                and _after(alignment, source.first[run[0]]) == _before(local, lb)
+            ):
+                # The same characters in the same place, words joined or split by markup.
                 matched_words += len(local.signature(lb))
                 missing.remove(lb)
                 runs.remove(run)

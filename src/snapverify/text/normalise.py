@@ -27,7 +27,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html.entities import html5
 
-__all__ = ["Tokens", "normalise", "tokenize", "unescape_references", "word_count", "word_keys"]
+__all__ = [
+    "Tokens",
+    "character_share",
+    "normalise",
+    "tokenize",
+    "unescape_references",
+    "word_count",
+    "word_keys",
+]
 
 # Ideographic scripts written without spaces: one character is one token.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
@@ -220,6 +228,17 @@ def word_count(text: str) -> int:
         return len(keys)
     single = sum(1 for key in keys if _ONE_CHARACTER.match(key))
     return len(keys) - single + (single + 1) // 2
+
+
+def character_share(keys: tuple[str, ...]) -> float:
+    """The share of ``keys`` that are single characters of a script written without spaces.
+
+    Three such tokens in a row are far less telling than three words: text of one
+    topic shares many of them without repeating a sentence.
+    """
+    if not keys:
+        return 0.0
+    return sum(1 for key in keys if _ONE_CHARACTER.match(key)) / len(keys)
 
 
 @lru_cache(maxsize=32768)
