@@ -118,9 +118,17 @@ def unescape_references(text: str) -> str:
     """Replace the character references written out in ``text`` with their characters.
 
     Only complete references (``&percnt;``, ``&#37;``, ``&#x25;``, every HTML5 name)
-    are replaced; an ``&`` that starts none is left as it is.
+    are replaced; an ``&`` that starts none is left as it is. Text escaped twice
+    (``&amp;percnt;``) is decoded twice.
     """
-    return _REFERENCE.sub(_reference, text) if "&" in text else text
+    # "&amp;percnt;" (escaped twice) is "&percnt;" after one pass and "%" after two;
+    # every pass that changes the text shortens it, so this ends.
+    while "&" in text:
+        decoded = _REFERENCE.sub(_reference, text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
 
 
 def normalise(text: str) -> str:
