@@ -44,7 +44,12 @@ _SENTENCE_END = re.compile(
     r"[\"'\u201d\u2019\u00bb)\]\u300d\u300f\uff09]*$"
 )
 _BYLINE = re.compile(r"(?:by|von|par|por)\s*:?\s+(.+)", re.IGNORECASE)
-_FIELD_SEPARATOR = re.compile(r"\s+[|\u00b7\u2022\u2013\u2014]\s+|\s+-\s+")
+_FIELD_SEPARATOR = re.compile(r"\s+[|/\u00b7\u2022\u2013\u2014]\s+|\s+-\s+")
+# A year or a clock time: a line holding one is a date line, never a publication's name.
+_DATE_LIKE = re.compile(r"\d{4}|\d[:.]\d\d")
+_TIME_ONLY = re.compile(
+    r"\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m\.?)?\s*(?:[A-Z]{2,5}|[+-]\d{2}:?\d{2})?", re.IGNORECASE
+)
 _COMMA = re.compile(r",\s*")
 _FOOTER = re.compile(
     r"(?:original\s+(?:url|link|address)|source(?:\s+url)?|url)\s*:\s*(\S+)", re.IGNORECASE
@@ -302,6 +307,8 @@ def _header_fields(text: str) -> dict[str, str] | None:
     found: dict[str, str] = {}
     for part in _FIELD_SEPARATOR.split(text):
         part = part.strip()
+        if found and _TIME_ONLY.fullmatch(part):
+            continue  # "May 27, 2012 / 10:00 PM UTC": the time of the date before it
         published = parse_date_line(part)
         if published:
             updated = part.lower().startswith(("updated", "last", "modified"))
@@ -317,6 +324,8 @@ def _header_fields(text: str) -> dict[str, str] | None:
 def _is_publication(text: str) -> bool:
     words = text.split()
     if not 0 < word_count(text) <= 6 or _is_prose(text) or text.lower() in _NOT_PUBLICATION:
+        return False
+    if _DATE_LIKE.search(text):
         return False
     if len(words) == 1 and re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", text):
         return True  # a domain name: "themoscowtimes.com"
