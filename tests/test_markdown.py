@@ -421,7 +421,9 @@ def test_a_short_lede_without_capitals_is_body_not_a_header_line(lede: str) -> N
 
 
 def test_a_paragraph_in_characters_is_prose_not_a_title() -> None:
-    paragraph = "香港行政长官梁振英在各方压力下就其大宅的违章建筑问题到立法会接受质询并向香港民众道歉"
+    paragraph = (
+        "香港行政长官梁振英在各方压力下就其大宅的违章建筑问题到立法会接受质询并向香港民众道歉"
+    )
     document = read_markdown(f"{paragraph}\n\n第二段。\n")
     assert document.title is None
     assert document.blocks[0].text == paragraph
@@ -454,7 +456,9 @@ def test_bylines_with_nicknames_and_several_authors(line: str, byline: str) -> N
     ],
 )
 def test_a_date_line_after_a_byline_is_a_header_line(line: str, field: str, value: str) -> None:
-    document = read_markdown(f"# Head Line\n\nBy Robert Jones\n\n{line}\n\nThe body, which is prose.\n")
+    document = read_markdown(
+        f"# Head Line\n\nBy Robert Jones\n\n{line}\n\nThe body, which is prose.\n"
+    )
     assert document.byline == "Robert Jones"
     assert getattr(document, field) == value
     assert document.publication is None

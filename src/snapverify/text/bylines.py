@@ -20,25 +20,32 @@ __all__ = ["byline_names", "person_byline"]
 _BY_PREFIX = re.compile(r"^\s*(?:by|von|par|por|di|door|av)\s*:?\s+", re.IGNORECASE)
 # Words that join names, in the languages whose dates the project reads and a few more.
 _CONNECTORS = frozenset(
-    "and und et y e i og och en en ja és и і та и/или with mit avec con".split()
+    re.findall(r"\S+", "and und et y e i og och en ja és и і та with mit avec con")
 )
 # Lower-case particles inside names: "Ludwig van Beethoven", "Alejandro de la Garza".
 _PARTICLES = frozenset(
-    "al bin binti da das de del della der des di do dos du el ibn la le lo san st "
-    "te ten ter van von y zu".split()
+    re.findall(
+        r"\S+",
+        "al bin binti da das de del della der des di do dos du el ibn la le lo san st"
+        " te ten ter van von zu",
+    )
 )
 # Roles, desks and teams: with no name beside them, a line of these names nobody.
 _ROLES = frozenset(
-    """
-    staff writer writers reporter reporters correspondent correspondents editor editors
-    editorial desk desks team newsroom contributor contributors columnist columnists
-    senior chief associate deputy special guest our the news wire wires agency agencies
-    service services bureau board press report reports politics political national
-    international world business sport sports science tech technology health culture
-    opinion local metro city weather investigations investigative data graphics photo
-    photos photographer video social media online web digital content partner partners
-    sponsored published updated posted by redaktion rédaction redacción redazione
-    """.split()
+    re.findall(
+        r"\S+",
+        """
+        staff writer writers reporter reporters correspondent correspondents editor
+        editors editorial desk desks team newsroom contributor contributors columnist
+        columnists senior chief associate deputy special guest our the news wire wires
+        agency agencies service services bureau board press report reports politics
+        political national international world business sport sports science tech
+        technology health culture opinion local metro city weather investigations
+        investigative data graphics photo photos photographer video social media online
+        web digital content partner partners sponsored published updated posted by
+        redaktion rédaction redacción redazione
+        """,
+    )
 )
 _NOT_NAMES = _CONNECTORS | _PARTICLES | _ROLES
 _DIGIT = re.compile(r"\d")

@@ -41,7 +41,9 @@ __all__ = [
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 # Southeast Asian scripts written without spaces between words (Thai, Lao, Burmese,
 # Khmer): one grapheme cluster (a letter and the marks that follow it) is one token.
-_SPACELESS = "\u0e01-\u0e4f\u0e81-\u0ecf\u1000-\u103f\u1050-\u109f\u1780-\u17dd\ua9e0-\ua9fe\uaa60-\uaa7f"
+_SPACELESS = (
+    "\u0e01-\u0e4f\u0e81-\u0ecf\u1000-\u103f\u1050-\u109f\u1780-\u17dd\ua9e0-\ua9fe\uaa60-\uaa7f"
+)
 _SPACELESS_MARKS = (
     "\u0e31\u0e33-\u0e3a\u0e47-\u0e4e\u0eb1\u0eb3-\u0ebc\u0ec8-\u0ecd"
     "\u102b-\u103e\u1056-\u1059\u105e-\u1060\u1062-\u1064\u1067-\u106d\u1071-\u1074"
