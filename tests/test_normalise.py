@@ -348,3 +348,38 @@ def test_spans_of_references_cover_the_whole_reference() -> None:
 def test_unescape_references_leaves_lone_ampersands_and_unknown_names() -> None:
     assert unescape_references("AT&T & R&D &notaname; &#0;") == "AT&T & R&D &notaname; &#0;"
     assert unescape_references("&lt;b&gt; &amp;amp;") == "<b> &"
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "&amp;",
+                "&percnt;",
+                "&eacute;",
+                "&#x41;",
+                "&#38;",
+                "&",
+                ";",
+                "caf",
+                "400",
+                " ",
+                "\u0e20\u0e32",
+                "\u4e2d",
+                "amp",
+                "#",
+                "\u00ad",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_spans_of_text_with_references_hold_their_keys(text: str) -> None:
+    tokens = tokenize(text)
+    assert tokens.keys == word_keys(text)
+    previous_end = 0
+    for key, start, end in zip(tokens.keys, tokens.starts, tokens.ends, strict=True):
+        assert previous_end <= start < end <= len(text)
+        assert word_keys(text[start:end]) == (key,)
+        previous_end = end

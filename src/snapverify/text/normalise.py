@@ -72,7 +72,12 @@ _TOKEN = re.compile(
 )
 _ONE_CHARACTER = re.compile(rf"[{_CJK}{_SPACELESS}]")
 # A character reference: &name; (HTML5 names), &#NNN; or &#xHH;.
-_REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+# A character reference: &name; (HTML5 names), &#NNN; or &#xHH;, after any number of
+# escaped ampersands ("&amp;percnt;", escaped twice, is "%"): one pass decodes it all.
+_REFERENCE = re.compile(
+    r"&(?P<amps>(?:(?:amp|AMP|#0*38|#[xX]0*26);)*)"
+    r"(?:(?P<name>[A-Za-z][A-Za-z0-9]{1,31})|#(?P<dec>[0-9]{1,7})|#[xX](?P<hex>[0-9A-Fa-f]{1,6}));"
+)
 
 # The same tokens for ASCII-only text, which has no ideographs, marks or invisibles.
 _ASCII_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w+", re.ASCII)
@@ -106,31 +111,29 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def _reference(match: re.Match[str]) -> str:
-    ref = match.group()
-    if ref[1] != "#":
-        return html5.get(ref[1:], ref)
-    try:
-        code = int(ref[3:-1], 16) if ref[2] in "xX" else int(ref[2:-1])
-        return chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else ref
-    except ValueError:
-        return ref
+    name, dec, hexa = match.group("name", "dec", "hex")
+    if name is not None:
+        char = html5.get(name + ";")
+        tail = f"{name};"
+    else:
+        code = int(dec) if dec is not None else int(hexa, 16)
+        valid = 0 < code < 0x110000 and not 0xD800 <= code < 0xE000
+        char = chr(code) if valid else None
+        tail = f"#{dec};" if dec is not None else f"#x{hexa};"
+    if char is not None:
+        return char
+    # An unknown name after escaped ampersands: the ampersands decode, the name stays.
+    return "&" + tail if match.group("amps") else match.group()
 
 
 def unescape_references(text: str) -> str:
     """Replace the character references written out in ``text`` with their characters.
 
     Only complete references (``&percnt;``, ``&#37;``, ``&#x25;``, every HTML5 name)
-    are replaced; an ``&`` that starts none is left as it is. Text escaped twice
-    (``&amp;percnt;``) is decoded twice.
+    are replaced; an ``&`` that starts none is left as it is. A reference whose
+    ampersand was escaped again (``&amp;percnt;``, ``&amp;amp;lt;``) is decoded whole.
     """
-    # "&amp;percnt;" (escaped twice) is "&percnt;" after one pass and "%" after two;
-    # every pass that changes the text shortens it, so this ends.
-    while "&" in text:
-        decoded = _REFERENCE.sub(_reference, text)
-        if decoded == text:
-            break
-        text = decoded
-    return text
+    return _REFERENCE.sub(_reference, text) if "&" in text else text
 
 
 def normalise(text: str) -> str:
@@ -147,10 +150,15 @@ def normalise(text: str) -> str:
     Returns:
         The normalised text, stripped.
     """
-    if "&" in text:
-        text = unescape_references(text)
     # NFKC first: compatibility forms of dashes and quotes then meet the table.
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_TABLE)
+    # References after that (a soft hyphen inside one is gone), and again while decoding
+    # them gives characters that the table changes; each round shortens the text.
+    while "&" in text:
+        decoded = unescape_references(text)
+        if decoded == text:
+            break
+        text = unicodedata.normalize("NFKC", decoded).translate(_CHAR_TABLE)
     text = _SPACED_DASH.sub(" - ", text)
     text = _SPACED_ELLIPSIS.sub("...", text)
     return _WHITESPACE.sub(" ", text).strip()
@@ -183,6 +191,10 @@ def tokenize(text: str) -> Tokens:
     """
     if "&" in text and _REFERENCE.search(text):
         return _tokenize_references(text)
+    return _tokenize_plain(text)
+
+
+def _tokenize_plain(text: str) -> Tokens:
     keys: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -218,7 +230,7 @@ def _tokenize_references(text: str) -> Tokens:
     pieces.append(text[pos:])
     starts.extend(range(pos, len(text)))
     ends.extend(range(pos + 1, len(text) + 1))
-    tokens = tokenize("".join(pieces))
+    tokens = _tokenize_plain("".join(pieces))
     return Tokens(
         tokens.keys,
         tuple(starts[start] for start in tokens.starts),
