@@ -149,3 +149,14 @@ def test_html5_references_in_a_page_are_their_characters() -> None:
     )
     document = extract(page)
     assert "Council Keeps Library Open (100%)" in document.title_variants
+
+
+def test_an_organisation_as_json_ld_author_is_not_the_byline() -> None:
+    script = (
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "author": [{"@type": "Organization", "name": "NBC News"},'
+        ' {"@type": "Person", "name": "Jane Doe"}]}</script>'
+    )
+    assert extract(_page(head=script)).byline == "Jane Doe"
+    only_publisher = script.replace(', {"@type": "Person", "name": "Jane Doe"}', "")
+    assert extract(_page(head=only_publisher)).byline is None

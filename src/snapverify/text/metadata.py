@@ -24,6 +24,7 @@ _ARTICLE_TYPES = re.compile(
     r"Article|BlogPosting|Report|NewsArticle|OpinionNewsArticle|Posting|WebPage", re.I
 )
 _SPACE = re.compile(r"\s+")
+_ORGANIZATION = re.compile(r"Organi[sz]ation|Corporation|NewsMedia|Publisher", re.I)
 _BYLINE_CLASS = re.compile(r"byline|author", re.I)
 _TAGS = ("meta", "script", "h1", "title", "time", "link")
 # XHTML pages wrap script content in a CDATA section, often commented out for HTML.
@@ -81,6 +82,8 @@ def _names(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
+        if _ORGANIZATION.search(str(value.get("@type") or "")):
+            return []  # the publisher named as author: a byline names people
         name = value.get("name")
         return [name] if isinstance(name, str) else []
     if isinstance(value, list):
