@@ -84,13 +84,20 @@ def _sites(*documents: Document) -> set[str]:
     return sites
 
 
-def _title_matches(local: str, remote: tuple[str, ...], sites: set[str]) -> bool:
+def _title_matches(local: Document, remote: Document) -> bool:
     # "Title | Site" and "Site - Title" are the same title; "Not Title" is not.
-    mine = set(_segments(local)) | set(_site_stripped(local, sites))
+    assert local.title is not None and remote.title is not None
+    titles = (remote.title, *remote.title_variants)
+    mine = set(_segments(local.title))
+    if any(not mine.isdisjoint(_segments(candidate)) for candidate in titles):
+        return True
+    # "Site: Title", only when the words before the colon are the site's name.
+    sites = _sites(local, remote)
+    mine |= set(_site_stripped(local.title, sites))
     return any(
-        not mine.isdisjoint(_segments(candidate))
-        or not mine.isdisjoint(_site_stripped(candidate, sites))
-        for candidate in remote
+        not mine.isdisjoint(_site_stripped(candidate, sites))
+        or (not mine.isdisjoint(_segments(candidate)))
+        for candidate in titles
     )
 
 
@@ -166,10 +173,8 @@ def compare_metadata(local: Document, source: Document) -> list[Keyed]:
         One keyed finding per field that differs.
     """
     found: list[Keyed] = []
-    if local.title and source.title:
-        titles = (source.title, *source.title_variants)
-        if not _title_matches(local.title, titles, _sites(local, source)):
-            found.append(_finding("title", local.title, source.title))
+    if local.title and source.title and not _title_matches(local, source):
+        found.append(_finding("title", local.title, source.title))
     if local.byline and source.byline and not _byline_matches(local.byline, source.byline):
         found.append(_finding("byline", local.byline, source.byline))
     if local.published and source.published and not _dates_match(local.published, source.published):

@@ -108,6 +108,16 @@ def _first(*values: str | None) -> str | None:
     return None
 
 
+def _meta_byline(meta: dict[str, str]) -> str | None:
+    for key in ("author", "dc.creator", "sailthru.author"):
+        value = meta.get(key)
+        if value and not value.lower().startswith(("http://", "https://")):
+            byline = person_byline(value)
+            if byline:
+                return byline
+    return None
+
+
 def _in_comments(element: HtmlElement) -> bool:
     for ancestor in element.iterancestors():
         if ancestor.tag == "aside":
@@ -162,14 +172,8 @@ def read_metadata(root: HtmlElement, base: str | None) -> PageMetadata:
     ld_authors = [
         name for name in (person_byline(_clean(n)) for n in _names(article.get("author"))) if name
     ]
-    meta_author = _first(
-        *(
-            person_byline(meta.get(key))
-            for key in ("author", "dc.creator", "sailthru.author")
-            if not (meta.get(key) or "").lower().startswith(("http://", "https://"))
-        )
-    )
-    byline = ", ".join(ld_authors) if ld_authors else _first(meta_author, _visible_byline(root))
+    # Each source is read only when the ones before it name nobody.
+    byline = ", ".join(ld_authors) or _meta_byline(meta) or _visible_byline(root)
 
     h1 = None
     for heading in found["h1"]:
