@@ -244,7 +244,8 @@ def wayback_playback(data: bytes, url: str, rng: Random) -> tuple[bytes, str]:
 
 # markup, comments, and the content of elements that hold no text
 _NOT_TEXT = re.compile(
-    r"<!--.*?-->|<(script|style|textarea|noscript|template|svg)\b.*?</\1\s*>|<[^>]*>",
+    r"<!--.*?-->|<(script|style|textarea|noscript|template|svg)\b.*?</\1\s*>"
+    r"|<!\[CDATA\[.*?\]\]>|<[^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>",
     re.IGNORECASE | re.DOTALL,
 )
 _QUOTES = str.maketrans({"'": "\u2019", "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})

@@ -429,7 +429,7 @@ class _Difflib(Tool):
     ) -> tuple[list[Found], list[tuple[str, ...]]]:
         old = difflib_findings(case.paragraphs, self.lines(older))
         new, _ = self.check(case, newer, url, "control")
-        old_answers = [f for f in old if answers(f, case)]
+        old_answers = [f for f in old if counts(f) and answers(f, case)]
         seen = [("older", "newer") if answers(f, case) and old_answers else ("newer",) for f in new]
         return new, seen
 
@@ -721,7 +721,11 @@ def run_page(page: Page) -> list[Outcome]:
                 except Exception as exc:
                     outcome.error = f"timeline: {type(exc).__name__}: {_short(str(exc), 200)}"
                 else:
-                    hits = [s for f, s in zip(timeline, seen, strict=True) if answers(f, case)]
+                    hits = [
+                        s
+                        for f, s in zip(timeline, seen, strict=True)
+                        if counts(f) and answers(f, case)
+                    ]
                     outcome.first_seen = ",".join(hits[0]) if hits else "not found"
                     outcome.first_seen_ok = bool(hits) and hits[0] == ("newer",)
             outcomes.append(outcome)

@@ -28,6 +28,7 @@ from snapverify.text.html import (
     HtmlElement,
     RawBlock,
     candidate_blocks,
+    is_strong_boilerplate,
     parse_html,
     resolve_url,
 )
@@ -36,6 +37,8 @@ from snapverify.text.normalise import character_share, word_keys
 from snapverify.text.prose import (
     SEPARATOR,
     end_note,
+    inline_furniture,
+    is_attribution,
     is_headline,
     path_excluded,
     reads_as_prose,
@@ -59,6 +62,8 @@ NEAR_SIMILARITY = 0.6
 USABLE_COVERAGE = 0.15
 # The article region holds this share of the matched text.
 REGION_SHARE = 0.85
+# An element holding this share of the matched text is article, whatever its name.
+HOLDER_SHARE = 0.3
 # A long unmatched block holding this share of the reference's shingles repeats it.
 DIGEST_WORDS = 100
 DIGEST_SHARE = 0.35
@@ -78,11 +83,15 @@ def _shingles(keys: tuple[str, ...]) -> list[tuple[str, ...]]:
 class _Reference:
     def __init__(self, document: Document) -> None:
         self.shingles: set[tuple[str, ...]] = set()
+        # in how many blocks of the reference each shingle stands
+        self.repeats: Counter[tuple[str, ...]] = Counter()
         self.words: set[str] = set()
         self.signatures: Counter[tuple[str, ...]] = Counter()
         for block in document.blocks:
             keys = word_keys(block.text)
-            self.shingles.update(_shingles(keys))
+            shingles = set(_shingles(keys))
+            self.shingles.update(shingles)
+            self.repeats.update(shingles)
             self.words.update(keys)
             self.signatures[keys] += 1
         self.short = Counter(
@@ -155,8 +164,8 @@ def _depth(element: HtmlElement) -> int:
     return sum(1 for _ in element.iterancestors())
 
 
-def _deepest_holding(blocks: list[RawBlock], masses: list[int], share: float) -> HtmlElement:
-    total = sum(masses)
+def _weights(blocks: list[RawBlock], masses: list[int]) -> Counter[HtmlElement]:
+    """The matched mass each element holds (its blocks' and its descendants')."""
     weight: Counter[HtmlElement] = Counter()
     for block, mass in zip(blocks, masses, strict=True):
         if not mass:
@@ -165,6 +174,10 @@ def _deepest_holding(blocks: list[RawBlock], masses: list[int], share: float) ->
         while node is not None:
             weight[node] += mass
             node = node.getparent()
+    return weight
+
+
+def _deepest_holding(weight: Counter[HtmlElement], total: int, share: float) -> HtmlElement:
     holding = [element for element, mass in weight.items() if mass >= share * total]
     return max(holding, key=_depth)
 
@@ -213,23 +226,53 @@ def _guided(
 ) -> list[RawBlock] | None:
     keys = [word_keys(block.text) for block in blocks]
     hits_of = [reference.matches(block_keys) for block_keys in keys]
+    # A teaser list or news stream that repeats the lede claims the same text as the
+    # article: where the text no other block repeats lies tells where the article is.
+    claims: Counter[tuple[str, ...]] = Counter()
+    for hits in hits_of:
+        claims.update(set(hits))
+    contested = {shingle for shingle, count in claims.items() if count > 1}
+    region: set[HtmlElement] = set()
+    if contested:
+        sole = [sum(1 for s in hits if s not in contested) for hits in hits_of]
+        if sum(sole):
+            weight = _weights(blocks, sole)
+            region = set(_deepest_holding(weight, sum(sole), REGION_SHARE).iter())
     # A caption, summary bullet or pull quote repeats part of a paragraph: each
-    # shingle belongs to the block holding most of the reference, the others are repeats.
+    # shingle belongs to the block holding most of the reference (first the one in the
+    # region the uncontested text marks), the others are repeats.
+    # A shingle the reference has in k of its paragraphs has k owners.
+    rank = [
+        (blocks[n].element in region, len(hits)) if region else (False, len(hits))
+        for n, hits in enumerate(hits_of)
+    ]
     owner: dict[tuple[str, ...], int] = {}
+    owners: dict[tuple[str, ...], set[int]] = {}
+    claimants: dict[tuple[str, ...], list[int]] = {}
     for n, hits in enumerate(hits_of):
         for shingle in hits:
-            held = owner.get(shingle)
-            if held is None or len(hits_of[held]) < len(hits):
+            if shingle in contested:
+                claimants.setdefault(shingle, []).append(n)
+            else:
                 owner[shingle] = n
+    for shingle, claiming in claimants.items():
+        best = sorted(claiming, key=lambda m: rank[m], reverse=True)
+        owners[shingle] = set(best[: reference.repeats[shingle]])
     masses: list[int] = []
     matched_shingles: set[tuple[str, ...]] = set()
     for n, (block, block_keys, hits) in enumerate(zip(blocks, keys, hits_of, strict=True)):
         if not hits:
             masses.append(0)
             continue
-        owned = sum(1 for shingle in hits if owner[shingle] == n)
+        owned = sum(
+            1 for shingle in hits if owner.get(shingle) == n or n in owners.get(shingle, ())
+        )
         headline = block.element.tag == "h1" or is_headline(block_keys, titles)
-        whole = block_keys in reference.signatures
+        # a whole paragraph of the local copy counts, unless it repeats, outside the
+        # article's region, text that a block in the region holds (a teaser of the lede)
+        whole = block_keys in reference.signatures and (
+            owned > 0 or not region or block.element in region
+        )
         if (owned * 5 < len(hits) and not whole) or (headline and not whole):
             masses.append(0)
             continue
@@ -238,13 +281,21 @@ def _guided(
     if not reference.shingles or len(matched_shingles) < USABLE_COVERAGE * len(reference.shingles):
         return None
     _glue_short_blocks(keys, masses, reference)
-    container = _deepest_holding(blocks, masses, REGION_SHARE)
+    weight = _weights(blocks, masses)
+    total = sum(masses)
+    container = _deepest_holding(weight, total, REGION_SHARE)
     if any(block.element is container for block in blocks):
         # One matched paragraph holds it all (a short article): the region is its parent.
         parent = container.getparent()
         if parent is not None:
             container = parent
     cache: dict[HtmlElement, bool] = {}
+    # An element holding a good part of the article's matched text is the article,
+    # whatever its class says ("js-figure-zoom", "elementor-widget"): furniture names
+    # count only below it.
+    for element, mass in weight.items():
+        if mass >= HOLDER_SHARE * total:
+            cache[element] = False
     within = set(container.iter())
     inside = [block.element in within for block in blocks]
     # A short paragraph with a word changed has no shingle left in common with the
@@ -259,32 +310,102 @@ def _guided(
                 masses[n] = 1
     kept_inside = {k for k, m, i in zip(keys, masses, inside, strict=True) if m and i}
     matched_at = [n for n, (m, i) in enumerate(zip(masses, inside, strict=True)) if m and i]
-    first, last = matched_at[0], matched_at[-1]
+    # The span of the article's prose: a credit or caption the local copy kept
+    # ("(Image credit: ...)") does not stretch it over the bio and boxes around it.
+    prose_at = [n for n in matched_at if not path_excluded(blocks[n].element, container, cache)]
+    first, last = (prose_at or matched_at)[0], (prose_at or matched_at)[-1]
     # Outside the span of matched text, only blocks shaped like the article's own
     # paragraphs (same tag and class, in a parent of the same tag and class) may be
     # article text: a correction appended to the article, not the newsletter box after it.
     shapes = {shape(blocks[n].element) for n in matched_at}
     chosen: list[RawBlock] = []
     seen: Counter[tuple[str, ...]] = Counter()
+    last_chosen = -1
+    outside_cache: dict[HtmlElement, bool] = {}
     for n, (block, signature, mass, is_inside) in enumerate(
         zip(blocks, keys, masses, inside, strict=True)
     ):
+        if (
+            last_chosen == n - 1
+            and chosen
+            and signature not in reference.signatures
+            and is_attribution(block, chosen[-1])
+        ):
+            # "— Name" under a quote belongs to the quote (unless the local copy keeps
+            # it as a paragraph of its own); one the local copy lacks is furniture,
+            # never a passage of its own.
+            if all(key in reference.words for key in signature):
+                chosen[-1] = chosen[-1].joined(block)
+                last_chosen = n
+            continue
         if mass:
-            if not is_inside and signature in kept_inside:
-                continue  # a teaser or repeat of text the article region already has
+            if not is_inside and (
+                signature in kept_inside or _in_furniture(block.element, outside_cache)
+            ):
+                # a teaser or repeat of text the article region already has, or text
+                # of the local copy in a related-stories box or a sidebar
+                continue
             if seen[signature] >= max(1, reference.signatures[signature]):
                 continue  # the same text again, more often than the local copy has it
         elif not (
             is_inside
             and not is_headline(signature, titles)
             and not _digest(signature, reference)
-            and _unmatched_kept(blocks, n, len(signature), first, last, shapes)
+            and (
+                _unmatched_kept(blocks, n, len(signature), first, last, shapes)
+                or _row_between_matched(blocks, masses, n)
+            )
             and not path_excluded(block.element, container, cache)
+            and not inline_furniture(block)
         ):
             continue
         seen[signature] += 1
         chosen.append(block)
+        last_chosen = n
     return chosen
+
+
+def _in_furniture(element: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
+    """Whether an element lies in a related-stories box, sidebar, share bar or the like."""
+    chain: list[HtmlElement] = []
+    node: HtmlElement | None = element
+    verdict = False
+    while node is not None and node.tag != "body":
+        known = cache.get(node)
+        if known is not None:
+            verdict = known
+            break
+        chain.append(node)
+        if is_strong_boilerplate(node):
+            verdict = True
+            break
+        node = node.getparent()
+    for item in chain:
+        cache[item] = verdict
+    return verdict
+
+
+_ROW_TAGS = frozenset({"tr", "li", "dd", "dt"})
+
+
+def _row_between_matched(blocks: list[RawBlock], masses: list[int], n: int) -> bool:
+    """A table row or list item between two matched rows of the same table or list.
+
+    A row need not read as prose ("HD 225.86 -12.99"): one the local copy lacks
+    between rows it has is a row the site added.
+    """
+    element = blocks[n].element
+    if element.tag not in _ROW_TAGS or not 0 < n < len(blocks) - 1:
+        return False
+    if blocks[n].link_chars * 2 > len(blocks[n].text):
+        return False
+    parent = element.getparent()
+    return all(
+        masses[m] > 0
+        and blocks[m].element.tag == element.tag
+        and blocks[m].element.getparent() is parent
+        for m in (n - 1, n + 1)
+    )
 
 
 def _digest(keys: tuple[str, ...], reference: _Reference) -> bool:

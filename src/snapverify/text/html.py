@@ -24,6 +24,7 @@ __all__ = [
     "drop",
     "element_text",
     "is_boilerplate_element",
+    "is_strong_boilerplate",
     "parse_html",
     "resolve_url",
     "unwrap_archive_url",
@@ -235,6 +236,14 @@ class RawBlock:
             self._links = (links, chars)
         return self._links
 
+    def joined(self, other: RawBlock) -> RawBlock:
+        """This block with ``other``'s text run on after it (an attribution under a quote)."""
+        links, chars = self._read_links()
+        other_links, other_chars = other._read_links()
+        block = RawBlock(f"{self.text} {other.text}", self.kind, self.element)
+        block._links = (links + other_links, chars + other_chars)
+        return block
+
     @property
     def links(self) -> list[tuple[str, str]]:
         """The block's anchors as (text, raw href)."""
@@ -305,6 +314,13 @@ def is_boilerplate_element(element: HtmlElement) -> bool:
     return False
 
 
+def is_strong_boilerplate(element: HtmlElement) -> bool:
+    """Whether an element's class or id names furniture that is never the article
+    (related stories, sidebar, sharing, newsletter, comments...)."""
+    names = f"{element.get('class', '')} {element.get('id', '')}".strip()
+    return bool(names) and any(_STRONG_BOILERPLATE.search(name) for name in names.split())
+
+
 def _prepare(root: HtmlElement) -> None:
     etree.strip_elements(root, *_JUNK_TAGS, with_tail=False)
     # One pass (an XPath over every attribute costs several times more).
@@ -325,8 +341,41 @@ def _prepare(root: HtmlElement) -> None:
             or get("id") in _TOOLBAR_IDS
         ) and _hidden(element):
             hidden.append(element)
+    hidden += _hover_cards(root)
     for element in hidden:
         drop(element)
+
+
+_INLINE_WRAPPERS = frozenset({"span", "a", "b", "i", "em", "strong", "small", "font"})
+
+
+def _hover_cards(root: HtmlElement) -> list[HtmlElement]:
+    """Cards shown on hover inside a paragraph: a picture and a list of links in a span.
+
+    ``<p>Gov. <span><a>Kristi Noem</a><span><img> <a>Kristi Lynn Noem</a> <a>Headline
+    one</a> <a>Headline two</a></span></span> (R) is defending...</p>``: the inner
+    span is a person card the site shows on hover, not words of the sentence.
+    """
+    cards: list[HtmlElement] = []
+    for image in root.iter("img"):
+        node = image.getparent()
+        card = None
+        while node is not None and node.tag in _INLINE_WRAPPERS:
+            if card is None and node.tag == "span":
+                anchors = node.findall(".//a")
+                if len(anchors) >= 2:
+                    text = len(" ".join(element_text(node).split()))
+                    linked = sum(len(" ".join(element_text(a).split())) for a in anchors)
+                    if text and linked >= 0.8 * text:
+                        card = node
+            node = node.getparent()
+        if card is None or node is None or node.tag not in ("p", "li", "dd"):
+            continue
+        # the card sits inside prose: the paragraph has text of its own besides it
+        whole = len(" ".join(element_text(node).split()))
+        if whole and len(" ".join(element_text(card).split())) < 0.8 * whole:
+            cards.append(card)
+    return cards
 
 
 def _has_block_descendant(root: HtmlElement) -> set[HtmlElement]:

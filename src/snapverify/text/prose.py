@@ -16,6 +16,8 @@ __all__ = [
     "PROSE_WORDS",
     "SEPARATOR",
     "end_note",
+    "inline_furniture",
+    "is_attribution",
     "is_headline",
     "is_non_prose_name",
     "path_excluded",
@@ -96,7 +98,13 @@ def path_excluded(element: HtmlElement, stop: HtmlElement, cache: dict[HtmlEleme
     return verdict
 
 
+_STYLE_EMPHASIS = re.compile(r"font-(?:weight\s*:\s*(?:bold|[6-9]00)|style\s*:\s*italic)", re.I)
+
+
 def _emphasised_share(element: HtmlElement, length: int) -> float:
+    style = element.get("style")
+    if style is not None and _STYLE_EMPHASIS.search(style):
+        return 1.0  # the block itself is set in bold or italics
     emphasised = 0
     for node in element.iter(*_EMPHASIS):
         if node is element:
@@ -151,3 +159,58 @@ def is_headline(keys: tuple[str, ...], titles: set[tuple[str, ...]]) -> bool:
     return width >= _SHINGLE and any(
         title[i : i + width] == keys for title in titles for i in range(len(title) - width + 1)
     )
+
+
+# "— Neil Gaiman", "― Reuters", "- John Smith, 2019": a dash, then a few words.
+_ATTRIBUTION = re.compile(r"^\s*(?:[\u2014\u2013\u2015~]|-{1,2}(?=\s))\s*\S")
+_ATTRIBUTION_WORDS = 15
+_QUOTE_NAME = re.compile(r"quote|testimonial|cite", re.IGNORECASE)
+
+
+def _quote_holder(element: HtmlElement, levels: int = 4) -> HtmlElement | None:
+    node: HtmlElement | None = element
+    for _ in range(levels):
+        if node is None:
+            return None
+        if node.tag in ("blockquote", "q", "figure") or _QUOTE_NAME.search(
+            f"{node.get('class', '')} {node.get('id', '')}"
+        ):
+            return node
+        node = node.getparent()
+    return None
+
+
+def is_attribution(block: RawBlock, quote: RawBlock) -> bool:
+    """Whether ``block`` is the attribution line ("— Name") of the quote block before it."""
+    if not _ATTRIBUTION.match(block.text) or len(block.text.split()) > _ATTRIBUTION_WORDS:
+        return False
+    holder = _quote_holder(block.element)
+    if holder is None:
+        return False
+    node: HtmlElement | None = quote.element
+    while node is not None:
+        if node is holder:
+            return True
+        node = node.getparent()
+    return False
+
+
+# Inline elements (a span inside a paragraph) whose names say caption or credit.
+def inline_furniture(block: RawBlock) -> bool:
+    """Whether nearly all of a block's text sits in an inline caption, credit or card.
+
+    ``<p><span class="wf_caption"><img> The map. (NASA)</span></p>``: the paragraph
+    is a caption even though the paragraph itself has no telling name.
+    """
+    length = len(block.text)
+    for node in block.element.iterdescendants():
+        if not isinstance(node.tag, str) or node.tag == "a":
+            continue
+        if node.get("class") is None and node.get("id") is None and node.get("itemprop") is None:
+            continue
+        if not (is_non_prose_name(node) or is_boilerplate_element(node)):
+            continue
+        text = " ".join(element_text(node).split())
+        if len(text) >= 0.8 * length:
+            return True
+    return False
