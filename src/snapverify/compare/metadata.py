@@ -96,7 +96,7 @@ def _title_matches(local: Document, remote: Document) -> bool:
     mine |= set(_site_stripped(local.title, sites))
     return any(
         not mine.isdisjoint(_site_stripped(candidate, sites))
-        or (not mine.isdisjoint(_segments(candidate)))
+        or not mine.isdisjoint(_segments(candidate))
         for candidate in titles
     )
 
