@@ -307,6 +307,7 @@ def test_a_thai_name_changed_changes_only_its_own_clusters() -> None:
     [
         (_CHINESE, 12, 16),  # 28 characters: about two a word
         (_THAI, 15, 30),
+        ("ต่างประเทศ", 2, 4),  # a section label, "abroad"
         ("Plain English has five words.", 5, 5),
         ("Tokyo\u6771\u4eac2020 and more", 4, 5),
     ],

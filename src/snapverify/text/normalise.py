@@ -71,6 +71,7 @@ _TOKEN = re.compile(
     rf"|{_LETTER}+(?:[{_INVISIBLE}]+{_LETTER}+)*"  # a soft hyphen does not split a word
 )
 _ONE_CHARACTER = re.compile(rf"[{_CJK}{_SPACELESS}]")
+_CLUSTER = re.compile(rf"[{_SPACELESS}]")
 # A character reference: &name; (HTML5 names), &#NNN; or &#xHH;.
 # A character reference: &name; (HTML5 names), &#NNN; or &#xHH;, after any number of
 # escaped ampersands ("&amp;percnt;", escaped twice, is "%"): one pass decodes it all.
@@ -242,14 +243,21 @@ def word_count(text: str) -> int:
     """About how many words ``text`` holds, in any script.
 
     Words are tokens; in scripts written without spaces, where a token is a character,
-    two characters count as one word (the average length of a Chinese word), so a
-    paragraph of Chinese or Thai is never one word, nor a title a hundred.
+    two Chinese or Japanese characters count as one word and three Thai, Lao, Khmer or
+    Burmese clusters do (their average word lengths), so a paragraph of those scripts
+    is never one word, nor a short label five.
     """
     keys = word_keys(text)
     if text.isascii():
         return len(keys)
-    single = sum(1 for key in keys if _ONE_CHARACTER.match(key))
-    return len(keys) - single + (single + 1) // 2
+    ideographs = clusters = 0
+    for key in keys:
+        if _ONE_CHARACTER.match(key):
+            if _CLUSTER.match(key):
+                clusters += 1
+            else:
+                ideographs += 1
+    return len(keys) - ideographs - clusters + (ideographs + 1) // 2 + (clusters + 2) // 3
 
 
 def character_share(keys: tuple[str, ...]) -> float:
