@@ -267,11 +267,9 @@ ROWS = [
 
 
 def test_a_table_row_the_local_copy_lacks_between_its_rows_is_found() -> None:
-    table = (
-        "<table>"
-        + "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in ROWS)
-        + "</table>"
-    )
+    rows = ["<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in ROWS]
+    # the header row in <thead>, the others in <tbody>: all rows of one table
+    table = f"<table><thead>{rows[0]}</thead><tbody>{''.join(rows[1:])}</tbody></table>"
     html = _page(
         "<div class='article-body'>"
         + f"<p>{PARAGRAPHS[0]}</p>"

@@ -226,47 +226,47 @@ def _guided(
 ) -> list[RawBlock] | None:
     keys = [word_keys(block.text) for block in blocks]
     hits_of = [reference.matches(block_keys) for block_keys in keys]
-    # A teaser list or news stream that repeats the lede claims the same text as the
-    # article: where the text no other block repeats lies tells where the article is.
-    claims: Counter[tuple[str, ...]] = Counter()
-    for hits in hits_of:
-        claims.update(set(hits))
-    contested = {shingle for shingle, count in claims.items() if count > 1}
+    # Who claims each shingle: most have one claimant; a shingle several blocks claim is
+    # contested (a teaser list or news stream repeating the lede, a pull quote, a caption
+    # repeating part of a paragraph).
+    claimed_by: dict[tuple[str, ...], int] = {}
+    claimants: dict[tuple[str, ...], list[int]] = {}
+    for n, hits in enumerate(hits_of):
+        for shingle in hits:
+            held = claimed_by.setdefault(shingle, n)
+            if held != n:
+                claiming = claimants.get(shingle)
+                if claiming is None:
+                    claimants[shingle] = [held, n]
+                elif claiming[-1] != n:
+                    claiming.append(n)
+    contested: Counter[int] = Counter()  # contested shingles each block claims
+    for claiming in claimants.values():
+        contested.update(claiming)
+    # Where the text no other block repeats lies tells where the article is.
     region: set[HtmlElement] = set()
-    if contested:
-        sole = [sum(1 for s in hits if s not in contested) for hits in hits_of]
-        if sum(sole):
+    if claimants:
+        sole = [len(hits) - contested[n] if hits else 0 for n, hits in enumerate(hits_of)]
+        if sum(sole) > 0:
             weight = _weights(blocks, sole)
             region = set(_deepest_holding(weight, sum(sole), REGION_SHARE).iter())
-    # A caption, summary bullet or pull quote repeats part of a paragraph: each
-    # shingle belongs to the block holding most of the reference (first the one in the
-    # region the uncontested text marks), the others are repeats.
-    # A shingle the reference has in k of its paragraphs has k owners.
+    # Each contested shingle belongs to the block holding most of the reference (first
+    # one in that region); a shingle the reference has in k paragraphs has k owners.
     rank = [
         (blocks[n].element in region, len(hits)) if region else (False, len(hits))
         for n, hits in enumerate(hits_of)
     ]
-    owner: dict[tuple[str, ...], int] = {}
-    owners: dict[tuple[str, ...], set[int]] = {}
-    claimants: dict[tuple[str, ...], list[int]] = {}
-    for n, hits in enumerate(hits_of):
-        for shingle in hits:
-            if shingle in contested:
-                claimants.setdefault(shingle, []).append(n)
-            else:
-                owner[shingle] = n
+    owns: Counter[int] = Counter()  # contested shingles each block owns
     for shingle, claiming in claimants.items():
-        best = sorted(claiming, key=lambda m: rank[m], reverse=True)
-        owners[shingle] = set(best[: reference.repeats[shingle]])
+        claiming.sort(key=lambda m: rank[m], reverse=True)
+        owns.update(claiming[: reference.repeats[shingle]])
     masses: list[int] = []
     matched_shingles: set[tuple[str, ...]] = set()
     for n, (block, block_keys, hits) in enumerate(zip(blocks, keys, hits_of, strict=True)):
         if not hits:
             masses.append(0)
             continue
-        owned = sum(
-            1 for shingle in hits if owner.get(shingle) == n or n in owners.get(shingle, ())
-        )
+        owned = len(hits) - contested[n] + owns[n]
         headline = block.element.tag == "h1" or is_headline(block_keys, titles)
         # a whole paragraph of the local copy counts, unless it repeats, outside the
         # article's region, text that a block in the region holds (a teaser of the lede)
@@ -399,13 +399,21 @@ def _row_between_matched(blocks: list[RawBlock], masses: list[int], n: int) -> b
         return False
     if blocks[n].link_chars * 2 > len(blocks[n].text):
         return False
-    parent = element.getparent()
+    group = _row_group(element)
     return all(
         masses[m] > 0
         and blocks[m].element.tag == element.tag
-        and blocks[m].element.getparent() is parent
+        and _row_group(blocks[m].element) is group
         for m in (n - 1, n + 1)
     )
+
+
+def _row_group(element: HtmlElement) -> HtmlElement | None:
+    """The table of a row (across thead and tbody), the list of an item."""
+    parent = element.getparent()
+    if element.tag == "tr" and parent is not None and parent.tag in ("thead", "tbody", "tfoot"):
+        return parent.getparent()
+    return parent
 
 
 def _digest(keys: tuple[str, ...], reference: _Reference) -> bool:
