@@ -615,3 +615,151 @@ def test_diff_without_unique_anchors_is_still_consistent() -> None:
     b = ["the"] * 2000 + ["a"] * 600
     assert len(a) * len(b) > _DIRECT_LIMIT
     _check_ops(a, b, _diff(a, b))
+
+
+# --- no false alarms: scripts without spaces, references, spacing, metadata -------------
+
+ZH = [
+    "香港行政长官梁振英在各方压力下就其大宅的违章建筑问题到立法会接受质询，并向香港民众道歉。",
+    "梁振英表示，他在2012年3月竞选期间未有发现问题，对此感到非常抱歉，并承诺会全力配合调查。",
+    "反对派议员批评他没有诚信，要求他尽快交代事件的来龙去脉，并考虑提出不信任动议。",
+]
+TH = [
+    "นายสมชายเดินทางไปเชียงใหม่เมื่อวันจันทร์เพื่อพบกับครอบครัวของเขาที่ไม่ได้เจอกันมานาน",
+    "เจ้าหน้าที่ตำรวจกล่าวว่ามีผู้บาดเจ็บ 12 คนจากเหตุการณ์ดังกล่าวและได้นำตัวส่งโรงพยาบาลแล้ว",
+    "ประชาชนในพื้นที่ต่างแสดงความกังวลเกี่ยวกับความปลอดภัยและเรียกร้องให้รัฐบาลเข้ามาดูแล",
+]
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "index", "old", "new"),
+    [
+        (ZH, 1, "2012", "2013"),  # a number in Chinese
+        (ZH, 0, "梁振英", "梁振華"),  # a name in Chinese
+        (TH, 1, "12", "21"),  # a number in Thai
+        (TH, 0, "สมชาย", "สมศักดิ์"),  # a name in Thai
+    ],
+)
+def test_an_edit_in_a_script_without_spaces_is_edited_and_shows_its_characters(
+    paragraphs: list[str], index: int, old: str, new: str
+) -> None:
+    remote = doc(replaced(index, old, new, paragraphs))
+    finding = only(one(remote, doc(paragraphs)))
+    assert finding.kind is FindingKind.EDITED and finding.substantive
+    assert finding.local_block == index
+    changed = [text for op, text in finding.diff if op != "equal"]
+    # Only the changed characters, never the whole paragraph as one "word".
+    assert changed and all(len(text) <= len(old) + len(new) for text in changed)
+    assert any(new_part in new for op, new_part in finding.diff if op == "insert")
+
+
+def test_an_unchanged_paragraph_in_a_script_without_spaces_is_many_words() -> None:
+    comparison = one(doc(TH), doc(TH))
+    assert comparison.findings == ()
+    missing = only(one(doc(TH[1:]), doc(TH)))
+    assert missing.kind is FindingKind.MISSING
+    assert re.search(r"\((\d+) words\)", missing.detail)
+    count = int(re.search(r"\((\d+) words\)", missing.detail).group(1))  # type: ignore[union-attr]
+    assert count > 10
+
+
+def test_a_written_out_reference_is_its_character() -> None:
+    local = doc(["Sales grew 400% in a year, to caf\u00e9s and bars.", *P])
+    remote = doc(["Sales grew 400&percnt; in a year, to caf&amp;eacute;s and bars.", *P])
+    comparison = one(remote, local)
+    assert not any(finding.substantive for finding in comparison.findings)
+
+
+@pytest.mark.parametrize(
+    ("local_text", "remote_text"),
+    [
+        ("UpdatedPolice said the strike was over.", "Updated Police said the strike was over."),
+        ("Updated Police said the strike was over.", "UpdatedPolice said the strike was over."),
+        ("Police said the strike was overon Friday.", "Police said the strike was over on Friday."),
+    ],
+)
+def test_words_joined_or_split_by_markup_are_cosmetic(local_text: str, remote_text: str) -> None:
+    finding = only(one(doc([local_text, *P]), doc([remote_text, *P])))
+    assert finding.kind is FindingKind.EDITED and not finding.substantive
+    assert finding.detail.startswith("spacing between words changed")
+
+
+def test_a_heading_joined_by_markup_is_cosmetic_not_missing_and_added() -> None:
+    finding = only(one(doc(["Latest Updates", *P]), doc(["LatestUpdates", *P])))
+    assert finding.kind is FindingKind.EDITED and not finding.substantive
+
+
+def test_a_word_moved_inside_a_sentence_is_still_an_edit() -> None:
+    local = doc(["He said the police were not armed and fired.", *P])
+    remote = doc(["He said the police were armed and not fired.", *P])
+    finding = only(one(remote, local))
+    assert finding.kind is FindingKind.EDITED and finding.substantive
+
+
+@pytest.mark.parametrize(
+    ("local", "remote"),
+    [
+        ("Stella Kim, Jennifer Jett", "Stella Kim and Jennifer Jett"),
+        ("Stella Kim and Jennifer Jett", "By Stella Kim & Jennifer Jett"),
+        ('Amanda "Tania Mae" Tan', "Amanda Tan"),
+        ("Amanda \u201cTania Mae\u201d Tan", 'Amanda "Tania Mae" Tan'),
+        ("J\u00e9r\u00e9my Piette", "Jeremy Piette"),
+        ("Alejandro de la Garza", "Alejandro De La Garza"),
+        ("Robert Jones", "Politics desk"),  # a desk names nobody
+        ("Robert Jones", "Staff"),
+        ("Robert Jones", "Updated 3 May 2012"),  # a date is not a byline
+        ("National Desk", "Robert Jones"),
+        ("Robert Jones, Staff Writer", "Robert Jones"),
+    ],
+)
+def test_bylines_that_name_the_same_people_or_nobody_give_no_finding(
+    local: str, remote: str
+) -> None:
+    assert one(doc(P, byline=remote), doc(P, byline=local)).findings == ()
+
+
+def test_a_byline_naming_someone_else_is_still_a_finding() -> None:
+    finding = only(one(doc(P, byline="Anna Smith and Jennifer Jett"), doc(P, byline="Stella Kim")))
+    assert finding.field == "byline"
+
+
+@pytest.mark.parametrize(
+    "remote",
+    [
+        "Kazakh Massacre Cover-Up @ Jones's Blog :: Blogs ::",
+        "Kazakh Massacre Cover-Up :: The Moscow Times",
+        "The Moscow Times: Kazakh Massacre Cover-Up",  # the publication's name, then a colon
+        "Example: Kazakh Massacre Cover-Up",  # the host's name (example.com)
+        "Kazakh Massacre Cover-Up \u00bb The Moscow Times",
+    ],
+)
+def test_a_site_name_beside_the_title_is_no_title_change(remote: str) -> None:
+    local = doc(P, title="Kazakh Massacre Cover-Up", url="https://example.com/2012/05/27/story")
+    remote_doc = doc(P, title=remote, publication="The Moscow Times")
+    assert one(remote_doc, local).findings == ()
+
+
+def test_a_prefix_that_is_not_the_site_is_a_title_change() -> None:
+    local = doc(P, title="Tax Plan Unveiled", url="https://example.com/story")
+    remote = doc(P, title="Biden: Tax Plan Unveiled", publication="The Moscow Times")
+    assert [finding.field for finding in one(remote, local).findings] == ["title"]
+
+
+@pytest.mark.parametrize(
+    ("local", "remote"),
+    [
+        ("2024-12-06", "2024-12-06T22:00:40Z"),
+        ("2024-12-07", "2024-12-06T22:00:40Z"),  # the same instant, in Seoul
+        ("2024-12-06", "2024-12-07T03:00:00+00:00"),  # the same instant, in New York
+    ],
+)
+def test_a_day_written_alone_matches_an_instant_on_that_day_somewhere(
+    local: str, remote: str
+) -> None:
+    assert one(doc(P, published=remote), doc(P, published=local)).findings == ()
+
+
+@pytest.mark.parametrize("local", ["2024-12-09", "2024-12-04", "2024-12-07T09:00:00+00:00"])
+def test_a_day_no_time_zone_reaches_is_a_finding(local: str) -> None:
+    finding = only(one(doc(P, published="2024-12-06T22:00:40Z"), doc(P, published=local)))
+    assert finding.field == "published"

@@ -125,3 +125,57 @@ def test_decode_html_never_raises() -> None:
 )
 def test_charset_of_a_content_type(content_type: str | None, charset: str | None) -> None:
     assert charset_of(content_type) == charset
+
+
+# -- mostly-English pages with a few words in another code page; UTF-8 with bad bytes ----
+
+ENGLISH = (
+    "<p>The council met on Tuesday and voted to keep the library open. Residents said"
+    " the decision was welcome after months of uncertainty about its future.</p>\n"
+) * 20
+
+
+def _page(extra: str, charset: str = "utf-8") -> str:
+    return (
+        f'<html><head><meta charset="{charset}"><title>News</title></head>'
+        f"<body>{ENGLISH}<p>{extra}</p></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "encoding"),
+    [
+        ("Москва заявила, что переговоры продолжатся", "cp1251"),
+        (
+            "The caf\u00e9 owner said \u201cd\u00e9j\u00e0 vu\u201d \u2014 na\u00efve fa\u00e7ade",
+            "cp1252",
+        ),
+        ("Z\u00fcrich and K\u00f6ln were named", "cp1252"),
+        ("\u0141\u00f3d\u017a i Krak\u00f3w s\u0105 pi\u0119kne", "cp1250"),
+    ],
+)
+def test_a_mostly_english_page_labelled_utf8_decodes_its_few_foreign_words(
+    extra: str, encoding: str
+) -> None:
+    data = _page(extra).encode(encoding)
+    assert extra in decode_html(data)
+    assert extra in decode_html(data, "utf-8")
+    assert extra in decode_document(data)
+
+
+def test_utf8_with_a_few_invalid_bytes_stays_utf8() -> None:
+    text = _page(
+        "Il a dit \u00ab bonjour \u00bb \u00e0 Zo\u00eb \u2014 \u5317\u4eac \u2014 caf\u00e9"
+    )
+    data = text.encode("utf-8")
+    broken = data[:300] + b"\xff\xfe" + data[300:900] + b"\x92" + data[900:]
+    for decoded in (decode_html(broken), decode_html(broken, "utf-8"), decode_document(broken)):
+        assert "Zo\u00eb \u2014 \u5317\u4eac \u2014 caf\u00e9" in decoded
+        assert decoded.count("\ufffd") == 3  # only the bad bytes are replaced
+
+
+def test_declared_charset_wins_when_the_bytes_decode_under_it() -> None:
+    # Valid windows-1251, declared so: no detection second-guesses it.
+    data = _page("Москва", "windows-1251").encode("cp1251")
+    assert "Москва" in decode_html(data)
+    assert "Москва" in decode_html(data, "windows-1251")

@@ -401,3 +401,70 @@ def test_deep_nesting_does_not_recurse() -> None:
     assert [(block.kind, block.text) for block in document.blocks] == [
         (BlockKind.QUOTE, "quoted deep")
     ]
+
+
+# -- header lines in any script, bylines and date lines of every common shape ------------
+
+
+@pytest.mark.parametrize(
+    "lede",
+    [
+        "香港行政长官在各方压力下到立法会接受质询并向香港民众道歉",  # no full stop
+        "【6月18日 AFP】ナイジェリア北東部で16日夜、自爆攻撃があった",
+        "ผล DNA ยืนยัน ศพลอยแม่น้ำโขงเป็นคนสนิท",
+    ],
+)
+def test_a_short_lede_without_capitals_is_body_not_a_header_line(lede: str) -> None:
+    document = read_markdown(f"# 标题\n\n{lede}\n\n第二段。\n")
+    assert document.publication is None
+    assert [block.text for block in document.blocks] == [lede, "第二段。"]
+
+
+def test_a_paragraph_in_characters_is_prose_not_a_title() -> None:
+    paragraph = (
+        "香港行政长官梁振英在各方压力下就其大宅的违章建筑问题到立法会接受质询并向香港民众道歉"
+    )
+    document = read_markdown(f"{paragraph}\n\n第二段。\n")
+    assert document.title is None
+    assert document.blocks[0].text == paragraph
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        ('By Amanda "Tania Mae" Tan', 'Amanda "Tania Mae" Tan'),
+        ("By Amanda \u201cTania Mae\u201d Tan", "Amanda \u201cTania Mae\u201d Tan"),
+        ("By Stella Kim, Jennifer Jett and Ann One", "Stella Kim, Jennifer Jett and Ann One"),
+        ("By Stella Kim & Jennifer Jett", "Stella Kim & Jennifer Jett"),
+    ],
+)
+def test_bylines_with_nicknames_and_several_authors(line: str, byline: str) -> None:
+    document = read_markdown(f"# Head Line\n\n{line}\n\nThe body, which is prose.\n")
+    assert document.byline == byline
+    assert [block.text for block in document.blocks] == ["The body, which is prose."]
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "value"),
+    [
+        ("Updated 3:41 PM EST, Mon November 6, 2023", "modified", "2023-11-06T15:41:00"),
+        ("Published 6:00 AM EST, Mon November 6, 2023", "published", "2023-11-06T06:00:00"),
+        ("Fri 18 Nov 2011 22.00 GMT", "published", "2011-11-18T22:00:00+00:00"),
+        ("2023年11月17日", "published", "2023-11-17"),
+        ("2019년 8월 20일 10:31", "published", "2019-08-20T10:31:00"),
+        ("December 6, 2024 / 10:00 PM UTC / Updated December 7, 2024", "modified", "2024-12-07"),
+    ],
+)
+def test_a_date_line_after_a_byline_is_a_header_line(line: str, field: str, value: str) -> None:
+    document = read_markdown(
+        f"# Head Line\n\nBy Robert Jones\n\n{line}\n\nThe body, which is prose.\n"
+    )
+    assert document.byline == "Robert Jones"
+    assert getattr(document, field) == value
+    assert document.publication is None
+    assert [block.text for block in document.blocks] == ["The body, which is prose."]
+
+
+def test_html5_references_in_markdown_are_their_characters() -> None:
+    document = read_markdown("Growth of 400&percnt;&NewLine;in a year &lpar;so far&rpar;.\n")
+    assert [block.text for block in document.blocks] == ["Growth of 400% in a year (so far)."]

@@ -13,7 +13,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from snapverify.text.normalise import normalise, tokenize, word_keys
+from snapverify.text.normalise import (
+    character_share,
+    normalise,
+    tokenize,
+    unescape_references,
+    word_count,
+    word_keys,
+)
 
 # -- normalise: the comparable text, punctuation kept ---------------------------------
 
@@ -268,3 +275,112 @@ def test_combining_marks_stay_inside_the_token_and_its_span() -> None:
 def test_normalise_is_idempotent(text: str) -> None:
     once = normalise(text)
     assert normalise(once) == once
+
+
+# -- scripts written without spaces: never a paragraph of one to three words -----------
+
+_THAI = "นายสมชายเดินทางไปเชียงใหม่เมื่อวันจันทร์เพื่อพบกับครอบครัวของเขา"
+_BURMESE = "နိုင်ငံတော်အကြည်ညိုပျက်စေမှုပုဒ်မနဲ့တရားစွဲခံထားရတဲ့"
+_CHINESE = "香港行政长官在各方压力下到立法会接受质询并向香港民众道歉"
+
+
+@pytest.mark.parametrize("text", [_THAI, _BURMESE])
+def test_southeast_asian_scripts_are_cut_into_grapheme_clusters(text: str) -> None:
+    tokens = tokenize(text)
+    assert len(tokens) > 20
+    assert "".join(_spans(text)) == text  # every character belongs to one token
+    # A cluster is a letter with the signs that follow it: no token starts with a mark.
+    assert all(not unicodedata.category(span[0]).startswith("M") for span in _spans(text))
+    assert word_keys(text) == tokens.keys
+
+
+def test_a_thai_name_changed_changes_only_its_own_clusters() -> None:
+    edited = _THAI.replace("สมชาย", "สมศักดิ์")
+    old, new = word_keys(_THAI), word_keys(edited)
+    common = sum(1 for a, b in zip(old, new, strict=False) if a == b)
+    assert common >= 3  # the words before the name are untouched
+    assert len(set(new) - set(old)) <= 4
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        (_CHINESE, 12, 16),  # 28 characters: about two a word
+        (_THAI, 15, 30),
+        ("ต่างประเทศ", 2, 4),  # a section label, "abroad"
+        ("Plain English has five words.", 5, 5),
+        ("Tokyo\u6771\u4eac2020 and more", 4, 5),
+    ],
+)
+def test_word_count_counts_words_in_any_script(text: str, low: int, high: int) -> None:
+    assert low <= word_count(text) <= high
+
+
+def test_character_share_tells_character_tokens_from_words() -> None:
+    assert character_share(word_keys(_CHINESE)) == 1.0
+    assert character_share(word_keys(_THAI)) == 1.0
+    assert character_share(word_keys("Words of English")) == 0.0
+    assert character_share(()) == 0.0
+
+
+# -- character references written out in text ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "a 400&percnt; rise &NewLine;in caf&eacute;s",  # HTML5 names (beyond HTML 4)
+        "a 400&#37; rise in caf&#xe9;s",  # numeric, decimal and hexadecimal
+        "a 400&amp;percnt; rise in caf&amp;eacute;s",  # escaped twice by a CMS
+    ],
+)
+def test_written_out_references_stand_for_their_characters(written: str) -> None:
+    plain = "a 400% rise in caf\u00e9s"
+    assert word_keys(written) == word_keys(plain) == ("a", "400", "rise", "in", "caf\u00e9s")
+    assert tokenize(written).keys == word_keys(plain)
+    assert normalise(written) == normalise(plain)
+
+
+def test_spans_of_references_cover_the_whole_reference() -> None:
+    text = "caf&eacute; 400&percnt; &amp; more"
+    assert _spans(text) == ["caf&eacute;", "400", "more"]
+
+
+def test_unescape_references_leaves_lone_ampersands_and_unknown_names() -> None:
+    assert unescape_references("AT&T & R&D &notaname; &#0;") == "AT&T & R&D &notaname; &#0;"
+    assert unescape_references("&lt;b&gt; &amp;amp;") == "<b> &"
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "&amp;",
+                "&percnt;",
+                "&eacute;",
+                "&#x41;",
+                "&#38;",
+                "&",
+                ";",
+                "caf",
+                "400",
+                " ",
+                "\u0e20\u0e32",
+                "\u4e2d",
+                "amp",
+                "#",
+                "\u00ad",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_spans_of_text_with_references_hold_their_keys(text: str) -> None:
+    tokens = tokenize(text)
+    assert tokens.keys == word_keys(text)
+    previous_end = 0
+    for key, start, end in zip(tokens.keys, tokens.starts, tokens.ends, strict=True):
+        assert previous_end <= start < end <= len(text)
+        assert word_keys(text[start:end]) == (key,)
+        previous_end = end

@@ -15,7 +15,7 @@ from rapidfuzz.distance import Indel
 from snapverify.compare.align import MOVED, UNMATCHED, Alignment, Side
 from snapverify.compare.diff import Ops, describe, merge_ops, quote, span_text
 from snapverify.models import Finding, FindingKind
-from snapverify.text.normalise import normalise
+from snapverify.text.normalise import normalise, word_count, word_keys
 
 __all__ = ["Classified", "Keyed", "classify"]
 
@@ -106,8 +106,39 @@ def _after(alignment: Alignment, source_word: int) -> int:
     return -1
 
 
-def _words(text: str) -> int:
-    return len(text.split())
+def _before(local: Side, lb: int) -> int:
+    """The local block index before block ``lb`` (-1 at the start)."""
+    return local.indices[lb - 1] if lb > 0 else -1
+
+
+def _words(text: str) -> str:
+    count = word_count(text)
+    return f"{count} word{'s' if count != 1 else ''}"
+
+
+def _joined(text: str) -> str:
+    """The words of ``text`` run together: equal for texts that differ in spacing alone."""
+    return "".join(word_keys(text))
+
+
+def _spacing_only(ops: Ops) -> bool:
+    """Whether every change in ``ops`` only joins or splits words ("UpdatedPolice").
+
+    Each run of changes between unchanged words must delete the very characters it
+    inserts; a word that moved elsewhere in the sentence is a change.
+    """
+    deleted: list[str] = []
+    inserted: list[str] = []
+    for op, text in (*ops, ("equal", "")):
+        if op == "delete":
+            deleted.append(_joined(text))
+        elif op == "insert":
+            inserted.append(_joined(text))
+        elif deleted or inserted:
+            if "".join(deleted) != "".join(inserted):
+                return False
+            deleted, inserted = [], []
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +242,18 @@ def classify(alignment: Alignment) -> Classified:
     for lb in list(missing):
         for run in runs:
             run_keys = [key for sb in run for key in source.signature(sb)]
+            if (
+                local.signature(lb) != tuple(run_keys)
+                and "".join(local.signature(lb)) == "".join(run_keys)
+                and _after(alignment, source.first[run[0]]) == _before(local, lb)
+            ):
+                # The same characters in the same place, words joined or split by markup.
+                matched_words += len(local.signature(lb))
+                missing.remove(lb)
+                runs.remove(run)
+                remote = "\n\n".join(source.texts[sb] for sb in run)
+                found.append(_cosmetic(local, lb, remote, spacing=True))
+                break
             if Indel.normalized_similarity(local.signature(lb), run_keys) >= _MOVED_SIMILARITY:
                 matched_words += _common_words(local.signature(lb), run_keys)
                 missing.remove(lb)
@@ -226,7 +269,7 @@ def classify(alignment: Alignment) -> Classified:
                 Finding(
                     kind=FindingKind.MISSING,
                     substantive=True,
-                    detail=f"passage missing from the source ({_words(text)} words): {quote(text)}",
+                    detail=f"passage missing from the source ({_words(text)}): {quote(text)}",
                     local_block=local.indices[lb],
                     local_text=text,
                     diff=(("delete", text),),
@@ -243,7 +286,7 @@ def classify(alignment: Alignment) -> Classified:
                 Finding(
                     kind=FindingKind.ADDED,
                     substantive=True,
-                    detail=f"passage added {where} ({_words(text)} words): {quote(text)}",
+                    detail=f"passage added {where} ({_words(text)}): {quote(text)}",
                     insert_after=after,
                     remote_text=text,
                     diff=(("insert", text),),
@@ -260,7 +303,10 @@ def _common_words(a: tuple[str, ...], b: list[str]) -> int:
 
 
 def _edited(alignment: Alignment, lb: int, remote: str, inserts: list[int]) -> Keyed:
-    return _edited_finding(alignment.local, lb, remote, _block_ops(alignment, lb, inserts))
+    ops = _block_ops(alignment, lb, inserts)
+    if _spacing_only(ops):
+        return _cosmetic(alignment.local, lb, remote, spacing=True)
+    return _edited_finding(alignment.local, lb, remote, ops)
 
 
 def _edited_finding(local: Side, lb: int, remote: str, ops: Ops) -> Keyed:
@@ -278,7 +324,7 @@ def _edited_finding(local: Side, lb: int, remote: str, ops: Ops) -> Keyed:
     )
 
 
-def _cosmetic(local: Side, lb: int, remote: str) -> Keyed:
+def _cosmetic(local: Side, lb: int, remote: str, *, spacing: bool = False) -> Keyed:
     old, new = normalise(local.texts[lb]).split(), normalise(remote).split()
     ops = merge_ops(
         [
@@ -292,7 +338,7 @@ def _cosmetic(local: Side, lb: int, remote: str) -> Keyed:
         ]
     )
     changes = [text for op, text in ops if op != "equal"][:4]
-    detail = "punctuation or capitalisation changed"
+    detail = "spacing between words changed" if spacing else "punctuation or capitalisation changed"
     if changes:
         detail += ": " + ", ".join(quote(text, 30) for text in changes)
     return Keyed(

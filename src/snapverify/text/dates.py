@@ -31,27 +31,38 @@ _MONTHS = {
     for name in names.split()
 }
 _MONTH = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
-_PREFIX = (
+_LABEL = (
     r"(?:(?:published|posted|updated|last\s+updated|modified|last\s+modified)"
     r"(?:\s+on)?\s*:?\s*)?"
+)
+_WEEKDAY = (
     r"(?:(?:mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag"
     r"|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles"
     r"|jueves|viernes|sábado|domingo)[a-z]*\.?,?\s+)?"
 )
+_PREFIX = _LABEL + _WEEKDAY
 _TIME = (
-    r"(?:(?:,|\s+at|\s*[|\u00b7\u2022]|\s+-|T)?\s*(?P<hour>\d{1,2})[:h](?P<minute>\d{2})"
+    r"(?:(?:,|\s+at|\s*[|\u00b7\u2022/]|\s+-|T)?\s*(?P<hour>\d{1,2})[:h.](?P<minute>\d{2})"
     r"(?::(?P<second>\d{2})(?:\.\d+)?)?\s*(?P<ampm>[ap]\.?\s?m\.?)?"
     r"\s*(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[A-Z]{2,5})?)?\.?"
 )
-_DATE_SHAPES = [
-    re.compile(_PREFIX + shape + _TIME, re.IGNORECASE)
-    for shape in (
-        rf"(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})",
-        rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?P<month>{_MONTH})\.?,?"
-        rf"\s+(?:de\s+)?(?P<year>\d{{4}})",
-        r"(?P<year>\d{4})([-/])(?P<mnum>\d{1,2})\2(?P<day>\d{1,2})",
-        r"(?P<day>\d{1,2})\.(?P<mnum>\d{1,2})\.(?P<year>\d{4})",
-    )
+# A time before the date: "Updated 3:41 PM EST, Mon November 6, 2023".
+_TIME_FIRST = (
+    r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*"
+    r"(?P<ampm>[ap]\.?\s?m\.?)?\s*(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[A-Z]{2,5})?\s*,?\s+"
+)
+_SHAPES = (
+    rf"(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})",
+    rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?P<month>{_MONTH})\.?,?"
+    rf"\s+(?:de\s+)?(?P<year>\d{{4}})",
+    r"(?P<year>\d{4})([-/])(?P<mnum>\d{1,2})\2(?P<day>\d{1,2})",
+    r"(?P<day>\d{1,2})\.(?P<mnum>\d{1,2})\.(?P<year>\d{4})",
+    # Chinese and Japanese (年月日), Korean (년월일)
+    r"(?P<year>\d{4})\s*[年년]\s*(?P<mnum>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})\s*[日일]",
+)
+_DATE_SHAPES = [re.compile(_PREFIX + shape + _TIME, re.IGNORECASE) for shape in _SHAPES] + [
+    re.compile(_LABEL + _TIME_FIRST + _WEEKDAY + shape + r"\.?", re.IGNORECASE)
+    for shape in _SHAPES[:2]
 ]
 
 
@@ -59,8 +70,9 @@ def parse_date_line(text: str) -> str | None:
     """Parse a line that is just a date, optionally with a time, into ISO 8601.
 
     Accepts "May 27, 2012", "27 May 2012", "2012-05-27", "Sunday, May 27, 2012",
-    "May 27, 2012 7:51 pm", "2012-05-27T19:51:00+04:00", "27. Mai 2012", and a
-    leading "Published"/"Updated" label.
+    "May 27, 2012 7:51 pm", "Fri 18 Nov 2011 22.00 GMT", "2012-05-27T19:51:00+04:00",
+    "27. Mai 2012", "2012年5月27日", a time before the date ("3:41 PM EST, Mon
+    November 6, 2023"), and a leading "Published"/"Updated" label.
 
     Args:
         text: the whole line.

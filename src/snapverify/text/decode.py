@@ -1,4 +1,14 @@
-"""Bytes to text: declared charsets honoured, wrong ones detected, mojibake repaired."""
+"""Bytes to text: declared charsets honoured, wrong ones detected, mojibake repaired.
+
+The order, for bytes without a byte order mark: the declared charset when the bytes
+decode cleanly under it (valid UTF-8 beats a declared single-byte Western charset);
+then UTF-8; then UTF-8 with replacement characters when the bytes hold more valid
+UTF-8 sequences than invalid ones (a UTF-8 file with a few bad bytes stays UTF-8, not
+a legacy code page); then windows-1252 when it reads as Western text (accented
+letters inside mostly ASCII words, the usual punctuation); then detection on the
+words that hold non-ASCII bytes, where a mostly-English page's few Cyrillic words are
+not drowned by its markup.
+"""
 
 from __future__ import annotations
 
@@ -61,6 +71,17 @@ def _has_mojibake_lead(text: str) -> bool:
         or "Å" in text
     )
 
+
+# Words holding non-ASCII bytes: what tells one legacy code page from another.
+_NON_ASCII_WORD = re.compile(rb"""[^\s<>"'=]*[\x80-\xff][^\s<>"'=]*""")
+# What windows-1252 text shows outside ASCII: Latin-1 letters, French ligatures and
+# the usual punctuation and symbols. Anything else (superscripts inside words, "Ÿ",
+# currency signs of other code pages) says the bytes are another code page.
+_WESTERN = frozenset(
+    "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿŒœŠšŽž"
+    "‘’‚“”„–—…•€™«»°£¥©®§¿¡½¼¾²³·\u00a0"
+)
+_UNICODE_ONLY = ("utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le")
 
 # gzip, bzip2, xz, zip and zstd files start with these.
 _COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"PK\x03\x04", b"\x28\xb5\x2f\xfd")
@@ -130,15 +151,47 @@ def _decode(data: bytes, declared: str | None, *, strict: bool, repair: bool = T
             return fix(data.decode(name))
         except (UnicodeDecodeError, LookupError):
             continue
-    best = charset_normalizer.from_bytes(data[:200_000]).best()
-    if best is not None and best.encoding:
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if len(text) - _ascii_count(text) - bad > bad:
+        logger.debug("UTF-8 with %d invalid byte sequences replaced", bad)
+        return fix(text)
+    words = _NON_ASCII_WORD.findall(data[:2_000_000])
+    if _reads_as_western(words):
+        return fix(data.decode("cp1252", errors="replace"))
+    for name in _detected(b" ".join(words)[:200_000]) + _detected(data[:200_000]):
         try:
-            return fix(data.decode(best.encoding))
+            return fix(data.decode(name))
         except (UnicodeDecodeError, LookupError):
-            pass
+            continue
     if strict:
         raise NotADocument("undecodable: no character encoding fits its bytes")
     return fix(data.decode(codec or "utf-8", errors="replace"))
+
+
+def _ascii_count(text: str) -> int:
+    return len(text.encode("ascii", errors="ignore"))
+
+
+def _reads_as_western(words: list[bytes]) -> bool:
+    """Whether the non-ASCII words read as windows-1252 text: mostly ASCII letters."""
+    if not words:
+        return False
+    decoded = b" ".join(words).decode("cp1252", errors="replace")
+    non_ascii = [c for c in decoded if not c.isascii()]
+    letters = sum(1 for c in decoded if c.isalpha())
+    return all(c in _WESTERN for c in non_ascii) and len(non_ascii) * 2 < letters
+
+
+def _detected(sample: bytes) -> list[str]:
+    """Encodings charset_normalizer finds for ``sample``, likeliest first."""
+    if not sample:
+        return []
+    return [
+        match.encoding
+        for match in charset_normalizer.from_bytes(sample)
+        if match.encoding and match.encoding not in _UNICODE_ONLY
+    ]
 
 
 def charset_of(content_type: str | None) -> str | None:

@@ -33,7 +33,7 @@ from snapverify.text.html import (
     resolve_url,
 )
 from snapverify.text.metadata import read_metadata
-from snapverify.text.normalise import word_keys
+from snapverify.text.normalise import character_share, word_keys
 from snapverify.text.prose import (
     SEPARATOR,
     end_note,
@@ -67,6 +67,8 @@ HOLDER_SHARE = 0.3
 # A long unmatched block holding this share of the reference's shingles repeats it.
 DIGEST_WORDS = 100
 DIGEST_SHARE = 0.35
+# The same for text cut into characters (Chinese, Thai), whose shingles are far shorter.
+DIGEST_CHARACTER_SHARE = 0.75
 
 # Words of class and id names ("photo-credit", "article__caption") that mark text
 # around the article rather than in it.
@@ -459,7 +461,10 @@ def _row_group(element: HtmlElement) -> HtmlElement | None:
 
 def _digest(keys: tuple[str, ...], reference: _Reference) -> bool:
     """A long block made partly of the article's sentences: a summary or a repeat."""
-    return len(keys) >= DIGEST_WORDS and reference.share(keys) >= DIGEST_SHARE
+    if len(keys) < DIGEST_WORDS:
+        return False
+    share = DIGEST_CHARACTER_SHARE if character_share(keys) > 0.5 else DIGEST_SHARE
+    return reference.share(keys) >= share
 
 
 def _unmatched_kept(

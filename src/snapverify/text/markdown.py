@@ -26,6 +26,7 @@ from markdown_it.token import Token
 
 from snapverify.models import Block, BlockKind, Document, Extraction, Link
 from snapverify.text.dates import parse_date_line
+from snapverify.text.normalise import word_count
 
 __all__ = ["parse_date_line", "read_markdown"]
 
@@ -37,9 +38,18 @@ _PREAMBLE = 6  # header lines are looked for among this many leading blocks
 _FRONT_MATTER_MAX = 65_536
 _FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
 _YAML_KEY_LINE = re.compile(r"[A-Za-z_][\w.-]*[ \t]*:(?:\s|$)")
-_SENTENCE_END = re.compile(r"[.!?:;][\"'\u201d\u2019\u00bb)\]]*$")
+# Sentence punctuation, Latin and that of CJK, Arabic, Devanagari, Burmese and Thai text.
+_SENTENCE_END = re.compile(
+    r"[.!?:;\u3002\uff01\uff1f\uff1b\uff1a\uff0e\u061f\u06d4\u0964\u104b]"
+    r"[\"'\u201d\u2019\u00bb)\]\u300d\u300f\uff09]*$"
+)
 _BYLINE = re.compile(r"(?:by|von|par|por)\s*:?\s+(.+)", re.IGNORECASE)
-_FIELD_SEPARATOR = re.compile(r"\s+[|\u00b7\u2022\u2013\u2014]\s+|\s+-\s+")
+_FIELD_SEPARATOR = re.compile(r"\s+[|/\u00b7\u2022\u2013\u2014]\s+|\s+-\s+")
+# A year or a clock time: a line holding one is a date line, never a publication's name.
+_DATE_LIKE = re.compile(r"\d{4}|\d[:.]\d\d")
+_TIME_ONLY = re.compile(
+    r"\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m\.?)?\s*(?:[A-Z]{2,5}|[+-]\d{2}:?\d{2})?", re.IGNORECASE
+)
 _COMMA = re.compile(r",\s*")
 _FOOTER = re.compile(
     r"(?:original\s+(?:url|link|address)|source(?:\s+url)?|url)\s*:\s*(\S+)", re.IGNORECASE
@@ -273,7 +283,7 @@ def _fm_fields(values: dict[str, Any]) -> dict[str, str]:
 
 
 def _is_prose(text: str) -> bool:
-    return len(text.split()) > 20 or _SENTENCE_END.search(text) is not None
+    return word_count(text) > 20 or _SENTENCE_END.search(text) is not None
 
 
 def _byline(text: str) -> dict[str, str] | None:
@@ -287,7 +297,7 @@ def _byline(text: str) -> dict[str, str] | None:
         published = parse_date_line(names[comma.end() :])
         if published:
             return {"byline": names[: comma.start()], "published": published}
-    return {"byline": names} if len(names.split()) <= 10 else None
+    return {"byline": names} if word_count(names) <= 10 else None
 
 
 def _header_fields(text: str) -> dict[str, str] | None:
@@ -297,6 +307,8 @@ def _header_fields(text: str) -> dict[str, str] | None:
     found: dict[str, str] = {}
     for part in _FIELD_SEPARATOR.split(text):
         part = part.strip()
+        if found and _TIME_ONLY.fullmatch(part):
+            continue  # "May 27, 2012 / 10:00 PM UTC": the time of the date before it
         published = parse_date_line(part)
         if published:
             updated = part.lower().startswith(("updated", "last", "modified"))
@@ -311,12 +323,16 @@ def _header_fields(text: str) -> dict[str, str] | None:
 
 def _is_publication(text: str) -> bool:
     words = text.split()
-    if not 0 < len(words) <= 6 or _is_prose(text) or text.lower() in _NOT_PUBLICATION:
+    if not 0 < word_count(text) <= 6 or _is_prose(text) or text.lower() in _NOT_PUBLICATION:
+        return False
+    if _DATE_LIKE.search(text):
         return False
     if len(words) == 1 and re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", text):
         return True  # a domain name: "themoscowtimes.com"
     first_letters = [next((c for c in word if c.isalpha()), "") for word in words]
-    if not first_letters[0] or first_letters[0].islower():
+    if not first_letters[0] or first_letters[0].islower() or text.lower() == text:
+        # A lower-case start is prose; text without capitals (Chinese, Thai, Arabic)
+        # has no Title Case to tell a publication's name from a short lede.
         return False
     return all(
         not letter.islower() or word.lower() in _SMALL_WORDS

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from snapverify.text.bylines import person_byline
 from snapverify.text.decode import repair_mojibake
 from snapverify.text.html import HtmlElement, element_text
 from snapverify.text.urls import resolve_url
@@ -23,9 +24,11 @@ _ARTICLE_TYPES = re.compile(
     r"Article|BlogPosting|Report|NewsArticle|OpinionNewsArticle|Posting|WebPage", re.I
 )
 _SPACE = re.compile(r"\s+")
+_ORGANIZATION = re.compile(r"Organi[sz]ation|Corporation|NewsMedia|Publisher", re.I)
 _BYLINE_CLASS = re.compile(r"byline|author", re.I)
 _TAGS = ("meta", "script", "h1", "title", "time", "link")
-_BY_PREFIX = re.compile(r"^\s*(?:by|von|par|por|di|door|av)\s+", re.I)
+# XHTML pages wrap script content in a CDATA section, often commented out for HTML.
+_CDATA = re.compile(r"^\s*(?://|/\*)?\s*<!\[CDATA\[(?:\s*\*/)?|(?://|/\*)?\s*\]\]>(?:\s*\*/)?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,7 @@ def _json_ld_objects(scripts: list[HtmlElement]) -> list[dict[str, Any]]:
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
         try:
-            data = json.loads(script.text or "")
+            data = json.loads(_CDATA.sub("", script.text or ""))
         except (ValueError, RecursionError):  # RecursionError: nested ~1,000 deep
             continue
         pending: list[Any] = [data]
@@ -84,6 +87,8 @@ def _names(value: Any) -> list[str]:
         if isinstance(item, str):
             names.append(item)
         elif isinstance(item, dict):
+            if _ORGANIZATION.search(str(item.get("@type") or "")):
+                continue  # the publisher named as author: a byline names people
             name = item.get("name")
             if isinstance(name, str):
                 names.append(name)
@@ -109,6 +114,26 @@ def _first(*values: str | None) -> str | None:
     return None
 
 
+def _meta_byline(meta: dict[str, str]) -> str | None:
+    for key in ("author", "dc.creator", "sailthru.author"):
+        value = meta.get(key)
+        if value and not value.lower().startswith(("http://", "https://")):
+            byline = person_byline(value)
+            if byline:
+                return byline
+    return None
+
+
+def _in_comments(element: HtmlElement) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor.tag == "aside":
+            return True
+        marks = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}".lower()
+        if "comment" in marks:
+            return True
+    return False
+
+
 def _visible_byline(root: HtmlElement) -> str | None:
     # A Python pass: XPath's contains() over every element costs several times more.
     for element in root.iter():
@@ -122,9 +147,11 @@ def _visible_byline(root: HtmlElement) -> str | None:
             continue
         if classes and not _BYLINE_CLASS.search(classes):
             continue
+        if _in_comments(element):
+            continue  # a reader's name under a comment
         text = _clean(element_text(element))
-        if text and len(text) <= 100:
-            return _BY_PREFIX.sub("", text)
+        if text and len(text) <= 100 and (byline := person_byline(text)):
+            return byline  # a date, a desk or a teaser in an "author" element is not
     return None
 
 
@@ -148,11 +175,11 @@ def read_metadata(root: HtmlElement, base: str | None) -> PageMetadata:
         if _type_matches(item):
             article = item
             break
-    ld_authors = [name for name in (_clean(n) for n in _names(article.get("author"))) if name]
-    meta_author = _first(meta.get("author"), meta.get("dc.creator"), meta.get("sailthru.author"))
-    if meta_author and meta_author.lower().startswith(("http://", "https://")):
-        meta_author = None
-    byline = ", ".join(ld_authors) if ld_authors else _first(meta_author, _visible_byline(root))
+    ld_authors = [
+        name for name in (person_byline(_clean(n)) for n in _names(article.get("author"))) if name
+    ]
+    # Each source is read only when the ones before it name nobody.
+    byline = ", ".join(ld_authors) or _meta_byline(meta) or _visible_byline(root)
 
     h1 = None
     for heading in found["h1"]:
@@ -176,7 +203,7 @@ def read_metadata(root: HtmlElement, base: str | None) -> PageMetadata:
         if time.get("itemprop") == "datePublished" or time.get("pubdate") is not None:
             time_published = _clean(time.get("datetime"))
             break
-    published = _first(
+    published_candidates = [
         _clean(article.get("datePublished")),
         meta.get("article:published_time"),
         meta.get("datepublished"),
@@ -185,13 +212,21 @@ def read_metadata(root: HtmlElement, base: str | None) -> PageMetadata:
         meta.get("publishdate"),
         meta.get("date"),
         time_published,
-    )
-    modified = _first(
+    ]
+    modified_candidates = [
         _clean(article.get("dateModified")),
         meta.get("article:modified_time"),
         meta.get("og:updated_time"),
         meta.get("datemodified"),
         meta.get("last-modified"),
+    ]
+    modified = _first(*modified_candidates)
+    # A page that fills its "published" field with the last modification time says
+    # nothing about publication there: another field that differs is the one to read.
+    modified_times = {value for value in modified_candidates if value}
+    published = _first(
+        *(value for value in published_candidates if value not in modified_times),
+        *published_candidates,
     )
     canonical = None
     for link in found["link"]:

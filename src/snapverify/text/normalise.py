@@ -7,6 +7,14 @@ dashes, ellipses, spacing) is not part of a word key, so it never makes a change
 substantive. :func:`normalise` gives the comparable *text* (punctuation kept), used
 to tell a cosmetic difference (punctuation, case) from no difference at all.
 
+Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
+Burmese) are cut into characters (grapheme clusters for the Southeast Asian scripts:
+a letter with its vowel signs and tone marks), so a paragraph is many tokens, never one,
+and a word diff shows the characters that changed.
+
+A character reference left in text (a page that escaped ``&percnt;`` twice shows it
+literally) stands for its character, in word keys and in :func:`normalise` alike.
+
 Normalisation is only for comparing: reports always show the original text, which
 is why tokens keep their spans in the original string.
 """
@@ -17,11 +25,30 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from html.entities import html5
 
-__all__ = ["Tokens", "normalise", "tokenize", "word_keys"]
+__all__ = [
+    "Tokens",
+    "character_share",
+    "normalise",
+    "tokenize",
+    "unescape_references",
+    "word_count",
+    "word_keys",
+]
 
 # Ideographic scripts written without spaces: one character is one token.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+# Southeast Asian scripts written without spaces between words (Thai, Lao, Burmese,
+# Khmer): one grapheme cluster (a letter and the marks that follow it) is one token.
+_SPACELESS = (
+    "\u0e01-\u0e4f\u0e81-\u0ecf\u1000-\u103f\u1050-\u109f\u1780-\u17dd\ua9e0-\ua9fe\uaa60-\uaa7f"
+)
+_SPACELESS_MARKS = (
+    "\u0e31\u0e33-\u0e3a\u0e47-\u0e4e\u0eb1\u0eb3-\u0ebc\u0ec8-\u0ecd"
+    "\u102b-\u103e\u1056-\u1059\u105e-\u1060\u1062-\u1064\u1067-\u106d\u1071-\u1074"
+    "\u1082-\u108d\u108f\u109a-\u109d\u17b4-\u17d3\u17dd\ua9e5\uaa7b-\uaa7d"
+)
 # Invisible characters that may sit inside a word and are dropped from its key.
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
@@ -36,11 +63,21 @@ _MARKS = (
     "\u0d3b-\u0d4d\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u0eb1\u0eb4-\u0ebc\u0ec8-\u0ecd"
     "\u0f71-\u0f84\u102b-\u103e\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 )
-_LETTER = rf"(?:[^\W{_CJK}]|[{_MARKS}])"
+_LETTER = rf"(?:[^\W{_CJK}{_SPACELESS}]|[{_MARKS}])"
 _TOKEN = re.compile(
     rf"\d+(?:[.,]\d+)+"  # 1,000 and 3.5 are one token each
     rf"|[{_CJK}]"
+    rf"|[{_SPACELESS}][{_SPACELESS_MARKS}{_INVISIBLE}]*"
     rf"|{_LETTER}+(?:[{_INVISIBLE}]+{_LETTER}+)*"  # a soft hyphen does not split a word
+)
+_ONE_CHARACTER = re.compile(rf"[{_CJK}{_SPACELESS}]")
+_CLUSTER = re.compile(rf"[{_SPACELESS}]")
+# A character reference: &name; (HTML5 names), &#NNN; or &#xHH;.
+# A character reference: &name; (HTML5 names), &#NNN; or &#xHH;, after any number of
+# escaped ampersands ("&amp;percnt;", escaped twice, is "%"): one pass decodes it all.
+_REFERENCE = re.compile(
+    r"&(?P<amps>(?:(?:amp|AMP|#0*38|#[xX]0*26);)*)"
+    r"(?:(?P<name>[A-Za-z][A-Za-z0-9]{1,31})|#(?P<dec>[0-9]{1,7})|#[xX](?P<hex>[0-9A-Fa-f]{1,6}));"
 )
 
 # The same tokens for ASCII-only text, which has no ideographs, marks or invisibles.
@@ -74,6 +111,32 @@ _SPACED_ELLIPSIS = re.compile(r"\.\s\.\s\.")
 _WHITESPACE = re.compile(r"\s+")
 
 
+def _reference(match: re.Match[str]) -> str:
+    name, dec, hexa = match.group("name", "dec", "hex")
+    if name is not None:
+        char = html5.get(name + ";")
+        tail = f"{name};"
+    else:
+        code = int(dec) if dec is not None else int(hexa, 16)
+        valid = 0 < code < 0x110000 and not 0xD800 <= code < 0xE000
+        char = chr(code) if valid else None
+        tail = f"#{dec};" if dec is not None else f"#x{hexa};"
+    if char is not None:
+        return char
+    # An unknown name after escaped ampersands: the ampersands decode, the name stays.
+    return "&" + tail if match.group("amps") else match.group()
+
+
+def unescape_references(text: str) -> str:
+    """Replace the character references written out in ``text`` with their characters.
+
+    Only complete references (``&percnt;``, ``&#37;``, ``&#x25;``, every HTML5 name)
+    are replaced; an ``&`` that starts none is left as it is. A reference whose
+    ampersand was escaped again (``&amp;percnt;``, ``&amp;amp;lt;``) is decoded whole.
+    """
+    return _REFERENCE.sub(_reference, text) if "&" in text else text
+
+
 def normalise(text: str) -> str:
     """Return ``text`` in comparable form, punctuation kept.
 
@@ -90,6 +153,13 @@ def normalise(text: str) -> str:
     """
     # NFKC first: compatibility forms of dashes and quotes then meet the table.
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_TABLE)
+    # References after that (a soft hyphen inside one is gone), and again while decoding
+    # them gives characters that the table changes; each round shortens the text.
+    while "&" in text:
+        decoded = unescape_references(text)
+        if decoded == text:
+            break
+        text = unicodedata.normalize("NFKC", decoded).translate(_CHAR_TABLE)
     text = _SPACED_DASH.sub(" - ", text)
     text = _SPACED_ELLIPSIS.sub("...", text)
     return _WHITESPACE.sub(" ", text).strip()
@@ -120,6 +190,12 @@ def tokenize(text: str) -> Tokens:
     Returns:
         The word keys with their start and end offsets in ``text``.
     """
+    if "&" in text and _REFERENCE.search(text):
+        return _tokenize_references(text)
+    return _tokenize_plain(text)
+
+
+def _tokenize_plain(text: str) -> Tokens:
     keys: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -137,9 +213,69 @@ def tokenize(text: str) -> Tokens:
     return Tokens(tuple(keys), tuple(starts), tuple(ends))
 
 
+def _tokenize_references(text: str) -> Tokens:
+    """Tokens of text holding character references, with spans in the text as written."""
+    pieces: list[str] = []
+    starts: list[int] = []  # where each decoded character starts in ``text``
+    ends: list[int] = []  # and where it ends: a reference's characters span all of it
+    pos = 0
+    for match in _REFERENCE.finditer(text):
+        pieces.append(text[pos : match.start()])
+        starts.extend(range(pos, match.start()))
+        ends.extend(range(pos + 1, match.start() + 1))
+        decoded = _reference(match)
+        pieces.append(decoded)
+        starts.extend([match.start()] * len(decoded))
+        ends.extend([match.end()] * len(decoded))
+        pos = match.end()
+    pieces.append(text[pos:])
+    starts.extend(range(pos, len(text)))
+    ends.extend(range(pos + 1, len(text) + 1))
+    tokens = _tokenize_plain("".join(pieces))
+    return Tokens(
+        tokens.keys,
+        tuple(starts[start] for start in tokens.starts),
+        tuple(ends[end - 1] for end in tokens.ends),
+    )
+
+
+def word_count(text: str) -> int:
+    """About how many words ``text`` holds, in any script.
+
+    Words are tokens; in scripts written without spaces, where a token is a character,
+    two Chinese or Japanese characters count as one word and three Thai, Lao, Khmer or
+    Burmese clusters do (their average word lengths), so a paragraph of those scripts
+    is never one word, nor a short label five.
+    """
+    keys = word_keys(text)
+    if text.isascii():
+        return len(keys)
+    ideographs = clusters = 0
+    for key in keys:
+        if _ONE_CHARACTER.match(key):
+            if _CLUSTER.match(key):
+                clusters += 1
+            else:
+                ideographs += 1
+    return len(keys) - ideographs - clusters + (ideographs + 1) // 2 + (clusters + 2) // 3
+
+
+def character_share(keys: tuple[str, ...]) -> float:
+    """The share of ``keys`` that are single characters of a script written without spaces.
+
+    Three such tokens in a row are far less telling than three words: text of one
+    topic shares many of them without repeating a sentence.
+    """
+    if not keys:
+        return 0.0
+    return sum(1 for key in keys if _ONE_CHARACTER.match(key)) / len(keys)
+
+
 @lru_cache(maxsize=32768)
 def word_keys(text: str) -> tuple[str, ...]:
     """Return only the word keys of ``text``: the same as ``tokenize(text).keys``, faster."""
+    if "&" in text and _REFERENCE.search(text):
+        text = unescape_references(text)
     if text.isascii():
         return tuple(_ASCII_TOKEN.findall(text.lower()))
     fast = text.translate(_SAME_LENGTH)
