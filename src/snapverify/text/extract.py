@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 
 from rapidfuzz.distance import Indel
@@ -361,6 +362,12 @@ def _guided(
     # paragraphs (same tag and class, in a parent of the same tag and class) may be
     # article text: a correction appended to the article, not the newsletter box after it.
     shapes = {shape(blocks[n].element) for n in matched_at}
+    pieces = _pieces_of_prose(
+        blocks,
+        keys,
+        masses,
+        lambda k: inside[k] and _unmatched_kept(blocks, k, len(keys[k]), first, last, shapes),
+    )
     chosen: list[RawBlock] = []
     seen: Counter[tuple[str, ...]] = Counter()
     last_chosen = -1
@@ -397,6 +404,7 @@ def _guided(
             and (
                 _unmatched_kept(blocks, n, len(signature), first, last, shapes)
                 or _row_between_matched(blocks, masses, n)
+                or n in pieces
             )
             and not path_excluded(block.element, container, cache)
             and not inline_furniture(block)
@@ -457,6 +465,36 @@ def _row_group(element: HtmlElement) -> HtmlElement | None:
     if element.tag == "tr" and parent is not None and parent.tag in ("thead", "tbody", "tfoot"):
         return parent.getparent()
     return parent
+
+
+def _pieces_of_prose(
+    blocks: list[RawBlock],
+    keys: list[tuple[str, ...]],
+    masses: list[int],
+    kept: Callable[[int], bool],
+) -> set[int]:
+    """Blocks that are pieces of one paragraph the local copy lacks, cut up by the page.
+
+    A page may cut one paragraph into pieces with blank lines (a sentence, a piece of
+    four Chinese characters, the rest); consecutive unmatched blocks of one element are
+    one passage, so when one of them is kept as article prose, all of them are.
+    """
+    pieces: set[int] = set()
+    n = 0
+    while n < len(blocks):
+        m = n + 1
+        if not masses[n] and keys[n]:
+            while (
+                m < len(blocks)
+                and not masses[m]
+                and keys[m]
+                and blocks[m].element is blocks[n].element
+            ):
+                m += 1
+            if m - n >= 2 and any(kept(k) for k in range(n, m)):
+                pieces.update(range(n, m))
+        n = m
+    return pieces
 
 
 def _digest(keys: tuple[str, ...], reference: _Reference) -> bool:
