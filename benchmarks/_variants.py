@@ -17,7 +17,9 @@ everything not touched stays byte for byte the same.
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
+import itertools
 import re
 from random import Random
 from urllib.parse import urljoin
@@ -347,16 +349,31 @@ def _text_zones(text: str, start: int) -> list[tuple[int, int]]:
     return zones
 
 
+@functools.lru_cache(maxsize=4)
+def _zones_and_text(text: str, start: int) -> tuple[tuple[tuple[int, int], ...], str]:
+    """The text zones after ``start`` and the text they make with the markup left out."""
+    zones = tuple(_text_zones(text, start))
+    return zones, "".join(text[begin:end] for begin, end in zones)
+
+
 def _find_once(text: str, needle: str, start: int) -> re.Match[str] | None:
-    """The one place in the page's text where ``needle`` stands, or None (absent or ambiguous)."""
+    """The one place in the page's text where ``needle`` stands, or None (absent or ambiguous).
+
+    Unique means unique in the text a reader sees, markup left out: a needle found once
+    between tags but also standing, split by inline markup (``of <a>$286m</a>``), in
+    another passage is ambiguous, or the edit would land in the wrong passage.
+    """
     if not needle.strip():
         return None
     pattern = re.compile(_pattern(needle))
+    zones, visible = _zones_and_text(text, start)
     found = []
-    for begin, end in _text_zones(text, start):
+    for begin, end in zones:
         found += list(pattern.finditer(text, begin, end))
         if len(found) > 1:
             return None
+    if len(found) == 1 and sum(1 for _ in itertools.islice(pattern.finditer(visible), 2)) > 1:
+        return None
     return found[0] if found else None
 
 

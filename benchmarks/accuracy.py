@@ -88,7 +88,8 @@ class Case:
     md: tuple[str | None, ...] = ()  # each paragraph's Markdown, when the page gives it
 
 
-_NUMBER = re.compile(r"(?<![^\W\d])\d+(?![^\W\d])")  # a number, not digits inside a word
+# a whole number, not digits inside a word ("286m", "12th") nor a part of a longer number
+_NUMBER = re.compile(r"(?<!\w)\d+(?!\w)")
 _NAME = re.compile(r"(?<![\w'\u2019-])[^\W\d_][^\W\d_]{3,}(?![\w'\u2019-])")
 _SENTENCE_END = re.compile(r"[.!?:;\"\u201c\u201d\u2018\u2019]\s*$")
 _AUX = re.compile(
@@ -429,8 +430,10 @@ class _Difflib(Tool):
     ) -> tuple[list[Found], list[tuple[str, ...]]]:
         old = difflib_findings(case.paragraphs, self.lines(older))
         new, _ = self.check(case, newer, url, "control")
-        old_answers = [f for f in old if counts(f) and answers(f, case)]
-        seen = [("older", "newer") if answers(f, case) and old_answers else ("newer",) for f in new]
+        # a finding of the page is also seen in the older capture when that capture shows
+        # the same change (same kind, local and remote text), as snapverify merges them
+        shown_before = {finding_key(f) for f in old}
+        seen = [("older", "newer") if finding_key(f) in shown_before else ("newer",) for f in new]
         return new, seen
 
 
@@ -527,14 +530,8 @@ class Snapverify(Tool):
             source = self._source(id=name, kind=self._archive, url=url, timestamp=ts)
             sources.append((source, doc))
         comparison = self._compare(local, sources)
-        seen = []
-        for f in comparison.findings:
-            if f.first_seen == self._older_ts:
-                seen.append(("older", "newer"))
-            elif f.first_seen == self._newer_ts:
-                seen.append(("newer",))
-            else:
-                seen.append(tuple(f.sources))
+        # the captures that show each finding (its sources, oldest first)
+        seen = [tuple(f.sources) for f in comparison.findings]
         return self._found(comparison.findings), seen
 
 
@@ -721,13 +718,16 @@ def run_page(page: Page) -> list[Outcome]:
                 except Exception as exc:
                     outcome.error = f"timeline: {type(exc).__name__}: {_short(str(exc), 200)}"
                 else:
+                    # the findings that answer the edit in the edited capture (the page);
+                    # one shown only by the older capture is not the edit, which that
+                    # capture lacks, but a difference of its own on the same block
                     hits = [
                         s
                         for f, s in zip(timeline, seen, strict=True)
-                        if counts(f) and answers(f, case)
+                        if counts(f) and answers(f, case) and "newer" in s
                     ]
-                    outcome.first_seen = ",".join(hits[0]) if hits else "not found"
-                    outcome.first_seen_ok = bool(hits) and hits[0] == ("newer",)
+                    outcome.first_seen = ";".join(",".join(s) for s in hits) or "not found"
+                    outcome.first_seen_ok = bool(hits) and all(s == ("newer",) for s in hits)
             outcomes.append(outcome)
     return outcomes
 

@@ -345,3 +345,31 @@ def test_a_caption_the_local_copy_keeps_is_kept_though_a_paragraph_repeats_its_w
         + "</div>"
     )
     assert _findings(local, html) == []
+
+
+# --- a paragraph the page cuts into short pieces ----------------------------------------
+
+ZH_PARAGRAPHS = [
+    "今年冬天第一波寒流來到山區，整片山坡的楓樹在幾天之內由綠轉黃，再慢慢轉成深紅色。",
+    "沿著蜿蜒的山路往上開了一個多小時，終於抵達位在溪谷旁邊的小村莊，空氣又冷又濕。",
+    "村子裡的老師傅用原木做了許多招牌和擺飾，每一件作品都看得出他花了很多時間與心思。",
+    "傍晚時分霧氣從溪谷升起，遊客紛紛拿起相機，想把這片紅色的山林留在自己的記憶裡面。",
+]
+
+
+def test_a_paragraph_the_page_cuts_into_short_pieces_is_one_added_passage() -> None:
+    # The web has a paragraph the local copy lacks; the page cuts it with blank lines
+    # into a sentence, a four-character piece and the rest: all of it is the passage.
+    pieces = ["入口處那塊木頭招牌最吸引人", "原木雕刻", "、小小的貓頭鷹擺飾點出了這裡的風格"]
+    extra = "<br><br>".join(pieces)
+    html = _page(
+        "<div class='post-body'>"
+        + "".join(f"<p>{p}</p>" for p in ZH_PARAGRAPHS[:2])
+        + f"<p>{extra}</p>"
+        + "".join(f"<p>{p}</p>" for p in ZH_PARAGRAPHS[2:])
+        + "</div>"
+    )
+    findings = _findings(_local(ZH_PARAGRAPHS), html)
+    assert [str(f.kind) for f in findings] == ["added"]
+    assert findings[0].insert_after == 1
+    assert (findings[0].remote_text or "").split("\n\n") == pieces

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 
 from rapidfuzz.distance import Indel
@@ -361,6 +362,7 @@ def _guided(
     # paragraphs (same tag and class, in a parent of the same tag and class) may be
     # article text: a correction appended to the article, not the newsletter box after it.
     shapes = {shape(blocks[n].element) for n in matched_at}
+    piece_runs: dict[int, bool] = {}  # a run of pieces (by its first block): one kept?
     chosen: list[RawBlock] = []
     seen: Counter[tuple[str, ...]] = Counter()
     last_chosen = -1
@@ -397,6 +399,16 @@ def _guided(
             and (
                 _unmatched_kept(blocks, n, len(signature), first, last, shapes)
                 or _row_between_matched(blocks, masses, n)
+                or _piece_of_prose(
+                    blocks,
+                    keys,
+                    masses,
+                    n,
+                    lambda k: (
+                        inside[k] and _unmatched_kept(blocks, k, len(keys[k]), first, last, shapes)
+                    ),
+                    piece_runs,
+                )
             )
             and not path_excluded(block.element, container, cache)
             and not inline_furniture(block)
@@ -457,6 +469,38 @@ def _row_group(element: HtmlElement) -> HtmlElement | None:
     if element.tag == "tr" and parent is not None and parent.tag in ("thead", "tbody", "tfoot"):
         return parent.getparent()
     return parent
+
+
+def _piece_of_prose(
+    blocks: list[RawBlock],
+    keys: list[tuple[str, ...]],
+    masses: list[int],
+    n: int,
+    kept: Callable[[int], bool],
+    runs: dict[int, bool],
+) -> bool:
+    """Whether an unmatched block is a piece of a paragraph the local copy lacks.
+
+    A page may cut one paragraph into pieces with blank lines (a sentence, a piece of
+    four Chinese characters, the rest); consecutive unmatched blocks of one element are
+    one passage, so when one of them is kept as article prose, all of them are.
+    ``runs`` caches the answer per run (by its first block).
+    """
+
+    def piece(k: int) -> bool:
+        return not masses[k] and bool(keys[k]) and blocks[k].element is blocks[n].element
+
+    if not piece(n):
+        return False
+    start = n
+    while start > 0 and piece(start - 1):
+        start -= 1
+    if start not in runs:
+        end = n + 1
+        while end < len(blocks) and piece(end):
+            end += 1
+        runs[start] = end - start >= 2 and any(kept(k) for k in range(start, end))
+    return runs[start]
 
 
 def _digest(keys: tuple[str, ...], reference: _Reference) -> bool:
