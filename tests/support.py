@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import shutil
 import signal
@@ -11,6 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,6 +111,21 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.now += seconds
         await asyncio.sleep(0)
+
+
+def disk_full_under(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Make the store's atomic writes find the disk full (ENOSPC at fsync) for files
+    under ``folder``; other files are written as usual. ``monkeypatch.undo()`` ends it."""
+    from snapverify.store import atomic
+
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        if os.readlink(f"/proc/self/fd/{descriptor}").startswith(str(folder)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(atomic.os, "fsync", fsync)
 
 
 # -- another process holding a store's lock (tests of overlapping runs) --

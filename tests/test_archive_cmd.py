@@ -29,6 +29,7 @@ from snapverify.store import runs
 from snapverify.store.fixity import parse_manifest
 from snapverify.store.history import History
 from snapverify.store.warc import read_records
+from support import disk_full_under
 from support import run_cli as _run
 
 
@@ -326,21 +327,9 @@ def test_a_full_disk_under_the_capture_cache_is_exit_5_naming_the_file(
 ) -> None:
     """The WARC is written whole, but the capture cache found the disk full: exit 5 and
     the one line naming the cache file (the run passed as exit 0 before)."""
-    import errno
-    import os
-
-    from snapverify.store import atomic
-
     store = mt_site.local.parent.parent / ".snapverify"
     cache = store / "cache"
-    real_fsync = os.fsync
-
-    def full_under_cache(descriptor: int) -> None:
-        if os.readlink(f"/proc/self/fd/{descriptor}").startswith(str(cache)):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        real_fsync(descriptor)
-
-    monkeypatch.setattr(atomic.os, "fsync", full_under_cache)
+    disk_full_under(monkeypatch, cache)
     code, out, err = _run("archive", "--captures", str(mt_site.local), *mt_site.args, "-f", "json")
     monkeypatch.undo()
     assert code == 5, err

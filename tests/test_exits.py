@@ -20,7 +20,7 @@ import pytest
 from snapverify.store import history as history_module
 from snapverify.store import lock as lock_module
 from snapverify.store.history import HISTORY_FILE, SCHEMA_VERSION, History
-from support import FIXTURES, SEED, run_cli, seed_snapshot
+from support import FIXTURES, SEED, disk_full_under, run_cli, seed_snapshot
 
 OFFLINE = ("--offline",)  # no network: sources from stored WARCs (none here), recorded
 
@@ -458,7 +458,6 @@ def test_a_full_disk_under_the_link_cache_reports_then_exits_5(
     """A live check whose link-cache writes find the disk full: the report comes out and is
     recorded, then exit 5 naming the cache file (it only warned before); no temporary file,
     earlier cache entries byte-identical."""
-    from snapverify.store import atomic
 
     article = "/2012/05/27/kazakh-massacre-cover-up-a15040"
     page = (FIXTURES / "capture-original.html").read_bytes()
@@ -481,14 +480,7 @@ def test_a_full_disk_under_the_link_cache_reports_then_exits_5(
     links = store / "links"
     before = {p: p.read_bytes() for p in links.rglob("*") if p.is_file()}
     assert [p for p in before if p.parent.name == "status"], before
-    real_fsync = os.fsync
-
-    def full_under_links(descriptor: int) -> None:
-        if os.readlink(f"/proc/self/fd/{descriptor}").startswith(str(links)):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        real_fsync(descriptor)
-
-    monkeypatch.setattr(atomic.os, "fsync", full_under_links)
+    disk_full_under(monkeypatch, links)
     local.write_text(text.replace("Aktau", f"[Aktau]({origin.url('/other')})", 1), "utf-8")
     code, out, err = run_cli(*args)
     monkeypatch.undo()

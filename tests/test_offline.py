@@ -18,7 +18,7 @@ import pytest_socket
 
 from snapverify.fetch import http
 from snapverify.store.history import History
-from support import FIXTURES, run_cli
+from support import FIXTURES, disk_full_under, run_cli
 
 
 def _check(*args: str) -> tuple[int, dict[str, Any]]:
@@ -129,22 +129,10 @@ def test_snapshot_changes_on_a_full_disk_reports_then_exits_5(
     """The changed live page cannot be archived (the disk is full): the check's report
     still comes out and is recorded, then exit 5 naming the file; no run's file, no
     temporary file. It was a note, with the check's own exit code."""
-    import errno
-    import os
-
-    from snapverify.store import atomic
-
     edited = (FIXTURES / "capture-edited.html").read_bytes()
     mt_site.origin.page(urlsplit(mt_site.url).path, edited)
     archive = mt_site.local.parent / "archive"
-    real_fsync = os.fsync
-
-    def full_under_archive(descriptor: int) -> None:
-        if os.readlink(f"/proc/self/fd/{descriptor}").startswith(str(archive)):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        real_fsync(descriptor)
-
-    monkeypatch.setattr(atomic.os, "fsync", full_under_archive)
+    disk_full_under(monkeypatch, archive)
     args = ("check", str(mt_site.local), *mt_site.args, "--snapshot-changes", "--no-links")
     args += ("-f", "json")
     code, out, err = run_cli(*args)
