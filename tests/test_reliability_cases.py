@@ -55,6 +55,13 @@ def test_a_connection_goes_to_the_address_that_was_checked() -> None:
         server.stop()
 
 
+def _between_records(whole: bytes) -> set[int]:
+    """The lengths at which a cut of the uncompressed WARC ``whole`` leaves whole
+    records: each record's end, and its end less some of the CRLFs after it."""
+    ends = [m.start() for m in re.finditer(rb"WARC/1\.1\r\n", whole)][1:] + [len(whole)]
+    return {end - gap for end in ends for gap in range(5)}
+
+
 def test_a_warc_cut_anywhere_but_between_records_fails_verify(tmp_path: Path) -> None:
     """Case 27: an uncompressed WARC cut inside a record (its block, or its header, which
     then has no Content-Length) was "OK", as no digest was ever compared. Only a cut that
@@ -75,8 +82,7 @@ def test_a_warc_cut_anywhere_but_between_records_fails_verify(tmp_path: Path) ->
         tmp_path, url="https://e.org/a", when=capture.captured_at, captures=[capture]
     )
     whole = gzip.decompress(warc.read_bytes())
-    ends = [m.start() for m in re.finditer(rb"WARC/1\.1\r\n", whole)][1:] + [len(whole)]
-    between = {end - gap for end in ends for gap in range(5)}  # a record's end, its CRLFs
+    between = _between_records(whole)
     cut = tmp_path / "cut.warc"
     passed = []
     for length in range(1, len(whole) + 1):
@@ -126,8 +132,7 @@ def test_a_warc_cut_inside_a_record_is_never_read_as_whole(tmp_path: Path) -> No
     warc = _stored_capture(tmp_path / "archive")
     packed = warc.read_bytes()
     whole = gzip.decompress(packed)
-    ends = [m.start() for m in re.finditer(rb"WARC/1\.1\r\n", whole)][1:] + [len(whole)]
-    between = {end - gap for end in ends for gap in range(5)}  # a record's end, its CRLFs
+    between = _between_records(whole)
     cut = tmp_path / "cut.warc"
     read = []
     for length in range(1, len(whole) + 1):
