@@ -183,20 +183,14 @@ def make_pywb(tmp_path: Path) -> Iterator[Callable[..., PywbServer]]:
 # -- the fuzz suite's budget (tests/test_fuzz.py) ---------------------------------------
 # "fuzz": what CI runs, the whole file within a minute; "fuzz-long" (pytest --fuzz-long):
 # minutes of fresh random examples, run by hand. Both give each example 2 s at most.
-settings.register_profile(
-    "fuzz",
-    max_examples=100,
-    deadline=2000,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "fuzz-long",
-    max_examples=10000,
-    deadline=2000,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+for _profile, _examples in (("fuzz", 100), ("fuzz-long", 10000)):
+    settings.register_profile(
+        _profile,
+        max_examples=_examples,
+        deadline=2000,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
