@@ -14,7 +14,7 @@ from pathlib import Path
 from loopback import LoopbackServer, Seen, respond
 from snapverify.fetch.http import HttpClient
 from snapverify.fetch.policy import AddressPolicy
-from support import FakeClock
+from support import FakeClock, run_cli
 
 
 def test_a_connection_goes_to_the_address_that_was_checked() -> None:
@@ -69,7 +69,6 @@ def test_a_warc_cut_anywhere_but_between_records_fails_verify(tmp_path: Path) ->
     alone; the manifest's SHA-256 catches those."""
     from snapverify.store.runs import write_archive
     from snapverify.store.warc import CaptureRecord, verify_warc
-    from support import run_cli
 
     capture = CaptureRecord(
         url="https://e.org/a",
@@ -171,7 +170,6 @@ def _member_ends(packed: bytes) -> set[int]:
 def test_compare_refuses_a_warc_capture_10_bytes_short_naming_the_file(tmp_path: Path) -> None:
     """Case 16 from the command line: the capture 10 bytes short, stored plain or gzipped,
     given to ``compare``: exit 2, one line naming the file; never "ok, similarity 1.00"."""
-    from support import run_cli
 
     warc = _stored_capture(tmp_path / "archive")
     local = tmp_path / "copy.md"
@@ -201,7 +199,6 @@ def test_compare_refuses_a_warc_capture_10_bytes_short_naming_the_file(tmp_path:
 def test_an_offline_check_never_compares_a_stored_capture_cut_short(tmp_path: Path) -> None:
     """Case 16 for ``check --offline``: a stored WARC whose capture is 10 bytes short is
     not a source; the note names the file; the whole WARC beside it is compared."""
-    from support import run_cli
 
     folder = tmp_path / "snapshots" / "one"
     (tmp_path / "snapshots" / ".snapverify").mkdir(parents=True)
