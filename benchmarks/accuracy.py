@@ -959,9 +959,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ImportError as exc:
             sys.exit(f"snapverify's core API is not importable: {exc}")
 
-    pages = load_pages(args.corpus)
+    try:
+        pages = load_pages(args.corpus)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.limit is not None:
         pages = pages[: args.limit]
+    if not pages:
+        sys.exit(f"no pages to measure in set {args.corpus!r} (is the real-data folder there?)")
     started = time.perf_counter()
     outcomes: list[Outcome] = []
     for done, result in enumerate(run_all(pages, args.seed, args.workers, tools), 1):
