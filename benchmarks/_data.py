@@ -271,9 +271,16 @@ def load_pages(corpus: str = "all") -> list[Page]:
 
     ``corpus`` is ``all`` or a comma-separated list of ``aeb``, ``curated`` and
     ``readability``.
+
+    Raises:
+        ValueError: ``corpus`` names a set that is none of these (a typo would
+            otherwise load no pages, and a benchmark would measure nothing).
     """
     root = realdata_dir()
     wanted = CORPORA if corpus == "all" else tuple(c.strip() for c in corpus.split(","))
+    unknown = [name for name in wanted if name not in CORPORA]
+    if unknown:
+        raise ValueError(f"unknown page set(s): {', '.join(unknown)}; known: {', '.join(CORPORA)}")
     pages: list[Page] = []
     if "aeb" in wanted:
         pages += _aeb_pages(root)

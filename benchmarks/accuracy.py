@@ -740,9 +740,15 @@ def _crashed(tool: str, page: Page, case: Case, exc: BaseException) -> Outcome:
 
 
 def run_all(
-    pages: Sequence[Page], seed: int, workers: int, tools: tuple[str, ...]
+    pages: Sequence[Page],
+    seed: int,
+    workers: int,
+    tools: tuple[str, ...],
+    *,
+    every_page: Sequence[Page] | None = None,
 ) -> Iterator[list[Outcome]]:
-    donors = donor_paragraphs(load_pages("all"))
+    """Outcomes page by page; inserted paragraphs come from ``every_page`` (all sets)."""
+    donors = donor_paragraphs(load_pages("all") if every_page is None else every_page)
     if workers <= 1:
         _init(seed, donors, tools)
         yield from map(run_page, pages)
@@ -959,12 +965,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ImportError as exc:
             sys.exit(f"snapverify's core API is not importable: {exc}")
 
-    pages = load_pages(args.corpus)
+    every_page = load_pages("all")  # the donors of inserted paragraphs, whatever the set
+    try:
+        pages = every_page if args.corpus == "all" else load_pages(args.corpus)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.limit is not None:
         pages = pages[: args.limit]
+    if not pages:
+        sys.exit(f"no pages to measure in set {args.corpus!r} (is the real-data folder there?)")
     started = time.perf_counter()
     outcomes: list[Outcome] = []
-    for done, result in enumerate(run_all(pages, args.seed, args.workers, tools), 1):
+    for done, result in enumerate(
+        run_all(pages, args.seed, args.workers, tools, every_page=every_page), 1
+    ):
         outcomes += result
         if sys.stderr.isatty():
             print(f"\r{done}/{len(pages)} pages", end="", file=sys.stderr, flush=True)

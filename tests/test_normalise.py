@@ -213,9 +213,8 @@ def test_empty_and_punctuation_only_text_has_no_tokens() -> None:
     assert word_keys("--- ... !!!") == ()
 
 
-@settings(max_examples=200, deadline=None, database=None)
-@given(st.text(max_size=80))
-def test_tokenize_agrees_with_word_keys_and_its_spans_hold_its_keys(text: str) -> None:
+def _assert_spans_hold_their_keys(text: str) -> None:
+    """Tokens agree with word_keys, and each span, in order, holds exactly its key."""
     tokens = tokenize(text)
     assert tokens.keys == word_keys(text)
     previous_end = 0
@@ -223,6 +222,12 @@ def test_tokenize_agrees_with_word_keys_and_its_spans_hold_its_keys(text: str) -
         assert previous_end <= start < end <= len(text)
         assert word_keys(text[start:end]) == (key,)
         previous_end = end
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.text(max_size=80))
+def test_tokenize_agrees_with_word_keys_and_its_spans_hold_its_keys(text: str) -> None:
+    _assert_spans_hold_their_keys(text)
 
 
 @settings(max_examples=200, deadline=None, database=None)
@@ -377,10 +382,4 @@ def test_unescape_references_leaves_lone_ampersands_and_unknown_names() -> None:
     ).map("".join)
 )
 def test_spans_of_text_with_references_hold_their_keys(text: str) -> None:
-    tokens = tokenize(text)
-    assert tokens.keys == word_keys(text)
-    previous_end = 0
-    for key, start, end in zip(tokens.keys, tokens.starts, tokens.ends, strict=True):
-        assert previous_end <= start < end <= len(text)
-        assert word_keys(text[start:end]) == (key,)
-        previous_end = end
+    _assert_spans_hold_their_keys(text)

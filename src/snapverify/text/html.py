@@ -317,8 +317,11 @@ def is_boilerplate_element(element: HtmlElement) -> bool:
 def is_strong_boilerplate(element: HtmlElement) -> bool:
     """Whether an element's class or id names furniture that is never the article
     (related stories, sidebar, sharing, newsletter, comments...)."""
-    names = f"{element.get('class', '')} {element.get('id', '')}".strip()
-    return bool(names) and any(_STRONG_BOILERPLATE.search(name) for name in names.split())
+    # The pattern holds no spaces or anchors: one search over the names is one per name.
+    return (
+        _STRONG_BOILERPLATE.search(f"{element.get('class', '')} {element.get('id', '')}")
+        is not None
+    )
 
 
 # Characters lxml keeps from a parsed page but refuses in text it is given.

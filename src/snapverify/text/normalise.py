@@ -72,7 +72,6 @@ _TOKEN = re.compile(
 )
 _ONE_CHARACTER = re.compile(rf"[{_CJK}{_SPACELESS}]")
 _CLUSTER = re.compile(rf"[{_SPACELESS}]")
-# A character reference: &name; (HTML5 names), &#NNN; or &#xHH;.
 # A character reference: &name; (HTML5 names), &#NNN; or &#xHH;, after any number of
 # escaped ampersands ("&amp;percnt;", escaped twice, is "%"): one pass decodes it all.
 _REFERENCE = re.compile(
