@@ -190,6 +190,8 @@ def _check(path: Path, tsa_ca: Sequence[x509.Certificate], parts: list[Part]) ->
 
     own = package.get("snapverify")
     declared = own.get("timestamps") if isinstance(own, Mapping) else None
+    if not isinstance(declared, list | None):
+        raise _Failed("timestamps", f"{wacz.DATAPACKAGE}: its timestamps are not a list")
     parts.append(_check_tokens(members, package_bytes, tsa_ca, declared or ()))
     parts.append(_rerun(members))
 
@@ -398,6 +400,8 @@ def _rerun(members: Mapping[str, bytes]) -> Part:
         custody = [
             json.loads(line) for line in members[CUSTODY].decode("utf-8").splitlines() if line
         ]
+        if not all(isinstance(line, dict) for line in custody):
+            raise ValueError(f"a line of {CUSTODY} is not a JSON object")
     except (KeyError, ValueError) as exc:
         raise _Failed("findings", f"the report or the custody log is unreadable: {exc}") from exc
     for number, finding in enumerate(result.findings, 1):
