@@ -70,6 +70,20 @@ def _check(local: Path, pywb: PywbServer, *names: str, fmt: str = "json") -> tup
     return code, out
 
 
+def _disagree_then_archive(tmp_path: Path, pywb: PywbServer) -> tuple[Path, dict[str, Any]]:
+    """A snapshot checked online against ``ia`` and ``altered`` (one disagreement, returned),
+    then the captures of both archived into it."""
+    local = seed_snapshot(tmp_path)
+    _code, out = _check(local, pywb, "ia", "altered")
+    (online,) = _disagreements(json.loads(out))
+    archives = [arg for name in ("ia", "altered") for arg in ("--archive", pywb.base_of(name))]
+    code, _out, err = run_cli(
+        "archive", str(local), *archives, "--allow-private-addresses", "--no-live", "--captures"
+    )
+    assert code == 0, err
+    return local, online
+
+
 def _disagreements(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for f in report["findings"] if f["kind"] == KIND]
 
@@ -168,14 +182,7 @@ def test_every_report_format_shows_it_and_the_history_follows_it(
 def test_stored_copies_of_two_archives_disagree_offline_as_they_did_online(
     tmp_path: Path, pywb: PywbServer
 ) -> None:
-    local = seed_snapshot(tmp_path)
-    _code, out = _check(local, pywb, "ia", "altered")
-    (online,) = _disagreements(json.loads(out))
-    archives = [arg for name in ("ia", "altered") for arg in ("--archive", pywb.base_of(name))]
-    code, _out, err = run_cli(
-        "archive", str(local), *archives, "--allow-private-addresses", "--no-live", "--captures"
-    )
-    assert code == 0, err
+    local, online = _disagree_then_archive(tmp_path, pywb)
     code, out, err = run_cli("check", str(local), "--offline", "--format", "json")
     report = json.loads(out)
     (offline,) = _disagreements(report)
@@ -269,14 +276,7 @@ def test_an_evidence_bundle_re_derives_the_disagreement_and_catches_an_edit(
 ) -> None:
     from test_evidence import _members, _rebuild
 
-    local = seed_snapshot(tmp_path)
-    _code, out = _check(local, pywb, "ia", "altered")
-    (online,) = _disagreements(json.loads(out))
-    archives = [arg for name in ("ia", "altered") for arg in ("--archive", pywb.base_of(name))]
-    code, _out, err = run_cli(
-        "archive", str(local), *archives, "--allow-private-addresses", "--no-live", "--captures"
-    )
-    assert code == 0, err
+    local, online = _disagree_then_archive(tmp_path, pywb)
     bundle = tmp_path / "evidence.wacz"
     code, _out, err = run_cli("evidence", str(local), "-o", str(bundle))
     assert code == 0, err

@@ -342,6 +342,22 @@ def test_a_removed_timestamp_fails(scene: SimpleNamespace, tmp_path: Path) -> No
     assert f"timestamps: {name}: named in datapackage.json but missing" in err
 
 
+def test_a_custody_line_or_timestamp_list_of_the_wrong_json_shape_fails_never_70(
+    scene: SimpleNamespace, tmp_path: Path
+) -> None:
+    members = _members(scene.bundle)
+    custody = members["custody/custody.jsonl"] + b"1\n"
+    copy = _rebuild(scene.bundle, tmp_path / "odd.wacz", {"custody/custody.jsonl": custody})
+    code, _out, err = _verify(copy)
+    assert code == 5 and "findings: the report or the custody log is unreadable" in err
+    package = json.loads(members["datapackage.json"])
+    package["snapverify"]["timestamps"] = 5
+    changes = {"datapackage.json": json.dumps(package).encode("utf-8")}
+    copy = _rebuild(scene.bundle, tmp_path / "odd2.wacz", changes, keep_tokens=True)
+    code, _out, err = _verify(copy)
+    assert code == 5 and "timestamps: datapackage.json: its timestamps are not a list" in err
+
+
 def test_a_report_whose_verdict_was_edited_fails(scene: SimpleNamespace, tmp_path: Path) -> None:
     members = _members(scene.bundle)
     report = json.loads(members[REPORT])

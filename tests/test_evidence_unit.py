@@ -213,6 +213,29 @@ def test_a_bundle_that_unpacks_too_large_is_refused_unread(
     assert check.verify_bundle(path).failed.name == "zip"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    ("digest", "resources", "part"),
+    [(b"[]", [], "digest"), (None, [1], "datapackage"), (None, ["a"], "datapackage")],
+)
+def test_a_package_or_digest_of_the_wrong_json_shape_is_a_failed_part(
+    tmp_path: Path, digest: bytes | None, resources: list[object], part: str
+) -> None:
+    import zipfile
+
+    from snapverify.evidence import check
+
+    package = json.dumps({"wacz_version": "1.1.1", "resources": resources}).encode()
+    if digest is None:
+        digest = json.dumps({"hash": wacz.sha256_tag(package)}).encode()
+    path = tmp_path / "odd.wacz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(wacz.DATAPACKAGE, package)
+        archive.writestr(wacz.DIGEST_FILE, digest)
+    result = check.verify_bundle(path)
+    assert result.exit_code == 5 and result.failed is not None
+    assert result.failed.name == part
+
+
 def _token(tsa: TsaServer, data: bytes) -> bytes:
     from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
 

@@ -130,6 +130,8 @@ def _check(path: Path, tsa_ca: Sequence[x509.Certificate], parts: list[Part]) ->
         resources = package["resources"]
         if not isinstance(resources, list) or not package.get("wacz_version"):
             raise ValueError("no resources or no wacz_version")
+        if not all(isinstance(resource, dict) for resource in resources):
+            raise ValueError("a resource is not an object")
     except (ValueError, KeyError, TypeError) as exc:
         raise _Failed("datapackage", f"not a WACZ data package: {exc}") from exc
     parts.append(
@@ -143,6 +145,8 @@ def _check(path: Path, tsa_ca: Sequence[x509.Certificate], parts: list[Part]) ->
         digest = json.loads(digest_bytes)
     except ValueError as exc:
         raise _Failed("digest", f"{wacz.DIGEST_FILE} is not JSON: {exc}") from exc
+    if not isinstance(digest, dict):
+        raise _Failed("digest", f"{wacz.DIGEST_FILE} is not a JSON object")
     package_hash = wacz.sha256_tag(package_bytes)
     if digest.get("hash") != package_hash:
         raise _Failed("digest", f"{wacz.DIGEST_FILE} does not hold the hash of {wacz.DATAPACKAGE}")
@@ -186,6 +190,8 @@ def _check(path: Path, tsa_ca: Sequence[x509.Certificate], parts: list[Part]) ->
 
     own = package.get("snapverify")
     declared = own.get("timestamps") if isinstance(own, Mapping) else None
+    if not isinstance(declared, list | None):
+        raise _Failed("timestamps", f"{wacz.DATAPACKAGE}: its timestamps are not a list")
     parts.append(_check_tokens(members, package_bytes, tsa_ca, declared or ()))
     parts.append(_rerun(members))
 
@@ -394,6 +400,8 @@ def _rerun(members: Mapping[str, bytes]) -> Part:
         custody = [
             json.loads(line) for line in members[CUSTODY].decode("utf-8").splitlines() if line
         ]
+        if not all(isinstance(line, dict) for line in custody):
+            raise ValueError(f"a line of {CUSTODY} is not a JSON object")
     except (KeyError, ValueError) as exc:
         raise _Failed("findings", f"the report or the custody log is unreadable: {exc}") from exc
     for number, finding in enumerate(result.findings, 1):

@@ -27,7 +27,7 @@ from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
-from snapverify.store.warc import StoredPage, iter_warcs, read_records
+from snapverify.store.warc import StoredPage, iter_warcs, read_records, read_warcinfo
 from snapverify.timestamps import parse_timestamp
 
 __all__ = ["Matched", "Selection", "custody_line", "record_headers", "select_records"]
@@ -120,7 +120,7 @@ def select_records(
         except (OSError, ValueError) as exc:
             problems.append(str(exc))
             continue
-        info = _warcinfo(data)
+        info = read_warcinfo(path)
         for page in stored:
             digest = hashlib.sha256(page.payload).hexdigest()
             pages.append((page, digest, headers.get(page.record_id), info))
@@ -168,20 +168,6 @@ def _relative(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def _warcinfo(data: bytes) -> dict[str, str]:
-    for record in ArchiveIterator(io.BytesIO(data)):
-        if record.rec_type != "warcinfo":
-            return {}
-        text = record.content_stream().read().decode("utf-8", "replace")
-        fields: dict[str, str] = {}
-        for line in text.splitlines():
-            key, sep, value = line.partition(":")
-            if sep and key.strip():
-                fields.setdefault(key.strip().lower(), value.strip())
-        return fields
-    return {}
 
 
 def _iso(value: datetime | None) -> str | None:
