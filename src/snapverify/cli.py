@@ -41,6 +41,7 @@ from snapverify.models import CheckResult
 from snapverify.report.json import render_json, render_json_lines
 from snapverify.report.markdown import render_markdown
 from snapverify.report.terminal import render_terminal
+from snapverify.store.access import NO_SPACE, describe_os_error, storage_error
 
 if TYPE_CHECKING:
     from snapverify.fetch.http import Rate
@@ -477,8 +478,10 @@ class _Group(click.Group):
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 _reader_gone()
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # `--help > /dev/full`
-                _fail("snapverify: error: no space left on device: stdout", StorageError.exit_code)
+            if exc.errno in NO_SPACE:  # `--help > /dev/full`
+                _fail(
+                    f"snapverify: error: {describe_os_error(exc, 'stdout')}", StorageError.exit_code
+                )
             raise
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -502,9 +505,7 @@ class _Group(click.Group):
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 _reader_gone()
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                from snapverify.store.access import describe_os_error
-
+            if exc.errno in NO_SPACE:
                 _fail(f"snapverify: error: {describe_os_error(exc)}", StorageError.exit_code)
             if exc.filename is None:
                 _internal_error(ctx, exc)
@@ -1509,8 +1510,8 @@ def _write_atomic(path: Path, text: str) -> None:
             mode = 0o666 & ~_umask()
         write_atomic(path, text.encode("utf-8"), mode=mode)
     except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise StorageError(f"no space left on device: {path}") from exc
+        if exc.errno in NO_SPACE:
+            raise storage_error(exc, path) from exc
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
