@@ -196,6 +196,17 @@ def _rate_options(values: Sequence[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+class _Seconds(click.FloatRange):
+    """A number of seconds: ``FloatRange`` lets ``nan`` through (no comparison with it
+    is true), and a NaN timeout ended a check with an internal error (exit 70)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:  # NaN
+            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+        return seconds
+
+
 def network_options(f: F) -> F:
     """The options every networked command shares (DESIGN.md): archives, addresses,
     timeout, rate limits and the store, given to the command as one ``network``
@@ -234,13 +245,13 @@ def network_options(f: F) -> F:
         ),
         click.option(
             "--timeout",
-            type=click.FloatRange(min=0, min_open=True),
+            type=_Seconds(min=0, min_open=True),
             default=None,
             help="Seconds allowed to connect and between reads of one request [default: 30].",
         ),
         click.option(
             "--deadline",
-            type=click.FloatRange(min=0, min_open=True),
+            type=_Seconds(min=0, min_open=True),
             default=None,
             help="Seconds allowed for one request in all (every hop and retry, a slow drip "
             "included) [default: 120].",
@@ -672,14 +683,14 @@ def compare(
 )
 @click.option(
     "--link-cache-ttl",
-    type=click.FloatRange(min=0),
+    type=_Seconds(min=0),
     default=None,
     metavar="SECONDS",
     help="Reuse a link check this long before asking again [default: 86400, one day].",
 )
 @click.option(
     "--check-deadline",
-    type=click.FloatRange(min=0, min_open=True),
+    type=_Seconds(min=0, min_open=True),
     default=None,
     metavar="SECONDS",
     help="Seconds allowed for one snapshot's check in all: captures, live page and "
@@ -1196,7 +1207,7 @@ def _verify_bundles(paths: Sequence[Path], tsa_ca: Sequence[Path], fmt: str) -> 
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=_Seconds(min=0, min_open=True),
     default=30.0,
     show_default=True,
     help="Seconds to connect and between reads, per TSA.",
