@@ -1071,7 +1071,8 @@ def verify(paths: tuple[Path, ...], store: Path | None, tsa_ca: tuple[Path, ...]
     every manifest entry is hashed again; each local copy is compared with the
     SHA-256 recorded at its first check (or first archive run). A flipped bit, a
     truncated file, a missing digest, a missing file or a changed local copy exits
-    5 and names the file; otherwise exit 0 with a count of what was checked.
+    5 and names the file; otherwise exit 0 with a count of what was checked (exit 2
+    when there was nothing at all to verify).
 
     A FILE.wacz made by 'snapverify evidence' is checked offline instead: every
     file's hash and size, the WARC digests, the signature, the timestamp tokens
@@ -1092,6 +1093,19 @@ def verify(paths: tuple[Path, ...], store: Path | None, tsa_ca: tuple[Path, ...]
     if not paths and not targets[0].is_dir():
         raise UsageError("no snapshots/ folder here: name what to verify")
     report = run_verify(targets, store=store)
+    if not (
+        report.problems
+        or report.warcs
+        or report.manifests
+        or report.local_copies
+        or report.databases
+        or report.not_recorded
+        or report.unlisted
+    ):  # an empty or mistyped folder is not "OK"
+        from snapverify.report import printable
+
+        shown = ", ".join(printable(str(p)) for p in targets)
+        raise UsageError(f"{shown}: nothing to verify (no WARC, manifest, local copy or history)")
     for problem in report.problems:
         click.echo(f"snapverify: error: {' '.join(problem.describe().split())}", err=True)
     if fmt == "json":
