@@ -545,3 +545,22 @@ def test_a_report_to_a_full_device_is_exit_5_one_line(tmp_path: Path) -> None:
         line = _one_line(done.stderr.decode())
         assert done.returncode == 5, line
         assert line.startswith("snapverify: error: no space left on device")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--timeout", "nan"],
+        ["check", "--deadline", "nan"],
+        ["check", "--link-cache-ttl", "nan"],
+        ["check", "--check-deadline", "nan"],
+        ["evidence", "--timeout", "nan"],
+    ],
+)
+def test_nan_seconds_are_bad_usage(tmp_path: Path, args: list[str]) -> None:
+    """``--timeout nan`` passed click's range check and ended a check with exit 70 (a NaN
+    deadline); ``--deadline nan`` reported every source unreachable (exit 4)."""
+    code, _out, err = run_cli(*args, str(tmp_path))
+    assert code == 2
+    assert f"Invalid value for '{args[1]}': 'nan' is not a number of seconds." in err
+    assert list(tmp_path.iterdir()) == []

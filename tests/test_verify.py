@@ -176,3 +176,13 @@ def test_a_damaged_history_database_fails_verify(tmp_path: Path) -> None:
     assert report.exit_code == 5 and report.local_copies == 2
     # Opened once for the store, so named once, however many local copies it holds.
     assert [p.path for p in report.problems].count(str(database)) == 1
+
+
+def test_a_folder_with_nothing_to_verify_is_bad_usage(tmp_path: Path) -> None:
+    """An empty (or mistyped) folder was "OK: checked 0 WARCs ...", exit 0: nothing verified."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["verify", str(empty)])
+    assert result.exit_code == 2 and result.stdout == ""
+    nothing = "nothing to verify (no WARC, manifest, local copy or history)"
+    assert result.stderr.strip() == f"snapverify: error: {empty}: {nothing}"

@@ -131,8 +131,11 @@ def test_intervals(text: str, seconds: float) -> None:
     assert parse_interval(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "6 hours", "h", "-1h", "0", "0.5s", "1y"])
+@pytest.mark.parametrize(
+    "text", ["", "6 hours", "h", "-1h", "0", "0.5s", "1y", "9300000000", "99999999999999d"]
+)
 def test_bad_intervals(text: str) -> None:
+    # Too long an interval was exit 70 after the first round (OverflowError in the wait).
     with pytest.raises(UsageError):
         parse_interval(text)
 

@@ -41,6 +41,7 @@ from snapverify.models import CheckResult
 from snapverify.report.json import render_json, render_json_lines
 from snapverify.report.markdown import render_markdown
 from snapverify.report.terminal import render_terminal
+from snapverify.store.access import NO_SPACE, describe_os_error, storage_error
 
 if TYPE_CHECKING:
     from snapverify.fetch.http import Rate
@@ -195,6 +196,17 @@ def _rate_options(values: Sequence[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+class _Seconds(click.FloatRange):
+    """A number of seconds: ``FloatRange`` lets ``nan`` through (no comparison with it
+    is true), and a NaN timeout ended a check with an internal error (exit 70)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:  # NaN
+            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+        return seconds
+
+
 def network_options(f: F) -> F:
     """The options every networked command shares (DESIGN.md): archives, addresses,
     timeout, rate limits and the store, given to the command as one ``network``
@@ -233,13 +245,13 @@ def network_options(f: F) -> F:
         ),
         click.option(
             "--timeout",
-            type=click.FloatRange(min=0, min_open=True),
+            type=_Seconds(min=0, min_open=True),
             default=None,
             help="Seconds allowed to connect and between reads of one request [default: 30].",
         ),
         click.option(
             "--deadline",
-            type=click.FloatRange(min=0, min_open=True),
+            type=_Seconds(min=0, min_open=True),
             default=None,
             help="Seconds allowed for one request in all (every hop and retry, a slow drip "
             "included) [default: 120].",
@@ -477,8 +489,10 @@ class _Group(click.Group):
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 _reader_gone()
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # `--help > /dev/full`
-                _fail("snapverify: error: no space left on device: stdout", StorageError.exit_code)
+            if exc.errno in NO_SPACE:  # `--help > /dev/full`
+                _fail(
+                    f"snapverify: error: {describe_os_error(exc, 'stdout')}", StorageError.exit_code
+                )
             raise
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -502,9 +516,7 @@ class _Group(click.Group):
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 _reader_gone()
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                from snapverify.store.access import describe_os_error
-
+            if exc.errno in NO_SPACE:
                 _fail(f"snapverify: error: {describe_os_error(exc)}", StorageError.exit_code)
             if exc.filename is None:
                 _internal_error(ctx, exc)
@@ -671,14 +683,14 @@ def compare(
 )
 @click.option(
     "--link-cache-ttl",
-    type=click.FloatRange(min=0),
+    type=_Seconds(min=0),
     default=None,
     metavar="SECONDS",
     help="Reuse a link check this long before asking again [default: 86400, one day].",
 )
 @click.option(
     "--check-deadline",
-    type=click.FloatRange(min=0, min_open=True),
+    type=_Seconds(min=0, min_open=True),
     default=None,
     metavar="SECONDS",
     help="Seconds allowed for one snapshot's check in all: captures, live page and "
@@ -1059,7 +1071,8 @@ def verify(paths: tuple[Path, ...], store: Path | None, tsa_ca: tuple[Path, ...]
     every manifest entry is hashed again; each local copy is compared with the
     SHA-256 recorded at its first check (or first archive run). A flipped bit, a
     truncated file, a missing digest, a missing file or a changed local copy exits
-    5 and names the file; otherwise exit 0 with a count of what was checked.
+    5 and names the file; otherwise exit 0 with a count of what was checked (exit 2
+    when there was nothing at all to verify).
 
     A FILE.wacz made by 'snapverify evidence' is checked offline instead: every
     file's hash and size, the WARC digests, the signature, the timestamp tokens
@@ -1080,6 +1093,19 @@ def verify(paths: tuple[Path, ...], store: Path | None, tsa_ca: tuple[Path, ...]
     if not paths and not targets[0].is_dir():
         raise UsageError("no snapshots/ folder here: name what to verify")
     report = run_verify(targets, store=store)
+    if not (
+        report.problems
+        or report.warcs
+        or report.manifests
+        or report.local_copies
+        or report.databases
+        or report.not_recorded
+        or report.unlisted
+    ):  # an empty or mistyped folder is not "OK"
+        from snapverify.report import printable
+
+        shown = ", ".join(printable(str(p)) for p in targets)
+        raise UsageError(f"{shown}: nothing to verify (no WARC, manifest, local copy or history)")
     for problem in report.problems:
         click.echo(f"snapverify: error: {' '.join(problem.describe().split())}", err=True)
     if fmt == "json":
@@ -1195,7 +1221,7 @@ def _verify_bundles(paths: Sequence[Path], tsa_ca: Sequence[Path], fmt: str) -> 
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=_Seconds(min=0, min_open=True),
     default=30.0,
     show_default=True,
     help="Seconds to connect and between reads, per TSA.",
@@ -1509,8 +1535,8 @@ def _write_atomic(path: Path, text: str) -> None:
             mode = 0o666 & ~_umask()
         write_atomic(path, text.encode("utf-8"), mode=mode)
     except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise StorageError(f"no space left on device: {path}") from exc
+        if exc.errno in NO_SPACE:
+            raise storage_error(exc, path) from exc
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 

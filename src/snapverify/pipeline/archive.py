@@ -63,7 +63,7 @@ from snapverify.snapshot import (
     find_store,
     read_local_copy,
 )
-from snapverify.store.access import NO_SPACE, NO_SPACE_NOTE, describe_os_error
+from snapverify.store.access import NO_SPACE, NO_SPACE_MESSAGE, NO_SPACE_NOTE, describe_os_error
 from snapverify.store.atomic import kill_point, remove_stale_temporaries
 from snapverify.store.cache import CaptureCache
 from snapverify.store.history import HISTORY_FILE, History
@@ -641,6 +641,6 @@ async def archive_if_changed(
         ]
     else:
         notes = [f"snapshot-changes: the live page differs from {name}; archived to {result.warc}"]
-    if result.error is not None and result.error.startswith("no space left on device"):
+    if result.error is not None and result.error.startswith(NO_SPACE_MESSAGE):
         notes.append(f"{NO_SPACE_NOTE}{result.error}")  # a full disk: the check exits 5
     return notes

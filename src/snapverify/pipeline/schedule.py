@@ -68,7 +68,8 @@ def parse_interval(text: str) -> float:
     """Seconds in an interval such as ``6h``, ``30m``, ``1h30m``, ``1d`` or ``90`` (seconds).
 
     Raises:
-        UsageError: not an interval, or shorter than one second.
+        UsageError: not an interval, shorter than one second, or longer than a wait
+            can be (``threading.TIMEOUT_MAX``, about 292 years).
     """
     value = text.strip().lower()
     if re.fullmatch(r"\d+(?:\.\d+)?", value):
@@ -79,6 +80,8 @@ def parse_interval(text: str) -> float:
         raise UsageError(f"--every {text!r}: not an interval (30m, 6h, 1d, 1h30m or seconds)")
     if seconds < 1:
         raise UsageError(f"--every {text!r}: the interval must be at least one second")
+    if seconds > threading.TIMEOUT_MAX:  # the wait between rounds cannot be longer
+        raise UsageError(f"--every {text!r}: the interval is too long")
     return seconds
 
 

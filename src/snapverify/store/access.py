@@ -16,6 +16,7 @@ from snapverify.errors import ReadOnlyStore, SnapverifyError, StorageError
 
 __all__ = [
     "NO_SPACE",
+    "NO_SPACE_MESSAGE",
     "NO_SPACE_NOTE",
     "describe_os_error",
     "read_only_message",
@@ -24,6 +25,8 @@ __all__ = [
 ]
 
 NO_SPACE: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
+NO_SPACE_MESSAGE: Final = "no space left on device"
+"""How every full-disk error starts (then ``: FILE``), whatever wrote."""
 NO_SPACE_NOTE: Final = "not kept: "
 """The start of a result's note saying what a full disk kept out of the store."""
 _READ_ONLY: Final = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
@@ -67,9 +70,7 @@ def describe_os_error(exc: OSError, path: Path | str | None = None) -> str:
     """One line for a failed write: ``no space left on device: FILE`` for a full disk."""
     where = path if path is not None else exc.filename
     if exc.errno in NO_SPACE:
-        return (
-            f"no space left on device: {where}" if where is not None else "no space left on device"
-        )
+        return f"{NO_SPACE_MESSAGE}: {where}" if where is not None else NO_SPACE_MESSAGE
     reason = exc.strerror or str(exc)
     return f"{where}: {reason}" if where is not None else reason
 

@@ -58,7 +58,12 @@ from snapverify.models import CheckResult, Finding
 from snapverify.snapshot import find_store
 from snapverify.store._changes import annotate, finding_from_dict, stored
 from snapverify.store._schema import SCHEMA_VERSION, check_version, migrate
-from snapverify.store.access import read_only_message, storage_error, store_writable
+from snapverify.store.access import (
+    NO_SPACE_MESSAGE,
+    read_only_message,
+    storage_error,
+    store_writable,
+)
 
 __all__ = [
     "HISTORY_FILE",
@@ -224,7 +229,7 @@ def database_failure(exc: sqlite3.Error, path: Path, store: Path) -> SnapverifyE
     code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
     detail = " ".join(str(exc).split())
     if code == _SQLITE_FULL:
-        return StorageError(f"no space left on device: {path}")
+        return StorageError(f"{NO_SPACE_MESSAGE}: {path}")
     if code == _SQLITE_READONLY:
         return ReadOnlyStore(read_only_message(store, check=False))
     if code == _SQLITE_BUSY:
